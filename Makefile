@@ -1,0 +1,241 @@
+# C-GPU — one non-recursive Makefile.
+#
+#   make            build build/cgpu-kernel (CPU, plus CUDA when nvcc is found)
+#   make demo       install deps, build, install the kernel for the user,
+#                   execute the shipped notebooks headless (README's main job)
+#   make test       install deps, build, run every test suite, print the total
+#   make install [PREFIX=DIR]   binary to DIR/bin, kernelspec to DIR/share/jupyter/kernels/cgpu
+#   make fuzz       run the libFuzzer harnesses (FUZZ_SECONDS each, default 60)
+#   make bench      run the benchmarks in tests/bench/
+#
+# Switches: NO_CUDA=1 (CPU-only build), SANITIZE=1 (ASan+UBSan, CPU-only,
+# objects under build-asan/), V=1 (show commands), FAILALLOC=1 (test
+# allocator that can fail the Nth allocation; objects under build-failalloc/).
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+CC      ?= gcc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+PYTHON  ?= /usr/bin/python3
+PREFIX  ?=
+CUDA_HOME ?= /usr/local/cuda
+
+Q := @
+ifeq ($(V),1)
+Q :=
+endif
+
+# ---- feature detection: one line per feature ----------------------------------
+ifeq ($(SANITIZE),1)
+NO_CUDA := 1
+BUILD   ?= build-asan
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(FAILALLOC),1)
+NO_CUDA := 1
+BUILD   ?= build-failalloc
+SAN_FLAGS := -DCGPU_FAILALLOC=1
+else
+BUILD   ?= build
+SAN_FLAGS :=
+endif
+
+NVCC := $(shell command -v nvcc 2>/dev/null || { test -x $(CUDA_HOME)/bin/nvcc && echo $(CUDA_HOME)/bin/nvcc; })
+ifeq ($(NO_CUDA),1)
+NVCC :=
+endif
+HAVE_CUDA := $(if $(NVCC),1,)
+NCCL_INC := $(firstword $(wildcard $(CUDA_HOME)/include/nccl.h /usr/include/nccl.h))
+HAVE_NCCL := $(if $(and $(HAVE_CUDA),$(NCCL_INC)),1,)
+
+# jansson may come from the system or from a copy in JANSSON_DIR (GPU nodes).
+JANSSON_DIR ?=
+ifneq ($(JANSSON_DIR),)
+JANSSON_CFLAGS := -I$(JANSSON_DIR)/include
+JANSSON_LIBS   := -L$(JANSSON_DIR)/lib -Wl,-rpath,$(abspath $(JANSSON_DIR)/lib) -ljansson
+HAVE_JANSSON   := 1
+else
+HAVE_JANSSON   := $(shell test -f /usr/include/jansson.h && echo 1)
+JANSSON_LIBS   := -ljansson
+endif
+HAVE_ZMQ     := $(shell test -f /usr/include/zmq.h && echo 1)
+HAVE_OPENSSL := $(shell test -f /usr/include/openssl/hmac.h && echo 1)
+HAVE_JUPYTER_PROTO := $(and $(HAVE_ZMQ),$(HAVE_JANSSON),$(HAVE_OPENSSL))
+
+ifneq ($(MAKECMDGOALS),deps)
+ifeq ($(origin CGPU_FEATURES_SHOWN),undefined)
+export CGPU_FEATURES_SHOWN := 1
+$(info [features] cuda:    $(if $(HAVE_CUDA),yes ($(NVCC)),no$(if $(filter 1,$(NO_CUDA)), (NO_CUDA=1),)))
+$(info [features] nccl:    $(if $(HAVE_NCCL),yes ($(NCCL_INC)),no))
+$(info [features] zeromq:  $(if $(HAVE_ZMQ),yes,no (kernel builds without the Jupyter protocol)))
+$(info [features] jansson: $(if $(HAVE_JANSSON),yes,no (no notebook runner)))
+$(info [features] openssl: $(if $(HAVE_OPENSSL),yes,no))
+$(if $(SAN_FLAGS),$(info [features] build:   $(BUILD) $(SAN_FLAGS)))
+endif
+endif
+
+# ---- flags ---------------------------------------------------------------------
+OPT     ?= -O2
+CFLAGS  := -std=gnu11 $(OPT) -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+           -D_GNU_SOURCE -fPIC -MMD -MP -Iruntime -Ikernel -Ikernel/lang $(SAN_FLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(SAN_FLAGS)
+LIBS    := -lm -lpthread
+ifeq ($(HAVE_CUDA),1)
+CFLAGS  += -DCGPU_HAVE_CUDA=1
+NVCCFLAGS := -O3 -std=c++17 -arch=sm_90 -gencode=arch=compute_80,code=sm_80 \
+             -gencode=arch=compute_90,code=sm_90 -gencode=arch=compute_90,code=compute_90 \
+             -Xcompiler -fPIC -Iruntime -I$(CUDA_HOME)/include -MMD -MP
+CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lcublas -lstdc++
+ifeq ($(HAVE_NCCL),1)
+CFLAGS    += -DCGPU_HAVE_NCCL=1
+NVCCFLAGS += -DCGPU_HAVE_NCCL=1
+CUDA_LIBS += -lnccl
+endif
+LIBS += $(CUDA_LIBS)
+endif
+ifeq ($(HAVE_JANSSON),1)
+CFLAGS += -DCGPU_HAVE_JANSSON=1 $(JANSSON_CFLAGS)
+LIBS   += $(JANSSON_LIBS)
+endif
+ifeq ($(HAVE_JUPYTER_PROTO),1)
+CFLAGS += -DCGPU_HAVE_JUPYTER=1
+LIBS   += -lzmq -lcrypto
+endif
+
+# ---- sources -------------------------------------------------------------------
+# runtime/: plain C always; runtime/cuda/*.cu and runtime/nn/*.cu with nvcc,
+# runtime/cuda_none.c without.
+RT_C  := $(wildcard runtime/*.c runtime/nn/*.c)
+ifeq ($(HAVE_CUDA),1)
+RT_C  := $(filter-out runtime/cuda_none.c,$(RT_C))
+RT_CU := $(wildcard runtime/cuda/*.cu runtime/nn/*.cu)
+else
+RT_CU :=
+endif
+LANG_C    := $(wildcard kernel/lang/*.c)
+JUPYTER_C := $(if $(HAVE_JUPYTER_PROTO),$(wildcard kernel/jupyter/*.c),)
+MAIN_C    := $(wildcard kernel/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(patsubst %.cu,$(BUILD)/%.cu.o,$(1)))
+
+RT_LIB      := $(BUILD)/libcgpurt.a
+LANG_LIB    := $(BUILD)/libcgpulang.a
+JUPYTER_LIB := $(BUILD)/libcgpujupyter.a
+KERNEL_BIN  := $(BUILD)/cgpu-kernel
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/%.cu.o: %.cu
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  NVCC    $<")
+	$(Q)$(NVCC) $(NVCCFLAGS) -c $< -o $@
+
+$(RT_LIB): $(call obj,$(RT_C) $(RT_CU))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(LANG_LIB): $(call obj,$(LANG_C))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(JUPYTER_LIB): $(call obj,$(JUPYTER_C))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+KERNEL_LIBS := $(if $(HAVE_JUPYTER_PROTO),$(JUPYTER_LIB)) $(LANG_LIB) $(RT_LIB)
+$(KERNEL_BIN): $(call obj,$(MAIN_C)) $(KERNEL_LIBS)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(MAIN_C)) $(KERNEL_LIBS) $(LIBS)
+
+all: $(KERNEL_BIN)
+
+# ---- unit tests: tests/unit/<group>_*.c, one binary each ------------------------
+#   rt_*      link the runtime only (no ZeroMQ, no jansson)
+#   lang_*    link the language and the runtime
+#   kernel_*  link everything (protocol tests through the mock transport)
+UNIT_RT     := $(wildcard tests/unit/rt_*.c)
+UNIT_LANG   := $(wildcard tests/unit/lang_*.c)
+UNIT_KERNEL := $(if $(HAVE_JUPYTER_PROTO),$(wildcard tests/unit/kernel_*.c),)
+UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_RT) $(UNIT_LANG) $(UNIT_KERNEL))
+
+$(BUILD)/tests/rt_%: $(BUILD)/tests/unit/rt_%.o $(RT_LIB)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/tests/lang_%: $(BUILD)/tests/unit/lang_%.o $(LANG_LIB) $(RT_LIB)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+$(BUILD)/tests/kernel_%: $(BUILD)/tests/unit/kernel_%.o $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+unit-tests: $(UNIT_BINS)
+
+# ---- installation ------------------------------------------------------------------
+# Without PREFIX: the binary goes to ~/.local/bin and the kernelspec to the
+# user's Jupyter data dir (what `jupyter kernelspec list` reads).
+USER_DATA := $(shell $(PYTHON) -c 'import jupyter_core.paths as p; print(p.jupyter_data_dir())' 2>/dev/null || echo $(HOME)/.local/share/jupyter)
+ifeq ($(PREFIX),)
+BIN_DIR  := $(HOME)/.local/bin
+SPEC_DIR := $(USER_DATA)/kernels/cgpu
+else
+BIN_DIR  := $(PREFIX)/bin
+SPEC_DIR := $(PREFIX)/share/jupyter/kernels/cgpu
+endif
+
+install: $(KERNEL_BIN)
+	$(Q)mkdir -p $(BIN_DIR) $(SPEC_DIR)
+	$(Q)install -m 0755 $(KERNEL_BIN) $(BIN_DIR)/cgpu-kernel
+	$(Q)sed 's|@CGPU_KERNEL@|$(abspath $(BIN_DIR))/cgpu-kernel|' kernelspec/kernel.json.in > $(SPEC_DIR)/kernel.json
+	$(Q)install -m 0644 kernelspec/logo-32x32.png kernelspec/logo-64x64.png kernelspec/logo-svg.svg $(SPEC_DIR)/
+	@echo "installed $(abspath $(BIN_DIR))/cgpu-kernel and kernelspec 'cgpu' in $(SPEC_DIR)"
+
+uninstall:
+	rm -rf $(SPEC_DIR) $(BIN_DIR)/cgpu-kernel
+
+# ---- the README's two commands -------------------------------------------------------
+DEB_PACKAGES := build-essential pkg-config libzmq3-dev libjansson-dev libssl-dev \
+  jupyter-client python3-jupyter-client jupyter-nbconvert python3-nbconvert python3-nbclient \
+  python3-nbformat python3-pytest jupyter-console python3-ipykernel python3-numpy python3-zmq \
+  clang libclang-rt-14-dev valgrind
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "deps: all Debian packages present"; fi
+
+DEMO_OUT := $(BUILD)/executed
+NOTEBOOKS := $(wildcard notebooks/*.ipynb)
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all install
+	$(Q)mkdir -p $(DEMO_OUT)
+	$(Q)set -e; for nb in $(NOTEBOOKS); do \
+	  echo "executing $$nb"; \
+	  jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=cgpu \
+	    --ExecutePreprocessor.timeout=600 --output-dir $(DEMO_OUT) $$nb; \
+	done
+	@echo "executed notebooks are in $(abspath $(DEMO_OUT))/"
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all unit-tests
+	$(Q)BUILD=$(BUILD) PYTHON=$(PYTHON) bash tests/run_all.sh
+
+# Quick loop for developers: unit and language tests only, no deps, no Jupyter.
+check: all unit-tests
+	$(Q)BUILD=$(BUILD) PYTHON=$(PYTHON) CGPU_QUICK=1 bash tests/run_all.sh
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
+
+bench: all
+	$(Q)BUILD=$(BUILD) PYTHON=$(PYTHON) bash tests/bench/run.sh
+
+clean:
+	rm -rf build build-asan build-failalloc build-fuzz
+
+.PHONY: all install uninstall deps demo test check fuzz bench clean unit-tests
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,246 @@
+/* rt.h — the C-GPU runtime: n-dimensional arrays on CPU and CUDA devices.
+ *
+ * This is the only header the language includes. It has no CUDA, ZeroMQ or
+ * jansson types, so the runtime builds and tests on machines with none of them.
+ *
+ * Ownership (the one rule, stated once):
+ *   - every function that returns an rt_array * returns a NEW reference that
+ *     the caller owns and must drop with rt_array_release();
+ *   - array arguments are BORROWED: functions never consume them;
+ *   - rt_array_retain() adds a reference.
+ *   Views (reshape of a contiguous array, transpose, slices) share storage
+ *   with their base; the storage is freed when the last view dies.
+ *
+ * Errors: no function exits or aborts. A failing function returns NULL (or a
+ * non-zero rt_status) and records a code and a message readable with
+ * rt_error_code() / rt_error_message() (thread-local; overwritten by the next
+ * failure, cleared by rt_clear_error()). Messages are complete sentences
+ * such as "cannot broadcast shapes (2,) and (3,)" without the kind prefix.
+ */
+#ifndef CGPU_RT_H
+#define CGPU_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- errors ------------------------------------------------------------ */
+
+typedef enum {
+    RT_OK = 0,
+    RT_EVALUE,     /* ValueError */
+    RT_ETYPE,      /* TypeError */
+    RT_ESHAPE,     /* ShapeError */
+    RT_EINDEX,     /* IndexError */
+    RT_EDEVICE,    /* DeviceError: CUDA/cuBLAS/NCCL failure, cross-device op */
+    RT_EOOM,       /* OutOfMemoryError */
+    RT_EINTERRUPT, /* KeyboardInterrupt seen at a safe point */
+    RT_EZERODIV    /* ZeroDivisionError (integer division by zero) */
+} rt_status;
+
+rt_status   rt_error_code(void);
+const char *rt_error_message(void);
+void        rt_clear_error(void);
+/* Records an error (printf-style) and returns `code`. Used by the runtime and
+ * by layers built on it (nn, strategy). */
+rt_status   rt_set_error(rt_status code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Interrupts: the host (kernel) registers a flag that SIGINT or an
+ * interrupt_request sets. Long-running runtime loops (fit, big host copies)
+ * poll it between steps and fail with RT_EINTERRUPT. The runtime never
+ * clears it; the caller does. */
+void rt_set_interrupt_flag(volatile sig_atomic_t *flag);
+int  rt_interrupted(void);
+
+/* ---- dtypes ------------------------------------------------------------ */
+
+typedef enum { RT_FLOAT32 = 0, RT_FLOAT64, RT_INT32, RT_BOOL, RT_DTYPE_COUNT } rt_dtype;
+
+size_t      rt_dtype_size(rt_dtype t);          /* bytes per element */
+const char *rt_dtype_name(rt_dtype t);          /* "float32" ... */
+int         rt_dtype_parse(const char *name, rt_dtype *out); /* 0 ok, -1 unknown */
+rt_dtype    rt_dtype_promote(rt_dtype a, rt_dtype b);       /* numpy-like */
+
+/* ---- devices ------------------------------------------------------------ */
+
+typedef enum { RT_CPU = 0, RT_GPU = 1 } rt_device_kind;
+typedef struct rt_device rt_device; /* owned by the registry; never freed by callers */
+
+/* Device discovery happens on the first call of any function in this block
+ * (never at process start). With no CUDA build, no driver, no GPU or any
+ * CUDA error, there are 0 GPUs and rt_gpu_unavailable_reason() says why. */
+int         rt_physical_device_count(rt_device_kind kind);
+int         rt_logical_device_count(rt_device_kind kind);
+rt_device  *rt_device_get(rt_device_kind kind, int logical_index); /* NULL if none */
+/* Parses "CPU:0", "GPU:1", "/GPU:0", "/device:GPU:0", "gpu", "cpu" (index 0).
+ * NULL and RT_EDEVICE/RT_EVALUE when it does not name an existing device. */
+rt_device  *rt_device_parse(const char *name);
+const char *rt_device_name(const rt_device *d);        /* "GPU:0" */
+rt_device_kind rt_device_kind_of(const rt_device *d);
+int         rt_device_index(const rt_device *d);       /* logical index */
+int         rt_device_physical_index(const rt_device *d);
+const char *rt_gpu_unavailable_reason(void);           /* NULL when GPUs exist */
+
+typedef struct {
+    char   name[256];          /* "NVIDIA H100 80GB HBM3" or the CPU model */
+    size_t total_memory;       /* bytes */
+    int    cc_major, cc_minor; /* compute capability; 0 for CPU */
+    int    multiprocessors;    /* SMs, or CPU cores */
+} rt_device_props;
+int rt_device_properties(rt_device_kind kind, int physical_index, rt_device_props *out);
+
+/* Splits physical device 0 of `kind` into n logical devices (TensorFlow's
+ * set_logical_device_configuration). Fails with RT_EVALUE once any device of
+ * that kind has been used (an array placed on it). */
+rt_status rt_set_virtual_devices(rt_device_kind kind, int n);
+
+/* Placement: default is GPU:0 when a GPU exists, else CPU:0; a `with
+ * device(...)` scope pushes/pops. */
+rt_device *rt_default_device(void);
+void       rt_push_device(rt_device *d);
+void       rt_pop_device(void);
+
+/* set_log_device_placement: when on, every array operation writes one line
+ * "<op> on <device>" (e.g. "AddV2 on GPU:0") through the sink. */
+typedef void (*rt_log_fn)(void *ctx, const char *line);
+void rt_set_log_device_placement(int on);
+int  rt_log_device_placement(void);
+void rt_set_log_sink(rt_log_fn fn, void *ctx);
+void rt_log_op(const char *op, const rt_device *d); /* no-op when logging is off */
+
+rt_status rt_synchronize(rt_device *d);            /* NULL: all devices */
+typedef struct { size_t used, cached, total; } rt_memory_info;
+rt_status rt_get_memory_info(rt_device *d, rt_memory_info *out);
+/* "highest" (default, full FP32) or "tf32". */
+rt_status rt_set_matmul_precision(const char *precision);
+/* GPU time spent since the last call, in seconds (CUDA events around queued
+ * work); 0 when no GPU did work. For %time. */
+double rt_take_gpu_seconds(void);
+
+/* ---- arrays -------------------------------------------------------------- */
+
+#define RT_MAX_DIMS 8
+#define RT_ALL_AXES (-1000) /* axis argument meaning "reduce over everything" */
+
+typedef struct rt_storage rt_storage; /* refcounted device buffer (runtime-internal) */
+
+typedef struct rt_array {
+    int        refcount;
+    rt_dtype   dtype;
+    int        ndim;
+    int64_t    shape[RT_MAX_DIMS];
+    int64_t    strides[RT_MAX_DIMS]; /* in elements, may be 0 or negative */
+    int64_t    offset;               /* in elements from storage base */
+    int64_t    size;                 /* product of shape */
+    rt_storage *storage;
+    rt_device  *device;
+} rt_array;
+
+rt_array *rt_array_retain(rt_array *a);
+void      rt_array_release(rt_array *a); /* NULL is fine */
+int       rt_array_is_contiguous(const rt_array *a);
+
+/* Creation. `device` NULL means rt_default_device(). */
+rt_array *rt_empty(const int64_t *shape, int ndim, rt_dtype t, rt_device *d);
+rt_array *rt_zeros(const int64_t *shape, int ndim, rt_dtype t, rt_device *d);
+rt_array *rt_full(const int64_t *shape, int ndim, double value, rt_dtype t, rt_device *d);
+rt_array *rt_arange(double start, double stop, double step, rt_dtype t, rt_device *d);
+rt_array *rt_linspace(double start, double stop, int64_t num, rt_dtype t, rt_device *d);
+rt_array *rt_eye(int64_t n, rt_dtype t, rt_device *d);
+/* Copies `data` (row-major, contiguous, of dtype `src`) into a new array of
+ * dtype `t` on `d`. */
+rt_array *rt_from_host(const void *data, rt_dtype src, const int64_t *shape, int ndim,
+                       rt_dtype t, rt_device *d);
+
+/* Random numbers: counter-based (Philox-4x32-10) so that, after rt_seed(n),
+ * the same call sequence gives the same numbers on every device. */
+void      rt_seed(uint64_t seed);
+rt_array *rt_rand_uniform(const int64_t *shape, int ndim, double lo, double hi, rt_dtype t, rt_device *d);
+rt_array *rt_rand_normal(const int64_t *shape, int ndim, double mean, double std, rt_dtype t, rt_device *d);
+/* Draws `n` uint32 words from the global generator onto the host (for
+ * shuffles and initialisers that need host-side randomness). */
+void      rt_rand_host_u32(uint32_t *out, size_t n);
+
+/* Element-wise with numpy broadcasting and dtype promotion. Comparisons give
+ * RT_BOOL. Arrays on different devices: RT_EDEVICE naming both. */
+typedef enum {
+    RT_ADD, RT_SUB, RT_MUL, RT_DIV, RT_FLOORDIV, RT_MOD, RT_POW,
+    RT_MAXIMUM, RT_MINIMUM,
+    RT_EQ, RT_NE, RT_LT, RT_LE, RT_GT, RT_GE,
+    RT_LOGICAL_AND, RT_LOGICAL_OR,
+    RT_BINARY_OP_COUNT
+} rt_binary_op; /* ORDER rt_binary_op: keep rt_binary_op_name() in step */
+
+typedef enum {
+    RT_NEG, RT_ABS, RT_EXP, RT_LOG, RT_SQRT, RT_SIN, RT_COS, RT_TANH,
+    RT_SIGMOID, RT_RELU, RT_FLOOR, RT_CEIL, RT_LOGICAL_NOT,
+    RT_UNARY_OP_COUNT
+} rt_unary_op; /* ORDER rt_unary_op: keep rt_unary_op_name() in step */
+
+const char *rt_binary_op_name(rt_binary_op op); /* TensorFlow-style: "AddV2" */
+const char *rt_unary_op_name(rt_unary_op op);
+
+rt_array *rt_binary(rt_binary_op op, const rt_array *a, const rt_array *b);
+/* Array with a host number; `scalar_left` puts the number on the left
+ * (2 - a). The number takes the array's dtype (numpy's weak scalar rule),
+ * except float numbers with integer arrays, which give float32. */
+rt_array *rt_binary_scalar(rt_binary_op op, const rt_array *a, double s, int scalar_left);
+rt_array *rt_unary(rt_unary_op op, const rt_array *a);
+rt_array *rt_where(const rt_array *cond, const rt_array *a, const rt_array *b);
+rt_array *rt_clip(const rt_array *a, double lo, double hi);
+
+/* Reductions over all axes (axis == RT_ALL_AXES) or one (negative counts
+ * from the end). ARGMAX/ARGMIN give RT_INT32. VAR/STD are population
+ * (ddof 0), as numpy. */
+typedef enum { RT_SUM, RT_MEAN, RT_MAX, RT_MIN, RT_ARGMAX, RT_ARGMIN, RT_VAR, RT_STD } rt_reduce_op;
+rt_array *rt_reduce(rt_reduce_op op, const rt_array *a, int axis, int keepdims);
+
+/* Matrix product with numpy matmul semantics: 1-D operands promoted,
+ * batched over leading dims with broadcasting. float32 uses SGEMM. */
+rt_array *rt_matmul(const rt_array *a, const rt_array *b);
+
+/* Shapes. reshape accepts one -1. Views when possible. */
+rt_array *rt_reshape(const rt_array *a, const int64_t *shape, int ndim);
+rt_array *rt_transpose(const rt_array *a, const int *perm /* NULL: reverse */);
+rt_array *rt_flatten(const rt_array *a);   /* always a new contiguous copy */
+rt_array *rt_contiguous(const rt_array *a); /* a itself (retained) when already contiguous */
+rt_array *rt_concatenate(rt_array *const *arrays, int n, int axis);
+rt_array *rt_stack(rt_array *const *arrays, int n, int axis);
+
+/* Indexing. One entry per leading axis; missing trailing entries mean ":". */
+typedef struct {
+    enum { RT_IDX_INT, RT_IDX_SLICE, RT_IDX_NEWAXIS } kind;
+    int64_t index;                  /* RT_IDX_INT (negative allowed) */
+    int64_t start, stop, step;      /* RT_IDX_SLICE */
+    int     has_start, has_stop;    /* absent bounds as in Python */
+} rt_index;
+rt_array *rt_index_view(const rt_array *a, const rt_index *idx, int n); /* a view */
+/* Rows of `a` along `axis` picked by the int32 array `indices`. */
+rt_array *rt_gather(const rt_array *a, const rt_array *indices, int axis);
+/* Writes `value` (broadcast) into the view `dst` (from rt_index_view). */
+rt_status rt_assign(rt_array *dst, const rt_array *value);
+rt_status rt_assign_scalar(rt_array *dst, double value);
+
+rt_array *rt_cast(const rt_array *a, rt_dtype t);
+rt_array *rt_to_device(const rt_array *a, rt_device *d); /* a copy, even if same device */
+rt_array *rt_copy(const rt_array *a);
+
+/* Host access. rt_to_host writes all elements, row-major, converted to
+ * dtype `t`, into `out` (caller-allocated, size * rt_dtype_size(t) bytes).
+ * It synchronises the array's device. */
+rt_status rt_to_host(const rt_array *a, rt_dtype t, void *out);
+/* Element at a flat row-major position, as a double. */
+rt_status rt_item(const rt_array *a, int64_t flat_index, double *out);
+
+/* Shape helpers used by the language for messages: "(2, 3)" / "(3,)". */
+void rt_format_shape(const int64_t *shape, int ndim, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

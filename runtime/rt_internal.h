@@ -1,0 +1,72 @@
+/* rt_internal.h — runtime-internal types shared by the registry, the
+ * dispatcher, the allocator, the backends and the layers above them (nn,
+ * strategy). Not for the language: it includes only rt.h.
+ */
+#ifndef CGPU_RT_INTERNAL_H
+#define CGPU_RT_INTERNAL_H
+
+#include "rt.h"
+#include "rt_backend.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct rt_allocator rt_allocator; /* alloc.c */
+
+/* A logical device. Owned by the registry (device.c) for the life of the
+ * process. Virtual devices split one physical device: they share its
+ * backend and physical index, each has its own stream and allocator. */
+struct rt_device {
+    rt_device_kind     kind;
+    int                index;     /* logical index within kind */
+    int                physical;  /* physical index within kind */
+    char               name[16];  /* "GPU:0" */
+    const rt_backend  *backend;
+    void              *backend_state; /* CUDA: stream, cuBLAS handle, events */
+    rt_allocator      *alloc;
+    int                used;      /* an array has been placed here */
+    int                unusable;  /* sticky CUDA error: refuse new work */
+};
+
+/* A refcounted buffer on one device. Freed (returned to the caching
+ * allocator) when the last array referring to it is released. */
+struct rt_storage {
+    int        refcount;
+    rt_device *device;
+    void      *data;
+    size_t     bytes;
+};
+
+/* Caching allocator (alloc.c): blocks are reused by size class; raw memory
+ * comes from the backend. On failure it flushes the device's cache, retries
+ * once, then records RT_EOOM with requested, free and cached bytes. */
+rt_storage *rt_storage_new(rt_device *d, size_t bytes);
+void        rt_storage_release(rt_storage *s);
+void       *rt_device_alloc(rt_device *d, size_t bytes);   /* cached block */
+void        rt_device_free(rt_device *d, void *p);
+void        rt_allocator_flush(rt_device *d);
+void        rt_allocator_stats(rt_device *d, size_t *used, size_t *cached);
+
+/* A view describing the array's elements (data points at element 0). */
+rt_view rt_view_of(const rt_array *a);
+/* New array object over existing storage (retains it). */
+rt_array *rt_array_wrap(rt_storage *s, rt_dtype t, const int64_t *shape,
+                        const int64_t *strides, int ndim, int64_t offset);
+/* Checks `d` is usable and marks it used; RT_EDEVICE otherwise. */
+rt_status rt_device_begin(rt_device *d);
+
+/* CUDA backend entry points (runtime/cuda/*.cu). When the build has no
+ * CUDA, runtime/cuda_none.c provides versions that find no GPU. */
+int  rt_cuda_discover(rt_device_props *props, int max, char *reason, size_t reason_cap);
+const rt_backend *rt_cuda_backend(void);
+/* Creates per-logical-device state (stream, cuBLAS handle) on physical GPU
+ * `physical`. NULL with an error recorded on failure. */
+void *rt_cuda_device_state_new(int physical);
+
+const rt_backend *rt_cpu_backend(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,53 @@
+/* test.h — the one tiny test harness every C test binary uses.
+ *
+ *   TEST(name) { CHECK(cond); CHECK_NEAR(a, b, abs, rel); SKIP("no GPU"); }
+ *   int main(void) { RUN(name); ...; return test_summary(); }
+ *
+ * Each binary ends with exactly one line "N passed, N failed[, N skipped]"
+ * that tests/run_all.sh adds up. A test passes when it ran at least one
+ * CHECK and none failed; SKIP prints "skipped: <why>" and counts a skip.
+ */
+#ifndef CGPU_TEST_H
+#define CGPU_TEST_H
+
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+static int test_passed, test_failed, test_skipped;
+static int test_cur_failed, test_cur_checks, test_cur_skipped;
+static const char *test_cur_name;
+
+#define TEST(name) static void name(void)
+
+#define CHECK(cond) do { test_cur_checks++; if (!(cond)) { test_cur_failed++; \
+    fprintf(stderr, "  FAIL %s: %s:%d: %s\n", test_cur_name, __FILE__, __LINE__, #cond); } } while (0)
+
+/* |a - b| <= abs + rel * |b|, b being the reference. NaN never passes. */
+#define CHECK_NEAR(a, b, abs_tol, rel_tol) do { double _a = (a), _b = (b); test_cur_checks++; \
+    if (!(fabs(_a - _b) <= (abs_tol) + (rel_tol) * fabs(_b))) { test_cur_failed++; \
+    fprintf(stderr, "  FAIL %s: %s:%d: %s = %.9g, expected %.9g\n", test_cur_name, __FILE__, __LINE__, #a, _a, _b); } } while (0)
+
+#define CHECK_STR(a, b) do { const char *_a = (a), *_b = (b); test_cur_checks++; \
+    if (!_a || !_b || strcmp(_a, _b) != 0) { test_cur_failed++; \
+    fprintf(stderr, "  FAIL %s: %s:%d: %s\n    got:      \"%s\"\n    expected: \"%s\"\n", test_cur_name, \
+            __FILE__, __LINE__, #a, _a ? _a : "(null)", _b ? _b : "(null)"); } } while (0)
+
+#define SKIP(why) do { test_cur_skipped = 1; printf("  %s: skipped: %s\n", test_cur_name, (why)); return; } while (0)
+
+#define RUN(name) do { test_cur_name = #name; test_cur_failed = test_cur_checks = test_cur_skipped = 0; \
+    name(); \
+    if (test_cur_skipped) test_skipped++; \
+    else if (test_cur_failed || !test_cur_checks) { test_failed++; \
+        if (!test_cur_checks) fprintf(stderr, "  FAIL %s: no checks ran\n", #name); \
+        printf("  %s: FAILED\n", #name); } \
+    else { test_passed++; if (getenv("TEST_VERBOSE")) printf("  %s: ok\n", #name); } } while (0)
+
+static inline int test_summary(void) {
+    if (test_skipped) printf("%d passed, %d failed, %d skipped\n", test_passed, test_failed, test_skipped);
+    else printf("%d passed, %d failed\n", test_passed, test_failed);
+    return test_failed ? 1 : 0;
+}
+
+#endif
