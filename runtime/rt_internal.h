@@ -66,6 +66,13 @@ void *rt_cuda_device_state_new(int physical);
 
 const rt_backend *rt_cpu_backend(void);
 
+/* Set by rt_set_matmul_precision(): 1 when "tf32" was chosen. Read by the
+ * CUDA backend before each SGEMM. */
+int rt_matmul_tf32_enabled(void);
+/* Marks a device unusable after a sticky CUDA error; later work placed on
+ * it fails with RT_EDEVICE and the default device falls back to CPU:0. */
+void rt_device_mark_unusable(rt_device *d, const char *why);
+
 #ifdef __cplusplus
 }
 #endif
