@@ -190,6 +190,11 @@ rt_array *rt_binary(rt_binary_op op, const rt_array *a, const rt_array *b);
  * (2 - a). The number takes the array's dtype (numpy's weak scalar rule),
  * except float numbers with integer arrays, which give float32. */
 rt_array *rt_binary_scalar(rt_binary_op op, const rt_array *a, double s, int scalar_left);
+/* The same, for callers that know whether the number was written as a float
+ * (`a + 2.0` with an int32 array gives float32, `a + 2` gives int32).
+ * rt_binary_scalar() treats integral values as integers. */
+rt_array *rt_binary_scalar_ex(rt_binary_op op, const rt_array *a, double s, int scalar_left,
+                              int scalar_is_float);
 rt_array *rt_unary(rt_unary_op op, const rt_array *a);
 rt_array *rt_where(const rt_array *cond, const rt_array *a, const rt_array *b);
 rt_array *rt_clip(const rt_array *a, double lo, double hi);

@@ -47,6 +47,9 @@ void       *rt_device_alloc(rt_device *d, size_t bytes);   /* cached block */
 void        rt_device_free(rt_device *d, void *p);
 void        rt_allocator_flush(rt_device *d);
 void        rt_allocator_stats(rt_device *d, size_t *used, size_t *cached);
+/* Counts since process start: raw backend allocations, and requests served
+ * from the cache (tests check that blocks are reused). */
+void        rt_allocator_counters(rt_device *d, uint64_t *raw_allocs, uint64_t *reuses);
 
 /* A view describing the array's elements (data points at element 0). */
 rt_view rt_view_of(const rt_array *a);
@@ -56,7 +59,7 @@ rt_array *rt_array_wrap(rt_storage *s, rt_dtype t, const int64_t *shape,
 /* Checks `d` is usable and marks it used; RT_EDEVICE otherwise. */
 rt_status rt_device_begin(rt_device *d);
 
-/* CUDA backend entry points (runtime/cuda/*.cu). When the build has no
+/* CUDA backend entry points (the .cu files in runtime/cuda/). When the build has no
  * CUDA, runtime/cuda_none.c provides versions that find no GPU. */
 int  rt_cuda_discover(rt_device_props *props, int max, char *reason, size_t reason_cap);
 const rt_backend *rt_cuda_backend(void);

@@ -1,0 +1,365 @@
+/* codec.c — frames <-> kn_msg, signing, ids, dates, UTF-8 hygiene. */
+#include "codec.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- frames ------------------------------------------------------------------ */
+
+const char *kn_channel_name(kn_channel ch) {
+    /* ORDER KN_CHANNEL */
+    static const char *const names[KN_NCHANNELS] = { "shell", "control", "stdin", "iopub" };
+    return (unsigned)ch < KN_NCHANNELS ? names[ch] : "?";
+}
+
+static int frames_grow(kn_frames *f) {
+    if (f->n < f->cap) return 0;
+    int cap = f->cap ? 2 * f->cap : 8;
+    kn_frame *v = realloc(f->v, (size_t)cap * sizeof *v);
+    if (!v) return -1;
+    f->v = v;
+    f->cap = cap;
+    return 0;
+}
+
+int kn_frames_push_owned(kn_frames *f, void *data, size_t len) {
+    if (frames_grow(f)) { free(data); return -1; }
+    f->v[f->n].data = data;
+    f->v[f->n].len = len;
+    f->n++;
+    return 0;
+}
+
+int kn_frames_push(kn_frames *f, const void *data, size_t len) {
+    unsigned char *copy = malloc(len ? len : 1);
+    if (!copy) return -1;
+    if (len) memcpy(copy, data, len);
+    return kn_frames_push_owned(f, copy, len);
+}
+
+void kn_frames_free(kn_frames *f) {
+    for (int i = 0; i < f->n; i++) free(f->v[i].data);
+    free(f->v);
+    f->v = NULL;
+    f->n = f->cap = 0;
+}
+
+/* ---- random ids, dates ------------------------------------------------------- */
+
+/* xoshiro256** per thread, seeded from the kernel's entropy pool once per
+ * thread: msg_ids need uniqueness, not secrecy, and cost one call each. */
+static __thread uint64_t rng_s[4];
+static __thread int rng_seeded;
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t rng_next(void) {
+    if (!rng_seeded) {
+        if (getrandom(rng_s, sizeof rng_s, 0) != (ssize_t)sizeof rng_s) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            rng_s[0] = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
+            rng_s[1] = (uint64_t)ts.tv_sec * 0x9e3779b97f4a7c15ull;
+            rng_s[2] = (uint64_t)(uintptr_t)&rng_s;
+            rng_s[3] = 0x2545f4914f6cdd1dull;
+        }
+        if (!(rng_s[0] | rng_s[1] | rng_s[2] | rng_s[3])) rng_s[0] = 1;
+        rng_seeded = 1;
+    }
+    uint64_t *s = rng_s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= t; s[3] = rotl(s[3], 45);
+    return result;
+}
+
+void kn_uuid4(char buf[37]) {
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[16];
+    uint64_t a = rng_next(), c = rng_next();
+    memcpy(b, &a, 8);
+    memcpy(b + 8, &c, 8);
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    char *p = buf;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
+        *p++ = hex[b[i] >> 4];
+        *p++ = hex[b[i] & 15];
+    }
+    *p = '\0';
+}
+
+void kn_iso_now(char buf[64]) {
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+}
+
+double kn_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int kn_log_quiet;
+
+void kn_log(const char *fmt, ...) {
+    if (kn_log_quiet) return;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "[cgpu-kernel] %s\n", line); /* one write: lines from threads do not interleave */
+}
+
+/* ---- UTF-8 ------------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid or cut
+ * short. Rejects overlongs, surrogates and code points above U+10FFFF. */
+static int utf8_seq(const unsigned char *s, size_t avail) {
+    unsigned c = s[0];
+    int n;
+    unsigned min;
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) { n = 2; min = 0x80; }
+    else if (c >= 0xe0 && c <= 0xef) { n = 3; min = 0x800; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 4; min = 0x10000; }
+    else return 0;
+    if ((size_t)n > avail) return 0;
+    unsigned cp = c & (0x7f >> n);
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return n;
+}
+
+size_t kn_utf8_complete(const char *s, size_t len) {
+    const unsigned char *u = (const unsigned char *)s;
+    /* Look back at most 3 bytes for the lead byte of the last character. */
+    for (size_t back = 1; back <= 4 && back <= len; back++) {
+        unsigned c = u[len - back];
+        if ((c & 0xc0) == 0x80) continue;       /* continuation: keep looking */
+        int need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+        return (size_t)need > back ? len - back : len;
+    }
+    return len;
+}
+
+json_t *kn_json_text(const char *s, size_t len) {
+    json_t *j = json_stringn(s, len);
+    if (j) return j;
+    /* Invalid UTF-8 (or OOM): rebuild with U+FFFD for each bad byte. */
+    char *out = malloc(len * 3 + 1);
+    if (!out) return NULL;
+    size_t o = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        int n = utf8_seq(u + i, len - i);
+        if (n > 0) { memcpy(out + o, u + i, (size_t)n); o += (size_t)n; i += (size_t)n; }
+        else { memcpy(out + o, "\xef\xbf\xbd", 3); o += 3; i++; }
+    }
+    j = json_stringn(out, o);
+    free(out);
+    return j;
+}
+
+json_t *kn_json_mime_value(const char *mime, const char *text) {
+    size_t ml = strlen(mime);
+    if (strcmp(mime, "application/json") == 0 || (ml > 5 && strcmp(mime + ml - 5, "+json") == 0)) {
+        json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+        if (v) return v;
+    }
+    return kn_json_text(text, strlen(text));
+}
+
+/* ---- session ------------------------------------------------------------------ */
+
+kn_session *kn_session_new(kn_signer *signer, const char *username) {
+    kn_session *s = calloc(1, sizeof *s);
+    if (!s) { kn_signer_free(signer); return NULL; }
+    s->signer = signer;
+    if (kn_signer_enabled(signer) && !(s->seen = kn_digests_new(KN_DIGEST_HISTORY))) goto fail;
+    kn_uuid4(s->id);
+    if (!username) username = getenv("USER");
+    if (!username || !*username) username = "cgpu";
+    json_t *u = kn_json_text(username, strlen(username));
+    char *uj = u ? json_dumps(u, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    json_decref(u);
+    if (!uj) goto fail;
+    size_t cap = strlen(uj) + 128;
+    s->fixed = malloc(cap);
+    if (s->fixed)
+        snprintf(s->fixed, cap, "\"session\":\"%s\",\"username\":%s,\"version\":\"" KN_PROTOCOL_VERSION "\"",
+                 s->id, uj);
+    free(uj);
+    if (!s->fixed) goto fail;
+    return s;
+fail:
+    kn_session_free(s);
+    return NULL;
+}
+
+void kn_session_free(kn_session *s) {
+    if (!s) return;
+    kn_signer_free(s->signer);
+    kn_digests_free(s->seen);
+    free(s->fixed);
+    free(s);
+}
+
+/* ---- decode ------------------------------------------------------------------- */
+
+void kn_msg_clear(kn_msg *m) {
+    kn_frames_free(&m->idents);
+    kn_frames_free(&m->buffers);
+    free(m->header_raw.data);
+    json_decref(m->header);
+    json_decref(m->parent);
+    json_decref(m->metadata);
+    json_decref(m->content);
+    memset(m, 0, sizeof *m);
+}
+
+/* Moves frame i of f into dst (f keeps an empty slot). */
+static int take_frame(kn_frames *f, int i, kn_frames *dst) {
+    int r = kn_frames_push_owned(dst, f->v[i].data, f->v[i].len);
+    f->v[i].data = NULL;
+    return r;
+}
+
+/* Parses a JSON object frame. NULL with why filled when it is not one. */
+static json_t *parse_object(const kn_frame *fr, const char *what, char *why, size_t whycap) {
+    json_error_t je;
+    json_t *j = json_loadb((const char *)fr->data, fr->len, 0, &je);
+    if (!j) { snprintf(why, whycap, "%s is not valid JSON (%s)", what, je.text); return NULL; }
+    if (!json_is_object(j)) { json_decref(j); snprintf(why, whycap, "%s is not a JSON object", what); return NULL; }
+    return j;
+}
+
+kn_decode_status kn_decode(kn_session *s, kn_frames *f, kn_msg *m, char *why, size_t whycap) {
+    memset(m, 0, sizeof *m);
+    why[0] = '\0';
+    int d = -1;
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].len == sizeof KN_DELIM - 1 && memcmp(f->v[i].data, KN_DELIM, sizeof KN_DELIM - 1) == 0) { d = i; break; }
+    if (d < 0) { snprintf(why, whycap, "no <IDS|MSG> delimiter in %d frames", f->n); goto drop; }
+    if (f->n - d - 1 < 5) {
+        snprintf(why, whycap, "too few frames (%d after <IDS|MSG>, need 5)", f->n - d - 1);
+        goto drop;
+    }
+    const kn_frame *sig = &f->v[d + 1];
+    const void *parts[4];
+    size_t lens[4];
+    for (int i = 0; i < 4; i++) { parts[i] = f->v[d + 2 + i].data; lens[i] = f->v[d + 2 + i].len; }
+
+    /* 1. signature over the raw frames, before anything is parsed */
+    if (kn_signer_enabled(s->signer)) {
+        if (sig->len == 0) { snprintf(why, whycap, "unsigned message"); goto drop; }
+        if (!kn_verify(s->signer, sig->data, sig->len, parts, lens, 4)) {
+            snprintf(why, whycap, "invalid signature"); goto drop;
+        }
+        /* 2. replay: only genuine signatures get here, so only they are kept */
+        if (kn_digests_check_add(s->seen, sig->data, sig->len)) {
+            snprintf(why, whycap, "duplicate signature (replayed message)"); goto drop;
+        }
+    }
+
+    /* 3. header: without a usable one nothing can be answered */
+    if (lens[0] > KN_MAX_HEADER) { snprintf(why, whycap, "header frame too large (%zu bytes)", lens[0]); goto drop; }
+    m->header = parse_object(&f->v[d + 2], "header", why, whycap);
+    if (!m->header) goto drop;
+    json_t *t = json_object_get(m->header, "msg_type");
+    if (!json_is_string(t) || json_string_length(t) == 0 || json_string_length(t) > 128) {
+        snprintf(why, whycap, "header has no msg_type"); goto drop;
+    }
+    m->msg_type = json_string_value(t);
+    json_t *id = json_object_get(m->header, "msg_id");
+    m->msg_id = json_is_string(id) ? json_string_value(id) : "";
+
+    for (int i = 0; i < d; i++)
+        if (take_frame(f, i, &m->idents)) { snprintf(why, whycap, "out of memory"); goto drop; }
+    m->header_raw = f->v[d + 2];
+    f->v[d + 2].data = NULL;
+
+    /* 4. the rest: problems here can still be answered */
+    kn_decode_status st = KN_DECODE_OK;
+    if (lens[1] > KN_MAX_HEADER || lens[2] > KN_MAX_HEADER) {
+        snprintf(why, whycap, "parent_header or metadata frame too large");
+        st = KN_DECODE_BAD_CONTENT;
+    } else if (lens[3] > KN_MAX_CONTENT) {
+        snprintf(why, whycap, "content too large (%zu bytes, limit %u MiB)", lens[3], KN_MAX_CONTENT >> 20);
+        st = KN_DECODE_BAD_CONTENT;
+    } else if (!(m->parent = parse_object(&f->v[d + 3], "parent_header", why, whycap)) ||
+               !(m->metadata = parse_object(&f->v[d + 4], "metadata", why, whycap)) ||
+               !(m->content = parse_object(&f->v[d + 5], "content", why, whycap))) {
+        st = KN_DECODE_BAD_CONTENT;
+    } else {
+        for (int i = d + 6; i < f->n; i++)
+            if (take_frame(f, i, &m->buffers)) { snprintf(why, whycap, "out of memory"); st = KN_DECODE_BAD_CONTENT; break; }
+    }
+    kn_frames_free(f);
+    return st;
+drop:
+    kn_frames_free(f);
+    kn_msg_clear(m);
+    return KN_DECODE_DROP;
+}
+
+/* ---- encode ------------------------------------------------------------------- */
+
+int kn_encode(kn_session *s, kn_frames *out, const kn_frames *prefix, const char *msg_type,
+              const kn_frame *parent_raw, json_t *metadata, json_t *content) {
+    char uuid[37], date[64];
+    kn_uuid4(uuid);
+    kn_iso_now(date);
+    size_t hcap = strlen(s->fixed) + strlen(msg_type) + 200;
+    char *header = malloc(hcap);
+    if (!header) return -1;
+    int hlen = snprintf(header, hcap, "{\"msg_id\":\"%s\",\"msg_type\":\"%s\",\"date\":\"%s\",%s}",
+                        uuid, msg_type, date, s->fixed);
+    char *md = metadata ? json_dumps(metadata, JSON_COMPACT) : strdup("{}");
+    char *ct = content ? json_dumps(content, JSON_COMPACT) : strdup("{}");
+    const char *pr = parent_raw && parent_raw->data ? (const char *)parent_raw->data : "{}";
+    size_t prlen = parent_raw && parent_raw->data ? parent_raw->len : 2;
+    if (!md || !ct) goto oom;
+
+    const void *parts[4] = { header, pr, md, ct };
+    size_t lens[4] = { (size_t)hlen, prlen, strlen(md), strlen(ct) };
+    char sig[KN_SIG_HEX_MAX + 1];
+    int siglen = kn_sign(s->signer, parts, lens, 4, sig);
+    if (siglen < 0) goto oom;
+
+    if (prefix)
+        for (int i = 0; i < prefix->n; i++)
+            if (kn_frames_push(out, prefix->v[i].data, prefix->v[i].len)) goto oom;
+    if (kn_frames_push(out, KN_DELIM, sizeof KN_DELIM - 1) || kn_frames_push(out, sig, (size_t)siglen))
+        goto oom;
+    /* push_owned takes the buffer even when it fails */
+    int r = kn_frames_push_owned(out, header, lens[0]);
+    header = NULL;
+    if (r || kn_frames_push(out, pr, prlen)) goto oom;
+    r = kn_frames_push_owned(out, md, lens[2]);
+    md = NULL;
+    if (r) goto oom;
+    r = kn_frames_push_owned(out, ct, lens[3]);
+    ct = NULL;
+    if (r) goto oom;
+    return 0;
+oom:
+    free(header); free(md); free(ct);
+    return -1;
+}

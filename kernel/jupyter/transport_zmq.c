@@ -1,0 +1,159 @@
+/* transport_zmq.c — kn_transport on libzmq ROUTER/PUB sockets. */
+#include "transport_zmq.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "codec.h" /* kn_log */
+
+#define LINGER_MS    500          /* enough to flush a final reply, short enough not to hang exit */
+#define ROUTER_HWM   10000
+#define PUB_HWM      100000       /* slow subscribers lose messages past this, never block us */
+#define MAX_FRAME    (256LL << 20) /* peers sending larger frames are disconnected */
+
+/* Owned by the kernel (destroy). Each socket is used by one thread at a time
+ * (see transport.h); the eventfd may be written from anywhere. */
+typedef struct {
+    kn_transport base;
+    void *sock[KN_NCHANNELS];
+    int   wake_fd;
+} ztransport;
+
+int kn_zmq_setup_socket(void *s, int ipv6) {
+    int linger = LINGER_MS, one = 1;
+    int64_t maxsz = MAX_FRAME;
+    if (zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger)) return -1;
+    if (zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxsz, sizeof maxsz)) return -1;
+    if (ipv6 && zmq_setsockopt(s, ZMQ_IPV6, &one, sizeof one)) return -1;
+    return 0;
+}
+
+int kn_zmq_bind(void *s, const char *endpoint, int ipc) {
+    mode_t old = 0;
+    if (ipc) old = umask(077);
+    int r = zmq_bind(s, endpoint);
+    int e = errno;
+    if (ipc) umask(old);
+    errno = e;
+    return r;
+}
+
+static int z_send(kn_transport *t, kn_channel ch, const kn_frames *msg) {
+    ztransport *z = (ztransport *)t;
+    for (int i = 0; i < msg->n; i++) {
+        int flags = ZMQ_DONTWAIT | (i + 1 < msg->n ? ZMQ_SNDMORE : 0);
+        while (zmq_send(z->sock[ch], msg->v[i].data, msg->v[i].len, flags) < 0) {
+            if (errno == EINTR) continue;
+            /* EAGAIN on the first part: the peer's queue is full; the
+             * message is dropped, as PUB and a non-mandatory ROUTER do. */
+            if (errno == EAGAIN && i == 0) return 0;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int z_recv(kn_transport *t, kn_channel ch, kn_frames *out, int timeout_ms) {
+    ztransport *z = (ztransport *)t;
+    zmq_pollitem_t items[2] = {
+        { z->sock[ch], 0, ZMQ_POLLIN, 0 },
+        { NULL, z->wake_fd, ZMQ_POLLIN, 0 },
+    };
+    int nitems = ch == KN_SHELL && z->wake_fd >= 0 ? 2 : 1;
+    int r = zmq_poll(items, nitems, timeout_ms);
+    if (r < 0) return errno == EINTR ? 0 : -1;
+    if (nitems == 2 && (items[1].revents & ZMQ_POLLIN)) {
+        uint64_t v;
+        if (read(z->wake_fd, &v, sizeof v) < 0) { /* nothing to do: it was readable */ }
+        return 0;
+    }
+    if (!(items[0].revents & ZMQ_POLLIN)) return 0;
+
+    int more = 1;
+    while (more) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, z->sock[ch], out->n ? 0 : ZMQ_DONTWAIT) < 0) {
+            int e = errno;
+            zmq_msg_close(&part);
+            if (out->n == 0 && (e == EAGAIN || e == EINTR)) return 0;
+            kn_frames_free(out);
+            return e == ETERM ? -1 : 0;
+        }
+        more = zmq_msg_more(&part);
+        int pr = kn_frames_push(out, zmq_msg_data(&part), zmq_msg_size(&part));
+        zmq_msg_close(&part);
+        if (pr) { /* out of memory: read and discard the rest of the message */
+            while (more) {
+                zmq_msg_init(&part);
+                if (zmq_msg_recv(&part, z->sock[ch], 0) < 0) more = 0;
+                else more = zmq_msg_more(&part);
+                zmq_msg_close(&part);
+            }
+            kn_frames_free(out);
+            kn_log("out of memory receiving a message on %s: dropped", kn_channel_name(ch));
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void z_wake(kn_transport *t) {
+    ztransport *z = (ztransport *)t;
+    uint64_t one = 1;
+    if (z->wake_fd >= 0 && write(z->wake_fd, &one, sizeof one) < 0) { /* counter full: already awake */ }
+}
+
+static void z_destroy(kn_transport *t) {
+    ztransport *z = (ztransport *)t;
+    for (int i = 0; i < KN_NCHANNELS; i++)
+        if (z->sock[i]) zmq_close(z->sock[i]);
+    if (z->wake_fd >= 0) close(z->wake_fd);
+    free(z);
+}
+
+int kn_zmq_transport_wake_fd(kn_transport *t) { return ((ztransport *)t)->wake_fd; }
+
+kn_transport *kn_zmq_transport_new(void *zctx, const kn_conn *c, char *err, size_t errcap) {
+    static const int types[KN_NCHANNELS] = { ZMQ_ROUTER, ZMQ_ROUTER, ZMQ_ROUTER, ZMQ_PUB }; /* ORDER KN_CHANNEL */
+    ztransport *z = calloc(1, sizeof *z);
+    if (!z) { snprintf(err, errcap, "out of memory"); return NULL; }
+    z->base.send = z_send;
+    z->base.recv = z_recv;
+    z->base.wake = z_wake;
+    z->base.destroy = z_destroy;
+    z->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (z->wake_fd < 0) { snprintf(err, errcap, "eventfd: %s", strerror(errno)); free(z); return NULL; }
+
+    for (int ch = 0; ch < KN_NCHANNELS; ch++) {
+        char ep[1100];
+        int ipv6, one = 1, hwm = types[ch] == ZMQ_PUB ? PUB_HWM : ROUTER_HWM;
+        if (kn_conn_endpoint(c, ch, ep, sizeof ep, &ipv6)) { snprintf(err, errcap, "endpoint too long"); goto fail; }
+        void *s = z->sock[ch] = zmq_socket(zctx, types[ch]);
+        if (!s || kn_zmq_setup_socket(s, ipv6) ||
+            zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm) ||
+            zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm) ||
+            /* a client reconnecting with the same identity takes over */
+            (types[ch] == ZMQ_ROUTER && zmq_setsockopt(s, ZMQ_ROUTER_HANDOVER, &one, sizeof one))) {
+            snprintf(err, errcap, "%s socket: %s", kn_channel_name((kn_channel)ch), zmq_strerror(errno));
+            goto fail;
+        }
+        if (kn_zmq_bind(s, ep, c->ipc)) {
+            snprintf(err, errcap, "cannot bind the %s socket to %s: %s", kn_channel_name((kn_channel)ch), ep,
+                     zmq_strerror(errno));
+            goto fail;
+        }
+    }
+    return &z->base;
+fail:
+    z_destroy(&z->base);
+    return NULL;
+}

@@ -1,0 +1,27 @@
+/* transport_zmq.h — the kn_transport over ZeroMQ sockets bound as the
+ * connection file says: shell, control, stdin ROUTER; iopub PUB. (The
+ * heartbeat is heartbeat.c's.) The zmq context is passed as void * so that
+ * this header needs no zmq.h.
+ */
+#ifndef CGPU_KN_TRANSPORT_ZMQ_H
+#define CGPU_KN_TRANSPORT_ZMQ_H
+
+#include <stddef.h>
+
+#include "conn.h"
+#include "transport.h"
+
+/* Creates and binds the four sockets in zctx. Must run before other threads
+ * exist when the transport is ipc (it sets the umask around bind so socket
+ * files are 0600). Returns NULL with a one-line reason in err. */
+kn_transport *kn_zmq_transport_new(void *zctx, const kn_conn *c, char *err, size_t errcap);
+/* The eventfd that `wake` writes: writing 8 bytes to it from a signal
+ * handler wakes the shell loop too (async-signal-safe). */
+int kn_zmq_transport_wake_fd(kn_transport *t);
+
+/* Shared socket set-up: linger, HWMs, message size limit, IPv6. 0 or -1. */
+int kn_zmq_setup_socket(void *sock, int ipv6);
+/* zmq_bind with the umask at 077 for ipc endpoints. 0 or -1 (errno). */
+int kn_zmq_bind(void *sock, const char *endpoint, int ipc);
+
+#endif

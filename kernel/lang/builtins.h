@@ -1,0 +1,274 @@
+/* builtins.h — how C code adds functions, classes and modules to the language.
+ *
+ * Values and the ownership rule are in value.h (returned values are new
+ * references, arguments are borrowed). A builtin is a C function
+ *
+ *     lang_value fn(lang_state *L, const lang_args *a);
+ *
+ * that returns its result (a new reference) or raises an error by returning
+ * lang_raise(L, LANG_E_TYPE, "...") — an LV_ERR value; the message is kept in
+ * L and turned into a traceback at the cell boundary. Never exit or abort.
+ *
+ * Complete example: a function and a class with a method, an attribute, a
+ * repr and a constructor.
+ *
+ *     #include "builtins.h"
+ *
+ *     // twice(x) -> x * 2 for a number
+ *     static lang_value bi_twice(lang_state *L, const lang_args *a)
+ *     {
+ *         lang_value x[1];
+ *         double d;
+ *         if (lang_args_bind(L, a, "x", x) < 0) return lv_err();
+ *         if (lang_get_float(L, x[0], "x", &d) < 0) return lv_err();
+ *         return lv_float(2 * d);
+ *     }
+ *
+ *     typedef struct { int64_t count; } counter;   // owned by its object
+ *
+ *     static lang_value counter_inc(lang_state *L, const lang_args *a)
+ *     {   // a->self is the receiver of a method call
+ *         counter *c = lv_object_data(a->self);
+ *         lang_value by[1];
+ *         int64_t n = 1;
+ *         if (lang_args_bind(L, a, "by=", by) < 0) return lv_err();
+ *         if (!lv_is_missing(by[0]) && lang_get_int(L, by[0], "by", &n) < 0) return lv_err();
+ *         c->count += n;
+ *         return lv_int(c->count);
+ *     }
+ *     static lang_value counter_getattr(lang_state *L, lang_value self, const char *name)
+ *     {
+ *         counter *c = lv_object_data(self);
+ *         if (strcmp(name, "count") == 0) return lv_int(c->count);
+ *         return lv_missing();              // -> AttributeError naming the class
+ *     }
+ *     static char *counter_repr(lang_state *L, lang_value self)
+ *     {
+ *         counter *c = lv_object_data(self);
+ *         return lang_strdupf("Counter(count=%lld)", (long long)c->count);
+ *     }
+ *     static const lang_method counter_methods[] = {
+ *         {"inc", counter_inc, "inc(by=1)\nAdds `by` to the count and returns it.\n>>> c.inc(2)"},
+ *         {NULL, NULL, NULL}
+ *     };
+ *     static const char *const counter_attrs[] = {"count", NULL};
+ *     static const lang_class counter_class = {
+ *         .name = "Counter", .free = free, .repr = counter_repr,
+ *         .methods = counter_methods, .attrs = counter_attrs, .getattr = counter_getattr,
+ *     };
+ *     static lang_value bi_counter(lang_state *L, const lang_args *a)
+ *     {
+ *         if (lang_args_bind(L, a, "", NULL) < 0) return lv_err();
+ *         counter *c = calloc(1, sizeof *c);
+ *         if (!c) return lang_nomem(L);
+ *         return lang_object_new(L, &counter_class, c);
+ *     }
+ *
+ *     void lang_init_example(lang_state *L)   // listed in lang_new's init table
+ *     {
+ *         lang_register_builtin(L, "twice", bi_twice,
+ *             "twice(x)\nReturns x * 2.\n>>> twice(21)\n42.0");
+ *         lang_register_class(L, &counter_class, bi_counter,
+ *             "Counter()\nA counter object.\n>>> c = Counter(); c.inc()");
+ *     }
+ *
+ * Docs: first line the signature, second line a one-sentence description,
+ * then one example (">>> " lines). help(x) and inspect show them.
+ */
+#ifndef CGPU_LANG_BUILTINS_H
+#define CGPU_LANG_BUILTINS_H
+
+#include <stdarg.h>
+#include "lang.h"
+#include "value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- calls ------------------------------------------------------------------ */
+
+/* The arguments of one call. All values borrowed for the duration of the
+ * call. `self` is the receiver for methods (bound builtins), else LV_NONE. */
+typedef struct lang_args {
+    int               n;        /* positional */
+    const lang_value *v;
+    int               nkw;      /* keyword */
+    const char *const *kwname;
+    const lang_value *kw;
+    lang_value        self;
+    const char       *fname;    /* the callee's name, for messages */
+} lang_args;
+
+typedef lang_value (*lang_builtin_fn)(lang_state *L, const lang_args *a);
+
+/* Binds arguments against a signature spec of comma-separated names:
+ *   "x, y"            two required (positional or by keyword)
+ *   "x, dtype=, device="   optional ones end with '='
+ *   "*shape"          a name starting with '*' must be last: it receives a
+ *                     tuple of the remaining positionals
+ * out[i] receives the argument for name i, BORROWED, or LV_MISSING for an
+ * optional one not given; a "*rest" slot receives a NEW tuple reference
+ * (release it). Raises TypeError (missing argument, too many positionals,
+ * unexpected or repeated keyword) naming a->fname; returns 0 or -1. */
+int lang_args_bind(lang_state *L, const lang_args *a, const char *spec, lang_value *out);
+
+/* Calls any callable value (user function, builtin, object with a call
+ * hook) from C; kwargs may be NULL/0. Returns a new reference or LV_ERR. */
+lang_value lang_call(lang_state *L, lang_value fn, int n, const lang_value *args,
+                     int nkw, const char *const *kwname, const lang_value *kw);
+
+/* ---- errors -------------------------------------------------------------------- */
+
+/* ORDER lang_error_kind: keep lang_error_kind_name() (errors.c) in step. */
+typedef enum {
+    LANG_E_SYNTAX, LANG_E_NAME, LANG_E_TYPE, LANG_E_VALUE, LANG_E_INDEX, LANG_E_KEY,
+    LANG_E_ATTRIBUTE, LANG_E_SHAPE, LANG_E_ZERODIV, LANG_E_ASSERTION, LANG_E_RECURSION,
+    LANG_E_IMPORT, LANG_E_DEVICE, LANG_E_OOM, LANG_E_INTERRUPT,
+    LANG_E_COUNT
+} lang_error_kind;
+const char *lang_error_kind_name(lang_error_kind k); /* "TypeError" ... */
+
+/* Records an error (printf-style message without the kind prefix, e.g.
+ * "len() takes 1 argument (2 given)") and returns LV_ERR. */
+lang_value lang_raise(lang_state *L, lang_error_kind k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Same, returning -1 (for int-returning helpers). */
+int        lang_fail(lang_state *L, lang_error_kind k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Raises the runtime's last error (rt_error_code/rt_error_message), mapped
+ * RT_EVALUE->ValueError, RT_ETYPE->TypeError, RT_ESHAPE->ShapeError,
+ * RT_EINDEX->IndexError, RT_EDEVICE->DeviceError, RT_EOOM->OutOfMemoryError,
+ * RT_EINTERRUPT->KeyboardInterrupt, RT_EZERODIV->ZeroDivisionError. */
+lang_value lang_raise_rt(lang_state *L);
+lang_value lang_nomem(lang_state *L);          /* OutOfMemoryError */
+/* 1 when an error is pending (between a raise and the cell boundary). */
+int        lang_error_pending(lang_state *L);
+lang_error_kind lang_error_kind_of(lang_state *L); /* of the pending error */
+const char *lang_error_message(lang_state *L);    /* of the pending error, borrowed */
+void       lang_error_clear(lang_state *L);        /* for code that handles an error itself */
+
+/* ---- argument conversion (0 ok / -1 with TypeError or ValueError raised;
+ *      `what` names the argument in the message) ---------------------------- */
+int lang_get_int(lang_state *L, lang_value v, const char *what, int64_t *out);   /* int, bool, integral float no */
+int lang_get_float(lang_state *L, lang_value v, const char *what, double *out);  /* int, float, bool, 1-element array */
+int lang_get_bool(lang_state *L, lang_value v, const char *what, int *out);      /* truthiness */
+int lang_get_str(lang_state *L, lang_value v, const char *what, const char **out); /* borrowed */
+/* A shape from an int or a list/tuple of ints. */
+int lang_get_shape(lang_state *L, lang_value v, const char *what, int64_t *shape, int *ndim);
+/* dtype from "float32"/"float64"/"int32"/"bool" or the builtins float/int/bool. */
+int lang_get_dtype(lang_state *L, lang_value v, const char *what, rt_dtype *out);
+/* A device from "GPU:1"-style strings or device objects; None -> NULL (default). */
+int lang_get_device(lang_state *L, lang_value v, const char *what, rt_device **out);
+/* Converts arrays (retained), numbers and nested lists/tuples of numbers to
+ * an array. dtype < 0: arrays keep theirs, host data becomes float32.
+ * Returns a new reference, or NULL with the error raised. */
+rt_array *lang_to_array(lang_state *L, lang_value v, int dtype, const char *what);
+/* Consumes `a`: the array value, or (a == NULL) lang_raise_rt(L). */
+lang_value lang_array_result(lang_state *L, rt_array *a);
+/* Element `flat` of an array as a host number of the array's dtype kind
+ * (float32 elements are rounded to their shortest repr, so 0.1f gives 0.1). */
+lang_value lang_array_item(lang_state *L, const rt_array *a, int64_t flat);
+
+/* ---- text ------------------------------------------------------------------------ */
+char *lang_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* malloc'd; NULL if OOM */
+/* malloc'd Python repr()/str() of any value; NULL with an error raised. */
+char *lang_repr(lang_state *L, lang_value v);
+char *lang_str(lang_state *L, lang_value v);
+
+/* ---- classes ------------------------------------------------------------------ */
+
+typedef struct lang_method {
+    const char     *name;
+    lang_builtin_fn fn;     /* receives the object as a->self */
+    const char     *doc;
+} lang_method;
+
+/* The behaviour of a runtime object type. Static; every hook optional. */
+struct lang_class {
+    const char *name;                       /* type(x), messages, isinstance */
+    const char *doc;                        /* help(x) on an instance */
+    void (*free)(void *data);               /* releases the object's data */
+    /* malloc'd text; NULL with an error raised. Defaults: "<name object>". */
+    char *(*repr)(lang_state *L, lang_value self);
+    char *(*str)(lang_state *L, lang_value self);          /* default: repr */
+    const lang_method *methods;             /* {NULL} terminated; bound on attribute access */
+    const char *const *attrs;               /* NULL terminated names getattr answers (completion) */
+    /* Attribute other than a method: new reference, LV_MISSING when there is
+     * no such attribute (AttributeError follows), LV_ERR when raised. */
+    lang_value (*getattr)(lang_state *L, lang_value self, const char *name);
+    /* obj.name = v: 0, or -1 with an error raised. NULL: AttributeError. */
+    int (*setattr)(lang_state *L, lang_value self, const char *name, lang_value v);
+    /* Rich display: adds MIME entries (text/html, image/svg+xml ...) to
+     * `out`, which already holds text/plain (the repr). 0 ok, -1 raised. */
+    int (*display)(lang_state *L, lang_value self, lang_bundle *out);
+    /* obj(...): like a builtin. */
+    lang_value (*call)(lang_state *L, lang_value self, const lang_args *a);
+    /* with obj [as x]: enter returns the value bound to x (new reference);
+     * exit runs after the block, also when it raised (failing = 1); exit
+     * returns 0 or -1 (its error replaces the block's). */
+    lang_value (*enter)(lang_state *L, lang_value self);
+    int (*exit)(lang_state *L, lang_value self, int failing);
+    lang_value (*getitem)(lang_state *L, lang_value self, lang_value key);
+    int64_t (*len)(lang_state *L, lang_value self);        /* -1 raised */
+};
+
+/* Creates an object of `cls` owning `data`; on failure frees data with
+ * cls->free and raises OutOfMemoryError. */
+lang_value lang_object_new(lang_state *L, const lang_class *cls, void *data);
+
+/* ---- registration (call from an init hook, before any cell runs) ------------- */
+
+/* A global builtin function (docs as described at the top). */
+void lang_register_builtin(lang_state *L, const char *name, lang_builtin_fn fn, const char *doc);
+/* A global name bound to a value (a module object such as `plt`, a
+ * constant). Retains v. */
+void lang_register_value(lang_state *L, const char *name, lang_value v, const char *doc);
+/* A class: the global cls->name calls `ctor`, and isinstance(x, Name) tests
+ * for objects of cls. */
+void lang_register_class(lang_state *L, const lang_class *cls, lang_builtin_fn ctor, const char *doc);
+/* A builtin function value (not bound to any name; e.g. a module attribute). */
+lang_value lang_builtin_value(lang_state *L, const char *name, lang_builtin_fn fn, const char *doc);
+/* A module-like object: attribute access gives the listed functions. */
+lang_value lang_module_new(lang_state *L, const char *name, const lang_method *functions, const char *doc);
+
+/* Per-interpreter extension data (a helper's state: current figure ...).
+ * lang_ext_set stores ptr under key (replacing and freeing an older one);
+ * `free_fn` runs at lang_free. lang_ext_get returns NULL if unset. */
+void  lang_ext_set(lang_state *L, const char *key, void *ptr, void (*free_fn)(void *));
+void *lang_ext_get(lang_state *L, const char *key);
+
+/* Runs fn after every cell (success or error) before the result is returned:
+ * e.g. plotting shows the pending figure (matplotlib-inline style). */
+void lang_on_cell_end(lang_state *L, void (*fn)(lang_state *L, void *ctx), void *ctx);
+
+/* Init hooks, called in this order by lang_new. Each helper defines its own;
+ * weak empty defaults (weak_hooks.c) keep the build linking before they exist. */
+void lang_init_format(lang_state *L);   /* display helper (format_*.c, html*.c) */
+void lang_init_plot(lang_state *L);     /* display helper (plot*.c): plt */
+void lang_init_nn(lang_state *L);       /* training helper (builtins_nn.c) */
+
+/* ---- the running cell's outputs --------------------------------------------- */
+
+/* Text to "stdout" / "stderr" of the running cell (dropped outside a cell). */
+void lang_write(lang_state *L, const char *stream, const char *text, size_t len);
+void lang_printf(lang_state *L, const char *fmt, ...) __attribute__((format(printf, 2, 3))); /* stdout */
+/* display_data / update_display_data (update = 1) with an optional
+ * display_id (e.g. fit's progress line: display once, then update). */
+void lang_display(lang_state *L, const lang_bundle *b, const char *display_id, int update);
+void lang_clear_output(lang_state *L, int wait);
+/* Fills b with the execute_result-style bundle of v (text/plain repr, plus
+ * the class display hook / array HTML). 0, or -1 raised. */
+int  lang_display_bundle(lang_state *L, lang_value v, lang_bundle *b);
+/* A display id unique in this process ("cgpu-3"), malloc'd. */
+char *lang_new_display_id(lang_state *L);
+
+/* ---- interrupts ------------------------------------------------------------------ */
+int lang_interrupted(lang_state *L);        /* 1 when Ctrl-C / interrupt_request is pending */
+/* 0, or -1 with KeyboardInterrupt raised (call in long loops). */
+int lang_check_interrupt(lang_state *L);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,163 @@
+/* interp.h — the interpreter's internal state and the functions its files
+ * share (evaluator, operators, iteration, printing, builtins). Not for code
+ * outside kernel/lang/: that uses builtins.h and value.h.
+ */
+#ifndef CGPU_LANG_INTERP_H
+#define CGPU_LANG_INTERP_H
+
+#include <signal.h>
+#include "ast.h"
+#include "builtins.h"
+#include "object.h"
+
+#define LANG_MAX_CALL_DEPTH 1000   /* RecursionError beyond this many user calls */
+
+/* A global name: the user's binding and the builtin under the same name.
+ * Slot indices are stable for the life of the state (resolved ASTs keep
+ * them), so the table only grows. */
+typedef struct {
+    char      *name;      /* owned */
+    lang_value value;     /* user binding (owned), LV_MISSING when unbound */
+    lang_value builtin;   /* builtin binding (owned), LV_MISSING when none */
+    const char *doc;      /* builtin doc (static), or NULL */
+} gslot;
+
+typedef struct {          /* one traceback entry, innermost first */
+    lang_arena *arena;    /* retained: source text and cell number */
+    int         line, col;
+    char       *func;     /* owned; NULL at cell level */
+} tb_entry;
+
+typedef struct ext_entry {
+    char *key;
+    void *ptr;
+    void (*free_fn)(void *);
+    struct ext_entry *next;
+} ext_entry;
+
+typedef struct cell_hook {
+    void (*fn)(lang_state *L, void *ctx);
+    void *ctx;
+    struct cell_hook *next;
+} cell_hook;
+
+/* A running function (or cell top level). Lives on the C stack. */
+typedef struct frame {
+    struct frame *parent;
+    ast_func     *fn;
+    lang_arena   *arena;      /* where fn's source lives (tracebacks) */
+    lang_value   *slots;      /* fn->nlocals */
+    lv_cellobj  **free;       /* fn->nfree captured cells */
+    lang_value    retval;     /* set by 'return' */
+} frame;
+
+struct lang_state {
+    gslot      *g;            /* owned */
+    int         ng, capg;
+    int        *gindex;       /* open-addressing hash: name -> slot, -1 empty */
+    int         gmask;
+
+    /* the pending error */
+    int         err_pending;
+    lang_error_kind err_kind;
+    char       *err_msg;      /* owned */
+    tb_entry   *tb;           /* owned */
+    int         ntb, captb;
+    int         err_located;  /* the innermost node of the current frame is recorded */
+
+    const lang_output *out;   /* of the running cell, or NULL */
+    volatile sig_atomic_t interrupt;
+    int         depth;        /* user call depth */
+    char       *stack_limit;  /* lowest safe C stack address */
+    int         exec_count;   /* "Cell In[N]" */
+    const char *filename;     /* tracebacks name this file instead of cells (test runner) */
+    frame      *top_frame;    /* innermost running frame */
+
+    ext_entry  *ext;
+    cell_hook  *hooks;
+    int         display_counter;
+    int         log_placement; /* route rt's placement log to stdout */
+
+    /* registered classes with a constructor (isinstance, type) */
+    const lang_class **classes;
+    int         nclasses, capclasses;
+};
+
+/* ---- globals (lang.c) ---- */
+int  lang_global_slot(lang_state *L, const char *name); /* creates; -1 OOM */
+int  lang_global_find(lang_state *L, const char *name); /* -1 when absent */
+
+/* ---- evaluator (eval.c) ---- */
+/* Runs a resolved cell: statements of top; *last receives the value of a
+ * final expression statement (new reference, or LV_MISSING). 0 or -1. */
+int  eval_cell(lang_state *L, ast_func *top, lang_arena *A, lang_value *last);
+lang_value call_value(lang_state *L, lang_value fn, const lang_args *a);
+/* Records the current node as the error position (if not yet recorded). */
+void eval_locate(lang_state *L, lang_arena *A, int line, int col, const char *func);
+int  check_stack(lang_state *L); /* 0, or -1 with RecursionError */
+
+/* ---- operators (ops.c) ---- */
+lang_value op_binary(lang_state *L, binop op, lang_value a, lang_value b);
+lang_value op_unary(lang_state *L, unop op, lang_value a);
+lang_value op_compare(lang_state *L, cmpop op, lang_value a, lang_value b);
+int        op_contains(lang_state *L, lang_value container, lang_value item); /* 1/0/-1 */
+int        op_truthy(lang_state *L, lang_value v);                           /* 1/0/-1 */
+/* Indexing: idx is an int/str/tuple... value; slices are given as slice
+ * specs (below). */
+typedef struct {
+    int        is_slice;
+    lang_value v;             /* !is_slice: the index value (borrowed) */
+    lang_value lo, hi, step;  /* is_slice: LV_MISSING or None when absent */
+} index_item;
+lang_value op_getitem(lang_state *L, lang_value obj, const index_item *items, int n, int tuple_form);
+int        op_setitem(lang_state *L, lang_value obj, const index_item *items, int n, int tuple_form, lang_value v);
+int        op_delitem(lang_state *L, lang_value obj, const index_item *items, int n, int tuple_form);
+lang_value op_getattr(lang_state *L, lang_value obj, const char *name);
+int        op_setattr(lang_state *L, lang_value obj, const char *name, lang_value v);
+/* The method `name` of obj's type (for obj.name(...) without a bound
+ * object), or NULL. */
+const lang_method *op_find_method(lang_value obj, const char *name);
+int        op_lt(lang_state *L, lang_value a, lang_value b); /* sort order: 1/0/-1 */
+
+/* ---- iteration (iter.c) ---- */
+lang_value iter_new(lang_state *L, lang_value v);            /* LV_ITER or LV_ERR */
+int        iter_next(lang_state *L, lang_value it, lang_value *out); /* 1 item, 0 end, -1 */
+/* Items of any iterable as a new list (lists are copied). */
+lang_value iter_to_list(lang_state *L, lang_value v);
+lang_value array_index0(lang_state *L, rt_array *a, int64_t i); /* a[i] along axis 0 */
+
+/* ---- printing (repr.c) ---- */
+#include "numfmt.h"
+int  repr_to(lang_state *L, fmtbuf *b, lang_value v, int depth); /* 0 / -1 */
+int  str_to(lang_state *L, fmtbuf *b, lang_value v);
+void repr_str_quoted(fmtbuf *b, const char *s, size_t n);
+/* format(v, spec) */
+lang_value format_value(lang_state *L, lang_value v, const char *spec);
+
+/* ---- builtins (builtins_*.c) ---- */
+void lang_init_core(lang_state *L);
+void lang_init_str(lang_state *L);
+void lang_init_array(lang_state *L);
+void lang_init_device(lang_state *L);
+extern const lang_method lang_str_methods[];
+extern const lang_method lang_list_methods[];
+extern const lang_method lang_dict_methods[];
+extern const lang_method lang_array_methods[];
+extern const char *const lang_array_attrs[];
+lang_value array_getattr(lang_state *L, lang_value self, const char *name);
+/* "str.format" core, shared with f-strings. */
+lang_value str_format(lang_state *L, const char *fmt, size_t n, const lang_args *a);
+/* The doc of a builtin value (or NULL). */
+const char *lang_builtin_doc(lang_value v);
+/* Runs the registered init hooks (builtins.c). */
+void lang_run_init_hooks(lang_state *L);
+/* rt placement log sink for the current state */
+void lang_device_log_sink(void *ctx, const char *line);
+
+/* ---- errors (errors.c) ---- */
+/* Formats the pending error into res (ename, evalue, traceback) and clears it. */
+void errors_to_result(lang_state *L, lang_result *res);
+void errors_reset(lang_state *L);
+void tb_push(lang_state *L, lang_arena *A, int line, int col, const char *func);
+
+#endif

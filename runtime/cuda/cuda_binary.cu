@@ -1,0 +1,44 @@
+/* cuda_binary.cu — binary element-wise ops (arithmetic, comparisons,
+ * logical) with broadcasting already expressed as stride-0 axes.
+ *
+ * The op and the dtype become template arguments here, once per call, so
+ * each kernel is straight-line code for one (op, dtype) pair.
+ */
+#include "cuda_ew.cuh"
+#include "cuda_scalar.cuh"
+
+template <int OP, typename T>
+static rt_status run(rt_device *d, cuda_state *st, const rt_view *out, const rt_view *a, const rt_view *b) {
+    typedef bin_op<OP, T> F;
+    return ew_launch2<F, typename F::O, T, T>(d, st, F(), out, a, b);
+}
+
+template <typename T>
+static rt_status run_t(rt_device *d, cuda_state *st, rt_binary_op op, const rt_view *out, const rt_view *a,
+                       const rt_view *b) {
+    switch (op) {
+#define CASE(OP) case OP: return run<OP, T>(d, st, out, a, b);
+    CASE(RT_ADD) CASE(RT_SUB) CASE(RT_MUL) CASE(RT_DIV) CASE(RT_FLOORDIV) CASE(RT_MOD) CASE(RT_POW)
+    CASE(RT_MAXIMUM) CASE(RT_MINIMUM)
+    CASE(RT_EQ) CASE(RT_NE) CASE(RT_LT) CASE(RT_LE) CASE(RT_GT) CASE(RT_GE)
+    CASE(RT_LOGICAL_AND) CASE(RT_LOGICAL_OR)
+#undef CASE
+    default: break;
+    }
+    return rt_set_error(RT_EVALUE, "unknown binary op %d", (int)op);
+}
+
+rt_status cuda_binary(rt_device *d, rt_binary_op op, const rt_view *out, const rt_view *a, const rt_view *b) {
+    if (a->dtype != b->dtype)
+        return rt_set_error(RT_ETYPE, "binary kernel got mixed dtypes %s and %s", rt_dtype_name(a->dtype),
+                            rt_dtype_name(b->dtype));
+    cuda_state *st = cuda_enter(d);
+    if (!st) return rt_error_code();
+    switch (a->dtype) {
+    case RT_FLOAT32: return run_t<float>(d, st, op, out, a, b);
+    case RT_FLOAT64: return run_t<double>(d, st, op, out, a, b);
+    case RT_INT32: return run_t<int32_t>(d, st, op, out, a, b);
+    case RT_BOOL: return run_t<uint8_t>(d, st, op, out, a, b);
+    default: return rt_set_error(RT_ETYPE, "binary op on unknown dtype %d", (int)a->dtype);
+    }
+}

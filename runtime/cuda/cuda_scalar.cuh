@@ -1,0 +1,221 @@
+/* cuda_scalar.cuh — the per-element semantics of the element-wise ops, on
+ * the device. They mirror the CPU backend (the reference) case by case:
+ * Python floor division and modulo, wrapping int32 arithmetic, NaN-
+ * propagating maximum/minimum, numpy's bool arithmetic, x86's float->int32
+ * conversion (NaN and out of range give INT32_MIN).
+ */
+#ifndef CGPU_CUDA_SCALAR_CUH
+#define CGPU_CUDA_SCALAR_CUH
+
+#include <stdint.h>
+#include <math.h>
+
+#include <type_traits>
+
+#include "rt.h"
+
+#define DEV static __device__ __forceinline__
+
+DEV int32_t d_f2i(double v) {
+    if (!(v >= -2147483648.0 && v < 2147483648.0)) return INT32_MIN;
+    return (int32_t)v;
+}
+
+/* ---- conversions used by copy and fill --------------------------------------------- */
+
+template <typename TD, typename TS> struct conv {
+    DEV TD apply(TS a) { return (TD)a; }
+};
+template <typename TS> struct conv<int32_t, TS> {
+    DEV int32_t apply(TS a) { return d_f2i((double)a); }
+};
+template <> struct conv<int32_t, int32_t> {
+    DEV int32_t apply(int32_t a) { return a; }
+};
+template <> struct conv<int32_t, uint8_t> {
+    DEV int32_t apply(uint8_t a) { return a != 0; }
+};
+template <typename TS> struct conv<uint8_t, TS> {
+    DEV uint8_t apply(TS a) { return a != 0; }
+};
+template <> struct conv<float, uint8_t> {
+    DEV float apply(uint8_t a) { return a != 0 ? 1.0f : 0.0f; }
+};
+template <> struct conv<double, uint8_t> {
+    DEV double apply(uint8_t a) { return a != 0 ? 1.0 : 0.0; }
+};
+
+/* ---- Python floor division and modulo (numpy's npy_divmod) ------------------------ */
+
+DEV double floordiv_(double a, double b) {
+    if (b == 0) return a / b;
+    double mod = fmod(a, b), div = (a - mod) / b;
+    if (mod != 0 && ((b < 0) != (mod < 0))) div -= 1.0;
+    if (div == 0) return copysign(0.0, a / b);
+    double f = floor(div);
+    if (div - f > 0.5) f += 1.0;
+    return f;
+}
+DEV double mod_(double a, double b) {
+    if (b == 0) return fmod(a, b);
+    double mod = fmod(a, b);
+    if (mod != 0) { if ((b < 0) != (mod < 0)) mod += b; }
+    else mod = copysign(0.0, b);
+    return mod;
+}
+DEV float floordiv_(float a, float b) {
+    if (b == 0) return a / b;
+    float mod = fmodf(a, b), div = (a - mod) / b;
+    if (mod != 0 && ((b < 0) != (mod < 0))) div -= 1.0f;
+    if (div == 0) return copysignf(0.0f, a / b);
+    float f = floorf(div);
+    if (div - f > 0.5f) f += 1.0f;
+    return f;
+}
+DEV float mod_(float a, float b) {
+    if (b == 0) return fmodf(a, b);
+    float mod = fmodf(a, b);
+    if (mod != 0) { if ((b < 0) != (mod < 0)) mod += b; }
+    else mod = copysignf(0.0f, b);
+    return mod;
+}
+
+/* ---- int32: wraps instead of overflowing; a zero divisor gives 0 (the
+ * dispatcher reports division by zero before the kernel runs) ------------------------ */
+
+DEV int32_t i_add(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
+DEV int32_t i_sub(int32_t a, int32_t b) { return (int32_t)((uint32_t)a - (uint32_t)b); }
+DEV int32_t i_mul(int32_t a, int32_t b) { return (int32_t)((uint32_t)a * (uint32_t)b); }
+DEV int32_t i_neg(int32_t a) { return (int32_t)(0u - (uint32_t)a); }
+DEV int32_t i_floordiv(int32_t a, int32_t b) {
+    if (b == 0) return 0;
+    if (b == -1) return i_neg(a);
+    int32_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
+    return q;
+}
+DEV int32_t i_mod(int32_t a, int32_t b) {
+    if (b == 0 || b == -1) return 0;
+    int32_t r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return r;
+}
+DEV int32_t i_pow(int32_t a, int32_t b) {
+    if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
+    uint32_t r = 1, x = (uint32_t)a;
+    while (b) { if (b & 1) r *= x; x *= x; b >>= 1; }
+    return (int32_t)r;
+}
+
+/* ---- binary ops -------------------------------------------------------------------- */
+
+/* Result of binary op OP on two T; comparisons and logical ops give
+ * uint8_t (RT_BOOL). */
+template <int OP, typename T>
+struct bin_op {
+    static const bool to_bool = OP >= RT_EQ;
+    typedef typename std::conditional<to_bool, uint8_t, T>::type O;
+
+    /* float32 and float64 */
+    template <typename F>
+    static __device__ __forceinline__ F arith_f(F a, F b) {
+        if constexpr (OP == RT_ADD) return a + b;
+        else if constexpr (OP == RT_SUB) return a - b;
+        else if constexpr (OP == RT_MUL) return a * b;
+        else if constexpr (OP == RT_DIV) return a / b;
+        else if constexpr (OP == RT_FLOORDIV) return floordiv_(a, b);
+        else if constexpr (OP == RT_MOD) return mod_(a, b);
+        else if constexpr (OP == RT_POW) return pow(a, b);
+        else if constexpr (OP == RT_MAXIMUM) return (a >= b || a != a) ? a : b;
+        else return (a <= b || a != a) ? a : b; /* RT_MINIMUM */
+    }
+    static __device__ __forceinline__ int32_t arith_i(int32_t a, int32_t b) {
+        if constexpr (OP == RT_ADD) return i_add(a, b);
+        else if constexpr (OP == RT_SUB) return i_sub(a, b);
+        else if constexpr (OP == RT_MUL) return i_mul(a, b);
+        else if constexpr (OP == RT_DIV || OP == RT_FLOORDIV) return i_floordiv(a, b);
+        else if constexpr (OP == RT_MOD) return i_mod(a, b);
+        else if constexpr (OP == RT_POW) return i_pow(a, b);
+        else if constexpr (OP == RT_MAXIMUM) return a > b ? a : b;
+        else return a < b ? a : b;
+    }
+    /* bool arithmetic is int arithmetic stored as truth values */
+    static __device__ __forceinline__ uint8_t arith_b(uint8_t a, uint8_t b) {
+        if constexpr (OP == RT_ADD || OP == RT_MAXIMUM) return (a | b) != 0;
+        else if constexpr (OP == RT_SUB) return (a ^ b) != 0;
+        else if constexpr (OP == RT_MUL || OP == RT_MINIMUM) return (a & b) != 0;
+        else if constexpr (OP == RT_DIV || OP == RT_FLOORDIV) return i_floordiv(a, b) != 0;
+        else if constexpr (OP == RT_MOD) return i_mod(a, b) != 0;
+        else return i_pow(a, b) != 0; /* RT_POW */
+    }
+
+    __device__ __forceinline__ O operator()(T a, T b) const {
+        if constexpr (OP == RT_EQ) return a == b;
+        else if constexpr (OP == RT_NE) return a != b;
+        else if constexpr (OP == RT_LT) return a < b;
+        else if constexpr (OP == RT_LE) return a <= b;
+        else if constexpr (OP == RT_GT) return a > b;
+        else if constexpr (OP == RT_GE) return a >= b;
+        else if constexpr (OP == RT_LOGICAL_AND) return (a != 0) && (b != 0);
+        else if constexpr (OP == RT_LOGICAL_OR) return (a != 0) || (b != 0);
+        else if constexpr (std::is_floating_point<T>::value) return arith_f<T>(a, b);
+        else if constexpr (std::is_same<T, int32_t>::value) return arith_i(a, b);
+        else return arith_b(a, b);
+    }
+};
+
+/* ---- unary ops ------------------------------------------------------------------------ */
+
+DEV float sigmoid_(float x) {
+    if (x >= 0) return 1.0f / (1.0f + expf(-x));
+    float e = expf(x);
+    return e / (1.0f + e);
+}
+DEV double sigmoid_(double x) {
+    if (x >= 0) return 1.0 / (1.0 + exp(-x));
+    double e = exp(x);
+    return e / (1.0 + e);
+}
+
+template <int OP, typename T>
+struct un_op {
+    typedef typename std::conditional<OP == RT_LOGICAL_NOT, uint8_t, T>::type O;
+
+    template <typename F>
+    static __device__ __forceinline__ F fl(F a) {
+        if constexpr (OP == RT_NEG) return -a;
+        else if constexpr (OP == RT_ABS) return fabs(a);
+        else if constexpr (OP == RT_EXP) return exp(a);
+        else if constexpr (OP == RT_LOG) return log(a);
+        else if constexpr (OP == RT_SQRT) return sqrt(a);
+        else if constexpr (OP == RT_SIN) return sin(a);
+        else if constexpr (OP == RT_COS) return cos(a);
+        else if constexpr (OP == RT_TANH) return tanh(a);
+        else if constexpr (OP == RT_SIGMOID) return sigmoid_(a);
+        else if constexpr (OP == RT_RELU) return (a > (F)0 || a != a) ? a : (F)0;
+        else if constexpr (OP == RT_FLOOR) return floor(a);
+        else return ceil(a); /* RT_CEIL */
+    }
+    static __device__ __forceinline__ int32_t in(int32_t a) {
+        if constexpr (OP == RT_NEG) return i_neg(a);
+        else if constexpr (OP == RT_ABS) return a < 0 ? i_neg(a) : a;
+        else if constexpr (OP == RT_RELU) return a > 0 ? a : 0;
+        else if constexpr (OP == RT_FLOOR || OP == RT_CEIL) return a;
+        else return d_f2i(fl<double>((double)a)); /* transcendental, through double */
+    }
+    static __device__ __forceinline__ uint8_t bo(uint8_t a) {
+        if constexpr (OP == RT_EXP || OP == RT_COS || OP == RT_SIGMOID) return 1; /* always > 0 */
+        else if constexpr (OP == RT_LOG) return a == 0;                        /* log 0 = -inf, log 1 = 0 */
+        else return a != 0;                                                     /* identity on 0/1 */
+    }
+
+    __device__ __forceinline__ O operator()(T a) const {
+        if constexpr (OP == RT_LOGICAL_NOT) return a == 0;
+        else if constexpr (std::is_floating_point<T>::value) return fl<T>(a);
+        else if constexpr (std::is_same<T, int32_t>::value) return in(a);
+        else return bo(a);
+    }
+};
+
+#undef DEV
+#endif

@@ -1,0 +1,41 @@
+/* cuda_unary.cu — unary element-wise ops. LOGICAL_NOT writes RT_BOOL; every
+ * other op keeps the input dtype (the dispatcher casts integer inputs of
+ * transcendental ops to float32 first; the int32 versions still exist and
+ * go through double, as on the CPU).
+ */
+#include "cuda_ew.cuh"
+#include "cuda_scalar.cuh"
+
+template <int OP, typename T>
+static rt_status run(rt_device *d, cuda_state *st, const rt_view *out, const rt_view *a) {
+    typedef un_op<OP, T> F;
+    return ew_launch1<F, typename F::O, T>(d, st, F(), out, a);
+}
+
+template <typename T>
+static rt_status run_t(rt_device *d, cuda_state *st, rt_unary_op op, const rt_view *out, const rt_view *a) {
+    switch (op) {
+#define CASE(OP) case OP: return run<OP, T>(d, st, out, a);
+    CASE(RT_NEG) CASE(RT_ABS) CASE(RT_EXP) CASE(RT_LOG) CASE(RT_SQRT) CASE(RT_SIN) CASE(RT_COS)
+    CASE(RT_TANH) CASE(RT_SIGMOID) CASE(RT_RELU) CASE(RT_FLOOR) CASE(RT_CEIL) CASE(RT_LOGICAL_NOT)
+#undef CASE
+    default: break;
+    }
+    return rt_set_error(RT_EVALUE, "unknown unary op %d", (int)op);
+}
+
+rt_status cuda_unary(rt_device *d, rt_unary_op op, const rt_view *out, const rt_view *a) {
+    rt_dtype want = op == RT_LOGICAL_NOT ? RT_BOOL : a->dtype;
+    if (out->dtype != want)
+        return rt_set_error(RT_ETYPE, "%s kernel: output dtype %s, expected %s", rt_unary_op_name(op),
+                            rt_dtype_name(out->dtype), rt_dtype_name(want));
+    cuda_state *st = cuda_enter(d);
+    if (!st) return rt_error_code();
+    switch (a->dtype) {
+    case RT_FLOAT32: return run_t<float>(d, st, op, out, a);
+    case RT_FLOAT64: return run_t<double>(d, st, op, out, a);
+    case RT_INT32: return run_t<int32_t>(d, st, op, out, a);
+    case RT_BOOL: return run_t<uint8_t>(d, st, op, out, a);
+    default: return rt_set_error(RT_ETYPE, "unary op on unknown dtype %d", (int)a->dtype);
+    }
+}

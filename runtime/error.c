@@ -1,0 +1,41 @@
+/* error.c — the runtime's error slot and the interrupt flag.
+ *
+ * Errors are thread-local: a failing function records a code and a message
+ * here and returns NULL or the code; the caller reads them back with
+ * rt_error_code() / rt_error_message(). Nothing in the runtime exits.
+ */
+#include "rt.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+/* Owned by the thread that failed; overwritten by its next failure. */
+static _Thread_local rt_status err_code = RT_OK;
+static _Thread_local char err_msg[1024];
+
+rt_status rt_error_code(void) { return err_code; }
+
+/* Never NULL: "" when no error is recorded. */
+const char *rt_error_message(void) { return err_msg; }
+
+void rt_clear_error(void) {
+    err_code = RT_OK;
+    err_msg[0] = '\0';
+}
+
+rt_status rt_set_error(rt_status code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err_msg, sizeof err_msg, fmt, ap);
+    va_end(ap);
+    err_code = code;
+    return code;
+}
+
+/* The host owns the flag (set from a signal handler or the control
+ * channel); the runtime only reads it. */
+static volatile sig_atomic_t *interrupt_flag;
+
+void rt_set_interrupt_flag(volatile sig_atomic_t *flag) { interrupt_flag = flag; }
+
+int rt_interrupted(void) { return interrupt_flag != NULL && *interrupt_flag != 0; }
