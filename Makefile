@@ -238,4 +238,11 @@ clean:
 
 .PHONY: all install uninstall deps demo test check fuzz bench clean unit-tests
 
+# ---- bench: benchmark binaries (tests/bench/*.sh run them) ---------------------------
+$(BUILD)/bench/cpu_ops: $(BUILD)/tests/bench/cpu_ops.o $(RT_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+bench-bins: $(BUILD)/bench/cpu_ops
+.PHONY: bench-bins
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -142,8 +142,6 @@ static void human(size_t n, char *buf, size_t cap) {
 
 static void record_oom(rt_device *d, size_t bytes, size_t cached_before) {
     size_t free_b = 0, total_b = 0;
-    int saved = rt_error_code();
-    (void)saved;
     if (d->backend->mem_info) d->backend->mem_info(d, &free_b, &total_b);
     char req[32], fr[32], ca[32];
     human(bytes, req, sizeof req);
@@ -155,6 +153,7 @@ static void record_oom(rt_device *d, size_t bytes, size_t cached_before) {
 
 void *rt_device_alloc(rt_device *d, size_t bytes) {
     if (!d || !d->alloc) { rt_set_error(RT_EDEVICE, "allocation on a missing device"); return NULL; }
+    if (rt_device_begin(d) != RT_OK) return NULL; /* creates the CUDA state on first use */
     rt_allocator *a = d->alloc;
     size_t rounded;
     int c = size_class(bytes, &rounded);

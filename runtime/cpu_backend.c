@@ -628,136 +628,136 @@ typedef struct {
     void *out;
     const char *in;
     int64_t n, inner;
+    int failed; /* a worker could not get scratch memory */
 } reduce_ctx;
 
-/* Reduces outer rows [lo, hi) of [outer][n][inner]. */
-static void reduce_rows(void *vctx, int64_t lo, int64_t hi) {
+/* Reduces outer rows [lo, hi) of [outer][n][1] (contiguous runs). */
+static void reduce_runs(void *vctx, int64_t lo, int64_t hi) {
     const reduce_ctx *c = vctx;
     size_t es = rt_dtype_size(c->t);
-    int64_t n = c->n, inner = c->inner;
-    if (inner == 1) {
-        for (int64_t o = lo; o < hi; o++) {
-            const char *x = c->in + (size_t)(o * n) * es;
-            double r = 0;
-            int64_t arg = 0;
-            switch (c->op) {
-            case RT_SUM:
-                if (c->t == RT_INT32) { ((int32_t *)c->out)[o] = (int32_t)(uint32_t)(uint64_t)sum_i32((const int32_t *)x, n); continue; }
-                r = run_sum(x, c->t, n);
-                break;
-            case RT_MEAN: r = n ? run_sum(x, c->t, n) / (double)n : NAN; break;
-            case RT_VAR: case RT_STD:
-                if (!n) { r = NAN; break; }
-                r = run_var(x, c->t, n, run_sum(x, c->t, n) / (double)n) / (double)n;
-                if (c->op == RT_STD) r = sqrt(r);
-                break;
-            case RT_MAX: case RT_MIN: run_extreme(x, c->t, n, 1, c->op == RT_MAX, &r, &arg); break;
-            case RT_ARGMAX: case RT_ARGMIN:
-                run_extreme(x, c->t, n, 1, c->op == RT_ARGMAX, &r, &arg);
-                r = (double)arg;
-                break;
-            }
-            store_at(c->out, c->ot, o, r);
-        }
-        return;
-    }
-    /* inner > 1: walk rows of length `inner`, accumulating per column in
-     * double (sums) or tracking the best element (extremes) */
-    double *acc = malloc((size_t)inner * 2 * sizeof(double));
-    if (!acc) { /* slow path without scratch: column by column */
-        for (int64_t o = lo; o < hi; o++)
-            for (int64_t i = 0; i < inner; i++) {
-                const char *x = c->in + (size_t)(o * n * inner + i) * es;
-                double r = 0, m = 0;
-                int64_t arg = 0;
-                if (c->op == RT_MAX || c->op == RT_MIN || c->op == RT_ARGMAX || c->op == RT_ARGMIN) {
-                    run_extreme(x, c->t, n, inner, c->op == RT_MAX || c->op == RT_ARGMAX, &r, &arg);
-                    if (c->op == RT_ARGMAX || c->op == RT_ARGMIN) r = (double)arg;
-                } else {
-                    for (int64_t j = 0; j < n; j++) m += load_at(x, c->t, j * inner);
-                    r = m;
-                    if (c->op != RT_SUM) {
-                        m = n ? m / n : NAN;
-                        r = m;
-                        if (c->op == RT_VAR || c->op == RT_STD) {
-                            double v = 0;
-                            for (int64_t j = 0; j < n; j++) { double dl = load_at(x, c->t, j * inner) - m; v += dl * dl; }
-                            r = n ? v / n : NAN;
-                            if (c->op == RT_STD) r = sqrt(r);
-                        }
-                    }
-                }
-                store_at(c->out, c->ot, o * inner + i, r);
-            }
-        return;
-    }
-    double *aux = acc + inner;
+    int64_t n = c->n;
     for (int64_t o = lo; o < hi; o++) {
-        const char *base = c->in + (size_t)(o * n * inner) * es;
+        const char *x = c->in + (size_t)(o * n) * es;
+        double r = 0;
+        int64_t arg = 0;
         switch (c->op) {
-        case RT_SUM: case RT_MEAN: case RT_VAR: case RT_STD: {
-            for (int64_t i = 0; i < inner; i++) acc[i] = 0;
-            if (c->t == RT_FLOAT32) {
-                for (int64_t j = 0; j < n; j++) {
-                    const float *x = (const float *)base + j * inner;
-                    for (int64_t i = 0; i < inner; i++) acc[i] += x[i];
-                }
-            } else if (c->t == RT_FLOAT64) {
-                for (int64_t j = 0; j < n; j++) {
-                    const double *x = (const double *)base + j * inner;
-                    for (int64_t i = 0; i < inner; i++) acc[i] += x[i];
-                }
-            } else if (c->t == RT_INT32) {
-                for (int64_t j = 0; j < n; j++) {
-                    const int32_t *x = (const int32_t *)base + j * inner;
-                    for (int64_t i = 0; i < inner; i++) acc[i] += x[i];
-                }
-            } else {
-                for (int64_t j = 0; j < n; j++)
-                    for (int64_t i = 0; i < inner; i++) acc[i] += load_at(base, c->t, j * inner + i);
-            }
-            if (c->op == RT_SUM) {
-                if (c->t == RT_INT32)
-                    for (int64_t i = 0; i < inner; i++)
-                        ((int32_t *)c->out)[o * inner + i] = (int32_t)(uint32_t)(uint64_t)(int64_t)acc[i];
-                else
-                    for (int64_t i = 0; i < inner; i++) store_at(c->out, c->ot, o * inner + i, acc[i]);
-                break;
-            }
-            for (int64_t i = 0; i < inner; i++) acc[i] = n ? acc[i] / (double)n : NAN;
-            if (c->op == RT_MEAN) {
-                for (int64_t i = 0; i < inner; i++) store_at(c->out, c->ot, o * inner + i, acc[i]);
-                break;
-            }
-            for (int64_t i = 0; i < inner; i++) aux[i] = 0;
-            for (int64_t j = 0; j < n; j++)
-                for (int64_t i = 0; i < inner; i++) {
-                    double dl = load_at(base, c->t, j * inner + i) - acc[i];
-                    aux[i] += dl * dl;
-                }
-            for (int64_t i = 0; i < inner; i++) {
-                double v = n ? aux[i] / (double)n : NAN;
-                store_at(c->out, c->ot, o * inner + i, c->op == RT_STD ? sqrt(v) : v);
-            }
+        case RT_SUM:
+            if (c->t == RT_INT32) { ((int32_t *)c->out)[o] = (int32_t)(uint32_t)(uint64_t)sum_i32((const int32_t *)x, n); continue; }
+            r = run_sum(x, c->t, n);
+            break;
+        case RT_MEAN: r = n ? run_sum(x, c->t, n) / (double)n : NAN; break;
+        case RT_VAR: case RT_STD:
+            if (!n) { r = NAN; break; }
+            r = run_var(x, c->t, n, run_sum(x, c->t, n) / (double)n) / (double)n;
+            if (c->op == RT_STD) r = sqrt(r);
+            break;
+        case RT_MAX: case RT_MIN: run_extreme(x, c->t, n, 1, c->op == RT_MAX, &r, &arg); break;
+        case RT_ARGMAX: case RT_ARGMIN:
+            run_extreme(x, c->t, n, 1, c->op == RT_ARGMAX, &r, &arg);
+            r = (double)arg;
             break;
         }
-        default: {
-            int want_max = c->op == RT_MAX || c->op == RT_ARGMAX;
-            int arg_mode = c->op == RT_ARGMAX || c->op == RT_ARGMIN;
-            for (int64_t i = 0; i < inner; i++) { acc[i] = load_at(base, c->t, i); aux[i] = 0; }
-            for (int64_t j = 1; j < n; j++)
-                for (int64_t i = 0; i < inner; i++) {
-                    double b = acc[i];
-                    if (b != b) continue;
-                    double v = load_at(base, c->t, j * inner + i);
-                    if (v != v || (want_max ? v > b : v < b)) { acc[i] = v; aux[i] = (double)j; }
-                }
-            for (int64_t i = 0; i < inner; i++) store_at(c->out, c->ot, o * inner + i, arg_mode ? aux[i] : acc[i]);
-            break;
-        }
-        }
+        store_at(c->out, c->ot, o, r);
     }
-    free(acc);
+}
+
+/* inner > 1: columns [i0, i0 + w) of outer row o, w <= COLW. Rows of the
+ * block are added column-wise (vectorised); float32 sums go through a
+ * float32 partial per ROWB rows, then into double, which keeps both speed
+ * and accuracy. */
+#define COLW 4096
+#define ROWB 64
+typedef struct { double acc[COLW], aux[COLW]; float tmp[COLW]; } col_scratch;
+
+static void reduce_cols(const reduce_ctx *c, int64_t o, int64_t i0, int64_t w, col_scratch *sc) {
+    size_t es = rt_dtype_size(c->t);
+    int64_t n = c->n, inner = c->inner;
+    const char *base = c->in + (size_t)(o * n * inner + i0) * es;
+    int64_t obase = o * inner + i0;
+    double *restrict acc = sc->acc, *restrict aux = sc->aux;
+    switch (c->op) {
+    case RT_SUM: case RT_MEAN: case RT_VAR: case RT_STD: {
+        for (int64_t i = 0; i < w; i++) acc[i] = 0;
+        if (c->t == RT_FLOAT32) {
+            float *restrict tmp = sc->tmp;
+            for (int64_t j0 = 0; j0 < n; j0 += ROWB) {
+                int64_t j1 = n - j0 < ROWB ? n : j0 + ROWB;
+                for (int64_t i = 0; i < w; i++) tmp[i] = 0;
+                for (int64_t j = j0; j < j1; j++) {
+                    const float *restrict x = (const float *)base + j * inner;
+                    for (int64_t i = 0; i < w; i++) tmp[i] += x[i];
+                }
+                for (int64_t i = 0; i < w; i++) acc[i] += tmp[i];
+            }
+        } else if (c->t == RT_FLOAT64) {
+            for (int64_t j = 0; j < n; j++) {
+                const double *restrict x = (const double *)base + j * inner;
+                for (int64_t i = 0; i < w; i++) acc[i] += x[i];
+            }
+        } else if (c->t == RT_INT32) {
+            for (int64_t j = 0; j < n; j++) {
+                const int32_t *restrict x = (const int32_t *)base + j * inner;
+                for (int64_t i = 0; i < w; i++) acc[i] += x[i];
+            }
+        } else {
+            for (int64_t j = 0; j < n; j++)
+                for (int64_t i = 0; i < w; i++) acc[i] += load_at(base, c->t, j * inner + i);
+        }
+        if (c->op == RT_SUM) {
+            if (c->t == RT_INT32)
+                for (int64_t i = 0; i < w; i++)
+                    ((int32_t *)c->out)[obase + i] = (int32_t)(uint32_t)(uint64_t)(int64_t)acc[i];
+            else
+                for (int64_t i = 0; i < w; i++) store_at(c->out, c->ot, obase + i, acc[i]);
+            break;
+        }
+        for (int64_t i = 0; i < w; i++) acc[i] = n ? acc[i] / (double)n : NAN;
+        if (c->op == RT_MEAN) {
+            for (int64_t i = 0; i < w; i++) store_at(c->out, c->ot, obase + i, acc[i]);
+            break;
+        }
+        for (int64_t i = 0; i < w; i++) aux[i] = 0;
+        for (int64_t j = 0; j < n; j++)
+            for (int64_t i = 0; i < w; i++) {
+                double dl = load_at(base, c->t, j * inner + i) - acc[i];
+                aux[i] += dl * dl;
+            }
+        for (int64_t i = 0; i < w; i++) {
+            double v = n ? aux[i] / (double)n : NAN;
+            store_at(c->out, c->ot, obase + i, c->op == RT_STD ? sqrt(v) : v);
+        }
+        break;
+    }
+    default: {
+        int want_max = c->op == RT_MAX || c->op == RT_ARGMAX;
+        int arg_mode = c->op == RT_ARGMAX || c->op == RT_ARGMIN;
+        for (int64_t i = 0; i < w; i++) { acc[i] = load_at(base, c->t, i); aux[i] = 0; }
+        for (int64_t j = 1; j < n; j++)
+            for (int64_t i = 0; i < w; i++) {
+                double b = acc[i];
+                if (b != b) continue;
+                double v = load_at(base, c->t, j * inner + i);
+                if (v != v || (want_max ? v > b : v < b)) { acc[i] = v; aux[i] = (double)j; }
+            }
+        for (int64_t i = 0; i < w; i++) store_at(c->out, c->ot, obase + i, arg_mode ? aux[i] : acc[i]);
+        break;
+    }
+    }
+}
+
+/* Tasks [lo, hi) of outer * ceil(inner / COLW) column chunks. Chunks are
+ * wide so each row is read in long sequential runs. */
+static void reduce_chunks(void *vctx, int64_t lo, int64_t hi) {
+    const reduce_ctx *c = vctx;
+    int64_t nch = (c->inner + COLW - 1) / COLW;
+    col_scratch *sc = malloc(sizeof *sc);
+    if (!sc) { ((reduce_ctx *)c)->failed = 1; return; }
+    for (int64_t q = lo; q < hi; q++) {
+        int64_t o = q / nch, i0 = (q % nch) * COLW;
+        int64_t w = c->inner - i0 < COLW ? c->inner - i0 : COLW;
+        reduce_cols(c, o, i0, w, sc);
+    }
+    free(sc);
 }
 
 /* One long run split across threads: partial sums / extremes combined. */
@@ -789,6 +789,50 @@ static void split_range(void *vctx, int64_t lo, int64_t hi) {
     }
 }
 
+/* A sum over the rows of one (n, inner) block with few columns: each thread
+ * sums a band of rows into its own float64 partial, and the partials are
+ * added in a fixed order (the result does not depend on timing). */
+typedef struct { reduce_ctx part[MAX_THREADS]; } split_rows_ctx;
+
+static void split_rows_part(void *vctx, int64_t lo, int64_t hi) {
+    split_rows_ctx *s = vctx;
+    for (int64_t p = lo; p < hi; p++) {
+        reduce_ctx *c = &s->part[p];
+        reduce_chunks(c, 0, (c->inner + COLW - 1) / COLW);
+    }
+}
+
+static rt_status sum_rows_split(const reduce_ctx *c, int nt) {
+    size_t es = rt_dtype_size(c->t);
+    int64_t inner = c->inner, n = c->n;
+    double *parts = malloc((size_t)nt * (size_t)inner * sizeof(double));
+    if (!parts) return rt_set_error(RT_EOOM, "out of host memory");
+    split_rows_ctx s;
+    for (int p = 0; p < nt; p++) {
+        int64_t r0 = n * p / nt, r1 = n * (p + 1) / nt;
+        s.part[p] = *c;
+        s.part[p].op = RT_SUM;
+        s.part[p].ot = RT_FLOAT64;
+        s.part[p].out = parts + (size_t)p * (size_t)inner;
+        s.part[p].in = c->in + (size_t)(r0 * inner) * es;
+        s.part[p].n = r1 - r0;
+        s.part[p].failed = 0;
+    }
+    parallel_for(nt, 1, split_rows_part, &s);
+    int failed = 0;
+    for (int p = 0; p < nt; p++) failed |= s.part[p].failed;
+    if (!failed) {
+        for (int64_t i = 0; i < inner; i++) {
+            double v = 0;
+            for (int p = 0; p < nt; p++) v += parts[(size_t)p * (size_t)inner + (size_t)i];
+            if (c->op == RT_MEAN) v = n ? v / (double)n : NAN;
+            store_at(c->out, c->ot, i, v);
+        }
+    }
+    free(parts);
+    return failed ? rt_set_error(RT_EOOM, "out of host memory") : RT_OK;
+}
+
 static rt_status cpu_reduce(rt_device *d, rt_reduce_op op, void *out, const void *in, rt_dtype t,
                             int64_t outer, int64_t n, int64_t inner) {
     reduce_ctx c;
@@ -800,6 +844,7 @@ static rt_status cpu_reduce(rt_device *d, rt_reduce_op op, void *out, const void
     c.in = in;
     c.n = n;
     c.inner = inner;
+    c.failed = 0;
     if (outer <= 0 || inner <= 0) return RT_OK;
     int nt = cpu_threads();
     if (outer == 1 && inner == 1 && n >= PAR_MIN && nt > 1 &&
@@ -820,8 +865,19 @@ static rt_status cpu_reduce(rt_device *d, rt_reduce_op op, void *out, const void
         store_at(out, c.ot, 0, r);
         return RT_OK;
     }
-    if (outer * n * inner >= PAR_MIN && outer >= 2) parallel_for(outer, 1, reduce_rows, &c);
-    else reduce_rows(&c, 0, outer);
+    int big = outer * n * inner >= PAR_MIN;
+    if (inner == 1) {
+        if (big && outer >= 2) parallel_for(outer, 1, reduce_runs, &c);
+        else reduce_runs(&c, 0, outer);
+    } else {
+        int64_t tasks = outer * ((inner + COLW - 1) / COLW);
+        if (big && tasks < nt && outer == 1 && (op == RT_SUM || op == RT_MEAN) &&
+            (t == RT_FLOAT32 || t == RT_FLOAT64))
+            return sum_rows_split(&c, nt);
+        if (big && tasks >= 2) parallel_for(tasks, 1, reduce_chunks, &c);
+        else reduce_chunks(&c, 0, tasks);
+        if (c.failed) return rt_set_error(RT_EOOM, "out of host memory");
+    }
     return RT_OK;
 }
 
@@ -935,7 +991,11 @@ typedef struct {
     int64_t size;
 } random_ctx;
 
-/* Counter blocks [lo, hi): block q covers elements 4q .. 4q+3. */
+/* Counter blocks [lo, hi): block q covers elements 4q .. 4q+3. The affine
+ * step must not be fused into an FMA (the default on some targets): the
+ * CUDA kernels round the multiply and the add separately, and uniform
+ * numbers match them bit for bit. */
+__attribute__((optimize("fp-contract=off")))
 static void random_blocks(void *vctx, int64_t lo, int64_t hi) {
     const random_ctx *r = vctx;
     for (int64_t q = lo; q < hi; q++) {

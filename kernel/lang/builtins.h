@@ -161,7 +161,9 @@ int lang_get_dtype(lang_state *L, lang_value v, const char *what, rt_dtype *out)
 /* A device from "GPU:1"-style strings or device objects; None -> NULL (default). */
 int lang_get_device(lang_state *L, lang_value v, const char *what, rt_device **out);
 /* Converts arrays (retained), numbers and nested lists/tuples of numbers to
- * an array. dtype < 0: arrays keep theirs, host data becomes float32.
+ * an array on the default device. dtype < 0: arrays keep theirs; host data
+ * becomes bool when all items are bools, int32 when all are ints, else
+ * float32 (an array with another dtype is cast).
  * Returns a new reference, or NULL with the error raised. */
 rt_array *lang_to_array(lang_state *L, lang_value v, int dtype, const char *what);
 /* Consumes `a`: the array value, or (a == NULL) lang_raise_rt(L). */

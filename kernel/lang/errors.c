@@ -91,7 +91,10 @@ lang_value lang_raise_rt(lang_state *L)
     default: k = LANG_E_VALUE; break;
     }
     const char *m = rt_error_message();
-    if (k == LANG_E_INTERRUPT && (!m || !*m)) m = "interrupted";
+    if (k == LANG_E_INTERRUPT) {
+        L->interrupt = 0; /* one KeyboardInterrupt per request */
+        if (!m || !*m) m = "interrupted by the user";
+    }
     lang_raise(L, k, "%s", m && *m ? m : "array operation failed");
     rt_clear_error();
     return lv_err();

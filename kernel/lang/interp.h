@@ -118,6 +118,7 @@ int        op_setattr(lang_state *L, lang_value obj, const char *name, lang_valu
  * object), or NULL. */
 const lang_method *op_find_method(lang_value obj, const char *name);
 int        op_lt(lang_state *L, lang_value a, lang_value b); /* sort order: 1/0/-1 */
+lang_value bound_method(lang_state *L, const lang_method *m, lang_value self);
 
 /* ---- iteration (iter.c) ---- */
 lang_value iter_new(lang_state *L, lang_value v);            /* LV_ITER or LV_ERR */
@@ -125,6 +126,8 @@ int        iter_next(lang_state *L, lang_value it, lang_value *out); /* 1 item, 
 /* Items of any iterable as a new list (lists are copied). */
 lang_value iter_to_list(lang_state *L, lang_value v);
 lang_value array_index0(lang_state *L, rt_array *a, int64_t i); /* a[i] along axis 0 */
+lang_value iter_enumerate(lang_state *L, lang_value v, int64_t start);
+lang_value iter_zip(lang_state *L, int n, const lang_value *vals);
 
 /* ---- printing (repr.c) ---- */
 #include "numfmt.h"
@@ -145,8 +148,19 @@ extern const lang_method lang_dict_methods[];
 extern const lang_method lang_array_methods[];
 extern const char *const lang_array_attrs[];
 lang_value array_getattr(lang_state *L, lang_value self, const char *name);
+/* Sorts a list in place (builtins_core.c). 0 or -1. */
+int sort_list(lang_state *L, lang_value list, lang_value key, int reverse);
 /* "str.format" core, shared with f-strings. */
 lang_value str_format(lang_state *L, const char *fmt, size_t n, const lang_args *a);
+/* A builtin naming a type (int, str ...): repr "<class 'int'>", isinstance. */
+void lang_register_type(lang_state *L, const char *name, lang_builtin_fn fn, const char *doc, int tag);
+/* lang_execute with tracebacks naming `filename` instead of "Cell In[N]". */
+lang_status lang_execute_named(lang_state *L, const char *code, const lang_output *out, int silent,
+                               lang_result *res, const char *filename, int first_line);
+/* help(x) text: signature, description and example for builtins; the
+ * signature and docstring of user functions; type/shape/dtype of values.
+ * malloc'd, NULL when out of memory. (complete.c) */
+char *lang_help_text(lang_state *L, lang_value v, const char *name);
 /* The doc of a builtin value (or NULL). */
 const char *lang_builtin_doc(lang_value v);
 /* Runs the registered init hooks (builtins.c). */

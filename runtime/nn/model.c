@@ -297,8 +297,9 @@ rt_status nn_flat_to_host(const nn_model *m, const void *flat_dev, rt_device *d,
     return st;
 }
 
-/* writes doubles (get_params order) into the params of every replica */
-static rt_status upload_params(nn_model *m, const double *in)
+/* writes doubles (get_params order) into buffer `which` (0 params, 1 and 2
+ * the optimizer slots) of every replica */
+rt_status nn_model_upload(nn_model *m, int which, const double *in)
 {
     size_t bytes = (size_t)m->flat * rt_dtype_size(m->dtype);
     void *h = malloc(bytes ? bytes : 1);
@@ -307,7 +308,9 @@ static rt_status upload_params(nn_model *m, const double *in)
     rt_status st = RT_OK;
     for (int r = 0; r < m->nrep && st == RT_OK; r++) {
         rt_device *d = m->rep[r].dev;
-        st = d->backend->copy_from_host(d, m->rep[r].params, h, bytes);
+        void *dst = which == 0 ? m->rep[r].params : which == 1 ? m->rep[r].s1 : m->rep[r].s2;
+        if (!dst) { st = rt_set_error(RT_EVALUE, "internal: optimizer slot %d is not allocated", which); break; }
+        st = d->backend->copy_from_host(d, dst, h, bytes);
     }
     free(h);
     return st;
@@ -431,7 +434,7 @@ rt_status nn_model_build(nn_model *m, const int64_t *fshape, int ndim)
             o += l->units;
         }
     }
-    if (st == RT_OK) st = upload_params(m, init);
+    if (st == RT_OK) st = nn_model_upload(m, 0, init);
     free(init);
     if (st) goto fail;
     m->built = 1;
@@ -654,7 +657,7 @@ rt_status nn_model_get_params(const nn_model *m, int replica, double *out)
 rt_status nn_model_set_params(nn_model *m, const double *in)
 {
     if (!m->built) return rt_set_error(RT_EVALUE, "model '%s' has not been built yet", m->name);
-    return upload_params(m, in);
+    return nn_model_upload(m, 0, in);
 }
 
 rt_status nn_model_get_weights(const nn_model *m, rt_array ***out, int *n)
@@ -726,7 +729,7 @@ rt_status nn_model_set_weights(nn_model *m, rt_array *const *w, int n)
         st = read_layer_weights(l, w + k, all + param_base(m, i));
         k += l->use_bias ? 2 : 1;
     }
-    if (st == RT_OK) st = upload_params(m, all);
+    if (st == RT_OK) st = nn_model_upload(m, 0, all);
     free(all);
     return st;
 }
@@ -764,7 +767,7 @@ rt_status nn_layer_set_weights(nn_layer *l, rt_array *const *w, int n)
     if (!all) return rt_set_error(RT_EOOM, "out of host memory");
     rt_status st = nn_model_get_params(m, 0, all);
     if (st == RT_OK) st = read_layer_weights(l, w, all + param_base(m, li));
-    if (st == RT_OK) st = upload_params(m, all);
+    if (st == RT_OK) st = nn_model_upload(m, 0, all);
     free(all);
     return st;
 }

@@ -207,8 +207,11 @@ rt_status nn_model_check_scope(const nn_model *m);
 /* Helpers on device memory through the backend. */
 rt_status nn_dev_zero(rt_device *d, void *p, rt_dtype t, int64_t count);
 rt_status nn_dev_copy(rt_device *d, void *dst, const void *src, rt_dtype t, int64_t count);
-/* Copies between host doubles and a replica's flat params (get_params order). */
+/* Copies between host doubles (get_params order) and flat device buffers:
+ * one replica's buffer to the host; the host to buffer `which` (0 params,
+ * 1/2 optimizer slots) of every replica. */
 rt_status nn_flat_to_host(const nn_model *m, const void *flat_dev, rt_device *d, double *out);
+rt_status nn_model_upload(nn_model *m, int which, const double *in);
 
 /* ---- strategy.c / collective.c ------------------------------------------------ */
 struct nn_strategy {

@@ -12,10 +12,12 @@
 #      - a Python (ipykernel) notebook: checks the machinery itself, so that a failure there is
 #        not blamed on the C-GPU kernel (skipped when ipykernel is not installed);
 #      - notebooks/celsius.ipynb on C-GPU: Run All, the prediction, the SVG plot, kernel idle;
+#      - a notebook without kernelspec: C-GPU chosen in JupyterLab's Select Kernel dialog;
 #      - the launcher: the C-GPU card and its kernelspec logo;
 #   4. stops its server by PID and removes its temporary files, whatever happens.
 # Each check prints PASS/FAIL/SKIP; the last line is "N passed, N failed[, N skipped]".
-# Artifacts go to $BUILD/e2e/: celsius.png, launcher.png, python-smoke.png, server.log, e2e.log.
+# Artifacts go to $BUILD/e2e/: celsius.png, launcher.png, pick-kernel.png, python-smoke.png,
+# server.log, e2e.log.
 #
 # Environment: BUILD (default build), PYTHON (default /usr/bin/python3), E2E_TIMEOUT (seconds
 # allowed for Run All of one notebook, default 300), NO_CUDA=1 (passed on to make).
@@ -112,6 +114,9 @@ if celsius == "1":
     sc.append({"type": "notebook", "name": "celsius", "path": "celsius.ipynb", "kernel": cgpu,
                "shot": out + "/celsius.png", "timeout": int(timeout),
                "predict": {"cell": "predict", "min": 210, "max": 214}, "svg": True})
+# A notebook without kernelspec metadata: JupyterLab asks, and the test picks C-GPU in the dialog.
+sc.append({"type": "notebook", "name": "pick-kernel", "path": "pick-kernel.ipynb", "kernel": cgpu,
+           "shot": out + "/pick-kernel.png", "timeout": 120, "expectOutput": "42 degrees"})
 sc.append({"type": "launcher", "name": "launcher", "kernel": cgpu, "spec": "cgpu",
            "shot": out + "/launcher.png"})
 json.dump({"base": "http://127.0.0.1:" + port, "token": token, "chromium": chromium,
@@ -205,6 +210,12 @@ fi
 mkdir -p "$TMP/root" "$TMP/config" "$TMP/data" "$TMP/runtime" "$TMP/home" "$TMP/ipython"
 cp tests/e2e/smoke-python.ipynb "$TMP/root/"
 [ -f "$CELSIUS" ] && cp "$CELSIUS" "$TMP/root/"
+"$PYTHON" - "$TMP/root/pick-kernel.ipynb" <<'EOF'
+import json, sys
+cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+        "source": ['print("{} degrees".format(6 * 7))']}
+json.dump({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 4}, open(sys.argv[1], "w"))
+EOF
 PORT=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 TOKEN=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 ROOT_FLAG=

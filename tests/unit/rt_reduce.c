@@ -113,11 +113,16 @@ DEVICE_TEST(reduce_every_op_axis_dtype) {
 }
 
 DEVICE_TEST(reduce_large) {
-    static const int64_t big[] = {((int64_t)1 << 20) + 3}, wide[] = {3, ((int64_t)1 << 19) + 1};
+    /* long runs, many columns, and a tall block with few columns (the CPU
+     * splits its rows across threads) */
+    static const int64_t big[] = {((int64_t)1 << 20) + 3}, wide[] = {3, ((int64_t)1 << 19) + 1},
+                         tall[] = {1100, 1001};
     for (int op = RT_SUM; op <= RT_STD; op++) {
         check_reduce(dev, (rt_reduce_op)op, RT_FLOAT32, big, 1);
         check_reduce(dev, (rt_reduce_op)op, RT_FLOAT32, wide, 2);
+        check_reduce(dev, (rt_reduce_op)op, RT_FLOAT32, tall, 2);
     }
+    check_reduce(dev, RT_MEAN, RT_FLOAT64, tall, 2);
     check_reduce(dev, RT_SUM, RT_INT32, big, 1);
 }
 

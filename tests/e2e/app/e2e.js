@@ -288,7 +288,7 @@ async function launcherScenario(ctx, sc) {
     await launcher.waitFor({ timeout: 30000 });
     c.pass('launcher opens', secs());
     const card = launcher.locator(`.jp-LauncherCard[data-category="Notebook"][title="${sc.kernel}"]`);
-    await card.first().waitFor({ timeout: 30000 }).catch(() => {});
+    await card.first().waitFor({ timeout: 15000 }).catch(() => {});
     const titles = await launcher.locator('.jp-LauncherCard[data-category="Notebook"]').evaluateAll(
       els => els.map(e => e.getAttribute('title')));
     if (!c.check(`'${sc.kernel}' card in the Notebook section`, (await card.count()) === 1, null,

@@ -1,0 +1,165 @@
+"""The shipped notebooks executed, as a user runs them ("Restart the kernel
+and run all cells"): through Jupyter with `jupyter nbconvert --execute`, and
+headless with `cgpu-kernel run`. Each check runs on both executions."""
+import re
+from datetime import datetime
+
+import pytest
+
+from conftest import (NOTEBOOKS, cell_by_id, errors_in, expected_gpus, numbers_in,
+                      stdout_of)
+
+EXECUTORS = ["nbconvert", "runner"]
+PAIRS = [(-40, -40), (-10, 14), (0, 32), (8, 46), (15, 59), (22, 72), (38, 100), (45, 113)]
+
+
+@pytest.fixture(params=EXECUTORS)
+def execute(request, nbconvert, runner):
+    """execute(name) -> the executed notebook, failing with the logs when the
+    execution did not finish cleanly."""
+    run = nbconvert if request.param == "nbconvert" else runner
+
+    def get(name):
+        ex = run(name)
+        assert ex.proc.returncode == 0 and ex.nb is not None, ex.explain()
+        return ex.nb
+    return get
+
+
+def all_stdout(nb):
+    return "".join(stdout_of(c) for c in nb.cells if c.cell_type == "code")
+
+
+def svg_figures(cell):
+    return [o.data["image/svg+xml"] for o in cell.outputs
+            if o.output_type in ("display_data", "execute_result") and "image/svg+xml" in o.data]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_runs_clean(execute, name):
+    nb = execute(name)
+    assert errors_in(nb) == []
+    for c in nb.cells:
+        if c.cell_type == "code" and c.source.strip():
+            assert c.execution_count is not None, "cell %s did not run" % c.get("id")
+
+
+# ---- num_gpu -------------------------------------------------------------------------------
+
+def test_num_gpu_line(execute):
+    nb = execute("num_gpu.ipynb")
+    assert stdout_of(cell_by_id(nb, "count-gpus")) == "Num GPUs Available:  %d\n" % expected_gpus()
+
+
+def test_num_gpu_device_table(execute):
+    nb = execute("num_gpu.ipynb")
+    results = [o for o in cell_by_id(nb, "all-devices").outputs if o.output_type == "execute_result"]
+    assert len(results) == 1, "list_physical_devices() is shown as the cell's result"
+    data = results[0].data
+    assert "CPU" in data["text/plain"]
+    assert "text/html" in data and "<table" in data["text/html"], "the devices are shown as a table"
+    if expected_gpus():
+        assert "GPU" in data["text/html"]
+
+
+def test_num_gpu_default_device(execute):
+    nb = execute("num_gpu.ipynb")
+    want = "GPU:0" if expected_gpus() else "CPU:0"
+    assert stdout_of(cell_by_id(nb, "default-device")).strip() == "New arrays are placed on " + want
+
+
+# ---- celsius and celsius_mirrored -------------------------------------------------------------
+
+CELSIUS = ["celsius.ipynb", "celsius_mirrored.ipynb"]
+
+
+@pytest.mark.parametrize("name", CELSIUS)
+def test_celsius_prints_the_pairs(execute, name):
+    nb = execute(name)
+    want = "".join("%s degrees Celsius = %s degrees Fahrenheit\n" % (float(c), float(f)) for c, f in PAIRS)
+    assert stdout_of(cell_by_id(nb, "data")) == want
+
+
+@pytest.mark.parametrize("name", CELSIUS)
+def test_celsius_trains_silently(execute, name):
+    nb = execute(name)
+    model = cell_by_id(nb, "model")
+    assert [o for o in model.outputs if o.output_type != "stream" or o.name != "stderr"] == [], \
+        "fit(verbose=False) prints nothing"
+    assert stdout_of(cell_by_id(nb, "finished")) == "Finished training the model\n"
+
+
+@pytest.mark.parametrize("name", CELSIUS)
+def test_celsius_loss_plot(execute, name):
+    nb = execute(name)
+    figs = svg_figures(cell_by_id(nb, "plot-loss"))
+    assert len(figs) == 1, "one figure, as image/svg+xml"
+    assert "Epoch Number" in figs[0] and "Loss Magnitude" in figs[0]
+
+
+@pytest.mark.parametrize("name", CELSIUS)
+def test_celsius_prediction_close_to_212(execute, name):
+    nb = execute(name)
+    out = stdout_of(cell_by_id(nb, "predict"))
+    assert re.fullmatch(r"\[\[\s*[-+0-9.e]+\s*\]\]\n", out), "predict returns one row of one value: %r" % out
+    (value,) = numbers_in(out)
+    assert 210 <= value <= 214, out
+
+
+@pytest.mark.parametrize("name", CELSIUS)
+def test_celsius_learned_weights(execute, name):
+    nb = execute(name)
+    out = stdout_of(cell_by_id(nb, "weights"))
+    assert out.startswith("These are the layer variables: ")
+    learned = [line for line in out.splitlines() if line.startswith("learned:")]
+    assert len(learned) == 1, out
+    w, b = numbers_in(learned[0].split("=", 1)[1])
+    assert 1.7 <= w <= 1.9 and 25 <= b <= 35, learned[0]
+    assert "exact:    f = c * 1.8000 + 32.0000" in out
+
+
+def test_mirrored_replica_count(execute):
+    nb = execute("celsius_mirrored.ipynb")
+    out = stdout_of(cell_by_id(nb, "strategy"))
+    m = re.search(r"^Number of devices: (\d+)$", out, re.M)
+    assert m, out
+    assert int(m.group(1)) == max(1, expected_gpus())
+
+
+# ---- gpu_basics -------------------------------------------------------------------------------
+
+def test_gpu_basics_says_what_it_would_show_without_gpu(execute):
+    nb = execute("gpu_basics.ipynb")
+    text = all_stdout(nb)
+    if expected_gpus() == 0:
+        assert "No GPU found" in text
+    else:
+        assert "No GPU found" not in text
+
+
+def test_gpu_basics_plots(execute):
+    nb = execute("gpu_basics.ipynb")
+    figs = [f for c in nb.cells if c.cell_type == "code" for f in svg_figures(c)]
+    assert figs, "the timing comparison is plotted"
+
+
+def test_gpu_basics_logs_placement(execute):
+    nb = execute("gpu_basics.ipynb")
+    out = stdout_of(cell_by_id(nb, "placement")) + "".join(
+        o.text for o in cell_by_id(nb, "placement").outputs if o.output_type == "stream")
+    dev = "GPU:0" if expected_gpus() else "CPU:0"
+    assert re.search(r"\w+ on " + dev, out), out
+
+
+def test_gpu_basics_is_fast_on_cpu(execute):
+    if expected_gpus():
+        pytest.skip("timed on machines without a GPU only")
+    nb = execute("gpu_basics.ipynb")
+    total = 0.0
+    for c in nb.cells:
+        ex = c.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in ex and "shell.execute_reply" in ex:
+            t0 = datetime.fromisoformat(ex["iopub.execute_input"].replace("Z", "+00:00"))
+            t1 = datetime.fromisoformat(ex["shell.execute_reply"].replace("Z", "+00:00"))
+            total += (t1 - t0).total_seconds()
+    assert 0 < total < 30, "cells ran for %.1f s" % total
