@@ -165,12 +165,18 @@ static int out_input(void *ctx, const char *prompt, int password, char **value) 
 
 typedef void (*handler_fn)(kn_kernel *k, kn_channel ch, kn_msg *m);
 
-/* Moves the queued shell messages that arrived before now into the pending
+/* Moves the shell messages queued behind a failed cell into the pending
  * ring, marked "abort": what ipykernel does after an error with
- * stop_on_error, so a notebook's later cells do not run on a broken state. */
+ * stop_on_error, so a notebook's later cells do not run on a broken state.
+ * Only what is already queued is aborted (abort_window_ms = 0, ipykernel's
+ * stop_on_error_timeout default): a client that waits for the reply before
+ * sending its next cell (nbclient with allow_errors) must not lose it. */
 static void abort_queued(kn_kernel *k) {
     kn_frames f = {0};
-    while (k->tr->recv(k->tr, KN_SHELL, &f, 0) == 1) {
+    double until = kn_now() + k->abort_window_ms / 1000.0;
+    for (;;) {
+        int wait = (int)((until - kn_now()) * 1000.0);
+        if (k->tr->recv(k->tr, KN_SHELL, &f, wait > 0 ? wait : 0) != 1) break;
         if (k->pend_n == k->pend_cap) {
             int cap = k->pend_cap ? 2 * k->pend_cap : 16;
             kn_pending *v = malloc((size_t)cap * sizeof *v);
@@ -284,7 +290,9 @@ static void h_execute(kn_kernel *k, kn_channel ch, kn_msg *m) {
     json_decref(reply);
     if (k->lang.result_clear) k->lang.result_clear(&res);
 
-    if (st != LANG_OK && stop_on_error && !silent) abort_queued(k);
+    /* drained after this request's idle (kn_dispatch), so nbclient's wait
+     * for idle does not include the abort window */
+    if (st != LANG_OK && stop_on_error && !silent) k->abort_after = 1;
 }
 
 static void h_aborted(kn_kernel *k, kn_channel ch, kn_msg *m) {
@@ -480,6 +488,10 @@ void kn_dispatch(kn_kernel *k, kn_channel ch, kn_frames *frames, int abort) {
     }
     kn_iopub_status(&k->iopub, "idle", &m.header_raw);
     kn_msg_clear(&m);
+    if (ch == KN_SHELL && k->abort_after) {
+        k->abort_after = 0;
+        abort_queued(k);
+    }
 }
 
 int kn_serve_shell(kn_kernel *k, int timeout_ms) {
@@ -505,6 +517,7 @@ int kn_kernel_init(kn_kernel *k, kn_session *sess, kn_transport *tr, const kn_la
     k->tr = tr;
     k->lang = *lang;
     k->stdin_poll_ms = 100;
+    k->abort_window_ms = 0;
     atomic_init(&k->cell_running, 0);
     atomic_init(&k->stop, 0);
     atomic_init(&k->restart, 0);

@@ -145,6 +145,13 @@ int jupyter_kernel_main(int argc, char **argv) {
     if (kn_kernel_init(&k, sess, tr, &lang)) { fprintf(stderr, "cgpu-kernel: out of memory\n"); goto out; }
     kernel_on = 1;
     memcpy(k.ports, conn.port, sizeof k.ports);
+    /* ipykernel's stop_on_error_timeout: how long after a failed cell newly
+     * arriving execute_requests are still aborted (default 0: only queued ones) */
+    const char *soe = getenv("CGPU_STOP_ON_ERROR_TIMEOUT");
+    if (soe && *soe) {
+        double t = atof(soe);
+        k.abort_window_ms = t > 0 && t < 60 ? (int)(t * 1000.0) : 0;
+    }
     if (kn_iopub_start_flusher(&k.iopub) || pthread_create(&ctl_thread, NULL, control_main, &k)) {
         fprintf(stderr, "cgpu-kernel: cannot start threads\n");
         goto out;

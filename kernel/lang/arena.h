@@ -21,6 +21,7 @@ struct lang_arena {
     char       *source;          /* owned copy of the cell text */
     int         cell_number;     /* "Cell In[N]" in tracebacks; 0: none */
     const char *filename;        /* instead of a cell number (test files); static */
+    int         line_offset;     /* added to line numbers shown for filename */
 };
 
 lang_arena *arena_new(const char *source); /* NULL if out of memory */

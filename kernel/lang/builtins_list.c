@@ -151,6 +151,12 @@ const lang_method lang_list_methods[] = {
     {NULL, NULL, NULL}
 };
 
+const lang_method lang_tuple_methods[] = {
+    {"index", l_index, "tuple.index(x)\nIndex of the first item equal to x.\n>>> (5, 6).index(6)\n1"},
+    {"count", l_count, "tuple.count(x)\nNumber of items equal to x.\n>>> (1, 1, 2).count(1)\n2"},
+    {NULL, NULL, NULL}
+};
+
 /* ---- dict --------------------------------------------------------------------------- */
 
 static lang_value d_list(lang_state *L, const lang_args *a, int what)

@@ -1,6 +1,6 @@
 /* builtins_str.c — string methods and str.format. Strings are UTF-8;
- * case mapping and classification are ASCII-only (other characters are
- * left as they are).
+ * case mapping covers ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic;
+ * isdigit/isspace/isalnum classify ASCII characters.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -21,28 +21,88 @@ static lang_value str_result(lang_state *L, fmtbuf *b)
     return lv_is_err(r) ? lang_nomem(L) : r;
 }
 
+/* Case mapping for ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic;
+ * other characters are left as they are. */
+static uint32_t cp_upper(uint32_t c)
+{
+    if (c < 0x80) return c >= 'a' && c <= 'z' ? c - 32 : c;
+    if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return c - 0x20;
+    if (c >= 0x100 && c <= 0x17F && c != 0x130 && c != 0x131 && c != 0x138 && c != 0x149 && c != 0x17F) {
+        int odd_lower = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+        if (odd_lower ? (c & 1) == 0 : (c & 1) == 1) return c - 1;
+        return c;
+    }
+    if (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2) return c - 0x20;
+    if (c >= 0x430 && c <= 0x44F) return c - 0x20;
+    if (c >= 0x450 && c <= 0x45F) return c - 0x50;
+    return c;
+}
+
+static uint32_t cp_lower(uint32_t c)
+{
+    if (c < 0x80) return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 0x20;
+    if (c >= 0x100 && c <= 0x17F && c != 0x130 && c != 0x131 && c != 0x138 && c != 0x149 && c != 0x17F) {
+        int odd_lower = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
+        if (odd_lower ? (c & 1) == 1 : (c & 1) == 0) return c + 1;
+        return c;
+    }
+    if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 0x20;
+    if (c >= 0x410 && c <= 0x42F) return c + 0x20;
+    if (c >= 0x400 && c <= 0x40F) return c + 0x50;
+    return c;
+}
+
+static int cp_isalpha(uint32_t c) { return c < 0x80 ? isalpha((int)c) != 0 : cp_upper(c) != c || cp_lower(c) != c; }
+
+static size_t utf8_get(const char *s, size_t n, size_t i, uint32_t *cp)
+{
+    unsigned char c = (unsigned char)s[i];
+    int len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (i + (size_t)len > n) len = 1;
+    uint32_t v = len == 1 ? c : len == 2 ? c & 31u : len == 3 ? c & 15u : c & 7u;
+    for (int k = 1; k < len; k++) v = (v << 6) | ((unsigned char)s[i + k] & 63u);
+    *cp = v;
+    return (size_t)len;
+}
+
+static void utf8_put(fmtbuf *b, uint32_t c)
+{
+    char o[4];
+    if (c < 0x80) { fmtbuf_putc(b, (char)c); return; }
+    if (c < 0x800) { o[0] = (char)(0xC0 | (c >> 6)); o[1] = (char)(0x80 | (c & 63)); fmtbuf_putn(b, o, 2); return; }
+    if (c < 0x10000) {
+        o[0] = (char)(0xE0 | (c >> 12)); o[1] = (char)(0x80 | ((c >> 6) & 63)); o[2] = (char)(0x80 | (c & 63));
+        fmtbuf_putn(b, o, 3);
+        return;
+    }
+    o[0] = (char)(0xF0 | (c >> 18)); o[1] = (char)(0x80 | ((c >> 12) & 63));
+    o[2] = (char)(0x80 | ((c >> 6) & 63)); o[3] = (char)(0x80 | (c & 63));
+    fmtbuf_putn(b, o, 4);
+}
+
 static lang_value m_case(lang_state *L, const lang_args *a, int mode)
 {
     if (lang_args_bind(L, a, "", NULL) < 0) return lv_err();
-    size_t n = SELF_N;
+    size_t n = SELF_N, i = 0;
     const char *s = SELF_S;
-    char *o = malloc(n + 1);
-    if (!o) return lang_nomem(L);
-    int start = 1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    fmtbuf b;
+    fmtbuf_init(&b);
+    int start = 1, first = 1;
+    while (i < n) {
+        uint32_t c, o;
+        i += utf8_get(s, n, i, &c);
         switch (mode) {
-        case 0: o[i] = (char)toupper(c); break;
-        case 1: o[i] = (char)tolower(c); break;
-        case 2: o[i] = (char)(start ? toupper(c) : tolower(c)); start = !isalpha(c); break; /* title */
-        case 3: o[i] = (char)(i == 0 ? toupper(c) : tolower(c)); break;                    /* capitalize */
-        default: o[i] = (char)(isupper(c) ? tolower(c) : islower(c) ? toupper(c) : c); break; /* swapcase */
+        case 0: o = cp_upper(c); break;
+        case 1: o = cp_lower(c); break;
+        case 2: o = start ? cp_upper(c) : cp_lower(c); start = !cp_isalpha(c); break; /* title */
+        case 3: o = first ? cp_upper(c) : cp_lower(c); break;                         /* capitalize */
+        default: o = cp_upper(c) != c ? cp_upper(c) : cp_lower(c); break;             /* swapcase */
         }
+        first = 0;
+        utf8_put(&b, o);
     }
-    o[n] = 0;
-    lang_value r = lv_str_n(o, n);
-    free(o);
-    return lv_is_err(r) ? lang_nomem(L) : r;
+    return str_result(L, &b);
 }
 static lang_value m_upper(lang_state *L, const lang_args *a) { return m_case(L, a, 0); }
 static lang_value m_lower(lang_state *L, const lang_args *a) { return m_case(L, a, 1); }

@@ -148,7 +148,7 @@ static const char *src_line(const char *src, int n, int *len)
 
 static void where(fmtbuf *b, const lang_arena *A, int line, const char *func)
 {
-    if (A && A->filename) fmtbuf_printf(b, "File " GREEN "%s:%d" RESET, A->filename, line);
+    if (A && A->filename) fmtbuf_printf(b, "File " GREEN "%s:%d" RESET, A->filename, line + A->line_offset);
     else if (A && A->cell_number > 0) fmtbuf_printf(b, "Cell " GREEN "In[%d], line %d" RESET, A->cell_number, line);
     else fmtbuf_printf(b, "Cell " GREEN "line %d" RESET, line);
     if (func) fmtbuf_printf(b, ", in " CYAN "%s" RESET, func);
@@ -177,6 +177,12 @@ static void context(fmtbuf *b, const char *src, int line, int col)
             fmtbuf_puts(b, BRED "^" RESET);
         }
     }
+}
+
+static int same_frame(const tb_entry *a, const tb_entry *b)
+{
+    return a->arena == b->arena && a->line == b->line && a->col == b->col &&
+           ((!a->func && !b->func) || (a->func && b->func && strcmp(a->func, b->func) == 0));
 }
 
 static char *dupstr(const char *s) { return strdup(s ? s : ""); }
@@ -225,14 +231,25 @@ void errors_to_result(lang_state *L, lang_result *res)
         fmtbuf_printf(&b, RED "%s" RESET "%*sTraceback (most recent call last)", ename, pad < 1 ? 1 : pad, "");
         s = fmtbuf_take(&b);
         if (s) res->traceback[res->ntraceback++] = s;
-        /* entries are innermost first; show outermost first */
+        /* entries are innermost first; show outermost first, with runs of
+         * one repeated frame (deep recursion) collapsed as IPython does */
         for (int i = n - 1; i >= 0; i--) {
             tb_entry *e = &L->tb[i];
+            int run = 1;
+            while (i - run >= 0 && same_frame(e, &L->tb[i - run])) run++;
             fmtbuf_init(&b);
             where(&b, e->arena, e->line, e->func);
             context(&b, e->arena ? e->arena->source : "", e->line, e->col);
             s = fmtbuf_take(&b);
             if (s) res->traceback[res->ntraceback++] = s;
+            if (run > 2) {
+                fmtbuf_init(&b);
+                fmtbuf_printf(&b, "    [... skipping similar frames: %s at line %d (%d times)]",
+                              e->func ? e->func : "<cell>", e->line, run - 2);
+                s = fmtbuf_take(&b);
+                if (s) res->traceback[res->ntraceback++] = s;
+                i -= run - 2;
+            }
         }
     }
     fmtbuf_init(&b);

@@ -568,9 +568,9 @@ static char *html_of_view(const hview *h, const char *device) {
     elemfmt_init(&ef, h->data, h->rsize, h->dt, 0);
     int64_t nrow = h->ndim == 2 ? h->rshape[0] : 1, ncol = h->rshape[h->ndim - 1];
     int64_t orow = h->ndim == 2 ? h->shape[0] : 1, ocol = h->shape[h->ndim - 1];
-    int row_cut = nrow < orow, col_cut = ncol < ocol;
-    /* column headers: original indices */
-    fmtbuf_puts(&b, "<thead><tr><th></th>");
+    int row_cut = nrow < orow, col_cut = ncol < ocol, rowhdr = h->ndim == 2;
+    /* column headers: original indices; 2-D rows get their index too */
+    fmtbuf_puts(&b, rowhdr ? "<thead><tr><th></th>" : "<thead><tr>");
     for (int64_t j = 0; j < ncol; j++) {
         if (col_cut && j == ncol / 2) fmtbuf_puts(&b, "<th>&hellip;</th>");
         int64_t oj = (col_cut && j >= ncol / 2) ? ocol - ncol + j : j;
@@ -579,12 +579,13 @@ static char *html_of_view(const hview *h, const char *device) {
     fmtbuf_puts(&b, "</tr></thead>\n<tbody>\n");
     for (int64_t i = 0; i < nrow; i++) {
         if (row_cut && i == nrow / 2) {
-            fmtbuf_puts(&b, "<tr><th>&vellip;</th>");
+            fmtbuf_puts(&b, "<tr><th>&vellip;</th>"); /* only 2-D arrays have cut rows */
             for (int64_t j = 0; j < ncol + col_cut; j++) fmtbuf_puts(&b, "<td>&vellip;</td>");
             fmtbuf_puts(&b, "</tr>\n");
         }
         int64_t oi = (row_cut && i >= nrow / 2) ? orow - nrow + i : i;
-        fmtbuf_printf(&b, "<tr><th>%lld</th>", (long long)oi);
+        if (rowhdr) fmtbuf_printf(&b, "<tr><th>%lld</th>", (long long)oi);
+        else fmtbuf_puts(&b, "<tr>");
         for (int64_t j = 0; j < ncol; j++) {
             if (col_cut && j == ncol / 2) fmtbuf_puts(&b, "<td>&hellip;</td>");
             fmtbuf_puts(&b, "<td>");

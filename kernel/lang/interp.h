@@ -144,6 +144,7 @@ void lang_init_array(lang_state *L);
 void lang_init_device(lang_state *L);
 extern const lang_method lang_str_methods[];
 extern const lang_method lang_list_methods[];
+extern const lang_method lang_tuple_methods[];
 extern const lang_method lang_dict_methods[];
 extern const lang_method lang_array_methods[];
 extern const char *const lang_array_attrs[];

@@ -165,7 +165,7 @@ static void set_stack_limit(lang_state *L)
     }
     if (!lo || size < 64 * 1024) {
         /* unknown: assume 1 MiB below here */
-        L->stack_limit = &here - (1 << 20) + (128 << 10);
+        L->stack_limit = (char *)((uintptr_t)&here - (1u << 20) + (128u << 10));
         return;
     }
     size_t margin = size / 8 > (256 << 10) ? (256 << 10) : size / 8;
@@ -214,7 +214,7 @@ lang_status lang_execute_named(lang_state *L, const char *code, const lang_outpu
     }
     A->cell_number = filename ? 0 : L->exec_count;
     A->filename = filename;
-    (void)first_line;
+    A->line_offset = first_line - 1;
 
     parse_result pr;
     lang_value last = lv_missing();

@@ -267,11 +267,15 @@ static int lex_number(lexer *X)
         if (*end || bl == 0)
             return lex_error(X, X->line, (int)(start - X->line_start), "invalid %s literal",
                              base == 16 ? "hexadecimal" : base == 8 ? "octal" : base == 2 ? "binary" : "decimal");
-        if (errno == ERANGE || u > (unsigned long long)INT64_MAX)
+        if (u == (unsigned long long)INT64_MAX + 1 && errno != ERANGE) {
+            /* 2**63: only valid negated (-9223372036854775808) */
+            k->v.i = INT64_MIN;
+            k->fstring = 3;
+        } else if (errno == ERANGE || u > (unsigned long long)INT64_MAX)
             return lex_error(X, X->line, (int)(start - X->line_start),
                              "integer literal %.*s is too large (ints are 64-bit; write it as a float)",
                              (int)(p - start), start);
-        k->v.i = (int64_t)u;
+        else k->v.i = (int64_t)u;
     }
     X->p = p;
     return 0;

@@ -970,6 +970,7 @@ const lang_method *op_find_method(lang_value obj, const char *name)
     switch (obj.type) {
     case LV_STR: return find_in(lang_str_methods, name);
     case LV_LIST: return find_in(lang_list_methods, name);
+    case LV_TUPLE: return find_in(lang_tuple_methods, name);
     case LV_DICT: return find_in(lang_dict_methods, name);
     case LV_ARRAY: return find_in(lang_array_methods, name);
     case LV_OBJECT: return find_in(lv_object_class(obj)->methods, name);

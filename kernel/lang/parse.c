@@ -227,7 +227,15 @@ static node *parse_atom(parser *P)
         n->u.name.id = pstrndup(P, k->start, (size_t)k->len);
         return n;
     }
-    case T_INT: advance(P); return mk_const(P, k, lv_int(k->v.i));
+    case T_INT:
+        advance(P);
+        if (k->fstring == 3) {
+            /* 9223372036854775808 is only an int when negated (subexpr folds it) */
+            node *n = mk_const(P, k, lv_int(INT64_MIN));
+            n->op = 1;
+            return n;
+        }
+        return mk_const(P, k, lv_int(k->v.i));
     case T_FLOAT: advance(P); return mk_const(P, k, lv_float(k->v.f));
     case T_STRING: return parse_strings(P);
     case T_NONE: advance(P); return mk_const(P, k, lv_none());
@@ -504,8 +512,10 @@ static node *subexpr(parser *P, int limit)
         e->u.bin.a = subexpr(P, UNARY_PRIORITY);
         /* fold -NUMBER so that -9223372036854775808 and -1.5 are constants */
         node *a = e->u.bin.a;
-        if (a->kind == E_CONST && e->op == UOP_NEG && (a->u.k.type == LV_INT || a->u.k.type == LV_FLOAT) &&
-            !(a->u.k.type == LV_INT && a->u.k.u.i == INT64_MIN)) {
+        if (a->kind == E_CONST && a->op == 1 && e->op == UOP_NEG) {
+            e = mk_const(P, k, lv_int(INT64_MIN));
+        } else if (a->kind == E_CONST && e->op == UOP_NEG && (a->u.k.type == LV_INT || a->u.k.type == LV_FLOAT) &&
+                   !(a->u.k.type == LV_INT && a->u.k.u.i == INT64_MIN)) {
             lang_value v = a->u.k.type == LV_INT ? lv_int(-a->u.k.u.i) : lv_float(-a->u.k.u.f);
             e = mk_const(P, k, v);
         }

@@ -324,7 +324,9 @@ static void r_expr(resolver *R, scope *S, node *e)
 {
     if (!e) return;
     switch ((node_kind)e->kind) {
-    case E_CONST: return;
+    case E_CONST:
+        if (e->op == 1) r_fail(R, e->line, e->col, "integer literal 9223372036854775808 is too large (ints are 64-bit; write it as a float)");
+        return;
     case E_NAME: resolve_name(R, S, e); return;
     case E_FSTRING:
         for (int i = 0; i < e->u.fstr.n; i++) {

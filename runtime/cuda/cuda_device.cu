@@ -206,8 +206,6 @@ extern "C" void *rt_cuda_device_state_new(int physical) {
     STEP(cudaEventCreate(&st->ev_end));
     STEP(cudaMalloc(&st->scratch, CUDA_SCRATCH_BYTES));
     st->scratch_bytes = CUDA_SCRATCH_BYTES;
-    st->flag = (int *)((char *)st->scratch + CUDA_FLAG_OFFSET);
-    STEP(cudaMemsetAsync(st->flag, 0, sizeof(int), st->stream));
 #undef STEP
     what = "cublasCreate";
     s = cublasCreate(&st->blas);

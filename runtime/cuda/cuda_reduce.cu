@@ -351,7 +351,7 @@ static rt_status run(rt_device *d, cuda_state *st, void *outp, const void *inp, 
     const T *in = (const T *)inp;
     O *out = (O *)outp;
     A *partial = (A *)st->scratch;
-    const int64_t cap = (int64_t)(CUDA_FLAG_OFFSET / sizeof(A));
+    const int64_t cap = (int64_t)(st->scratch_bytes / sizeof(A));
     const int64_t target = (int64_t)st->sms * (2048 / RED_THREADS); /* resident blocks */
     const int64_t nout = outer * inner;
     int64_t splits = 1;

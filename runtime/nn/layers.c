@@ -122,6 +122,8 @@ const char *nn_optimizer_class(nn_optimizer_kind k)
 #define NN_MAX_BASES 16
 static struct { char base[32]; int count; } name_counters[NN_MAX_BASES];
 
+void nn_reset_names(void) { memset(name_counters, 0, sizeof name_counters); }
+
 void nn_unique_name(const char *base, char *out, size_t cap)
 {
     int i;

@@ -79,6 +79,10 @@ void nn_optimizer_init(nn_optimizer *o, nn_optimizer_kind kind);
 int  nn_optimizer_parse(const char *name, nn_optimizer *o);
 const char *nn_optimizer_class(nn_optimizer_kind k);   /* "Adam" */
 
+/* Keras's clear_session(): the next layers and models are named "dense",
+ * "sequential" ... again. Existing objects keep their names. */
+void nn_reset_names(void);
+
 /* ---- layers ------------------------------------------------------------------- */
 
 typedef enum {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "cuda/cuda_ew.cuh"
@@ -64,6 +65,8 @@ __global__ void __launch_bounds__(256) add_stream(float *__restrict__ o, const f
         __stcs((float4 *)o + v, make_float4(x.x + y.x, x.y + y.y, x.z + y.z, x.w + y.w));
     }
 }
+
+__global__ void empty_kernel() {}
 
 template <typename F>
 static double time_ms(F launch) {
@@ -136,5 +139,32 @@ int main(int argc, char **argv) {
     CK(cudaMemset(o, 0xff, n * 4));
     t = time_ms([&] { add_noloop<<<(unsigned)((nv + 255) / 256), 256>>>(o, a, b, nv); });
     printf("variant noloop            ms=%.4f TB/s=%.3f ok=%d\n", t, bytes / t / 1e9, check(o, ha.data(), hb.data(), n));
+    CK(cudaMemset(o, 0xff, n * 4));
+    t = time_ms([&] { ew2_flat<F, float, float, float><<<(unsigned)((nv + 255) / 256), 256>>>(F(), o, a, b, n, 0u, 1); });
+    printf("variant ew2_flat one-per-thread ms=%.4f TB/s=%.3f ok=%d\n", t, bytes / t / 1e9, check(o, ha.data(), hb.data(), n));
+
+    /* launch floor on this machine: an empty kernel and the tiny add, on a
+     * non-blocking stream, host wall time per launch over 20000 launches */
+    cudaStream_t s;
+    CK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+    for (int which = 0; which < 2; which++) {
+        std::vector<double> w;
+        for (int r = 0; r < 6; r++) {
+            CK(cudaStreamSynchronize(s));
+            auto t0 = std::chrono::steady_clock::now();
+            for (int i = 0; i < 20000; i++) {
+                if (which == 0) empty_kernel<<<1, 256, 0, s>>>();
+                else ew2_flat<F, float, float, float><<<1, 256, 0, s>>>(F(), o, a, b, 1024, 0u, 1);
+            }
+            auto t1 = std::chrono::steady_clock::now();
+            CK(cudaStreamSynchronize(s));
+            auto t2 = std::chrono::steady_clock::now();
+            if (r > 0) {
+                w.push_back(std::chrono::duration<double>(t2 - t0).count() / 20000);
+                w.push_back(std::chrono::duration<double>(t1 - t0).count() / 20000);
+            }
+        }
+        printf("variant launch %-14s us/launch=%.3f (enqueue %.3f)\n", which ? "tiny_add" : "empty", w[4] * 1e6, w[5] * 1e6);
+    }
     return 0;
 }

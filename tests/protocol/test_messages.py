@@ -103,8 +103,9 @@ def test_execute_error(kernel):
 
 def test_stop_on_error_aborts_queued(kernel):
     kc = kernel.kc
-    ids = [kc.execute("print(undefined_name_abc)"), kc.execute("print('never 1')"),
-           kc.execute("print('never 2')")]
+    # the failing cell works a little first, so the next two are queued by then
+    slow_fail = "i = 0\nwhile i < 200000:\n    i += 1\nprint(undefined_name_abc)\n"
+    ids = [kc.execute(slow_fail), kc.execute("print('never 1')"), kc.execute("print('never 2')")]
     replies = [wait_reply(kc, i) for i in ids]
     assert [r["content"]["status"] for r in replies] == ["error", "aborted", "aborted"]
     outs = [iopub_until_idle(kc, i) for i in ids]
@@ -130,7 +131,7 @@ def test_user_expressions(kernel):
 
 
 def test_stream_arrives_while_cell_runs(kernel):
-    code = "print('start')\ni = 0\nwhile i < 3000000:\n    i += 1\nprint('end')\n"
+    code = "print('start')\ni = 0\nwhile i < 10000000:\n    i += 1\nprint('end')\n"
     kc = kernel.kc
     msg_id = kc.execute(code)
     t0 = time.monotonic()

@@ -323,6 +323,15 @@ TEST(array_html_table) {
     }
     free(h);
     rt_array_release(a);
+    /* 1-D: one row under the index header, no row label */
+    float w[3] = {0.5f, 1, 2};
+    int64_t s1[1] = {3};
+    a = f32(w, s1, 1);
+    h = fmt_array_html(a);
+    CHECK(h && strstr(h, "<thead><tr><th>0</th><th>1</th><th>2</th></tr></thead>") != NULL);
+    CHECK(h && strstr(h, "<tr><td>0.5</td><td>1.</td><td>2.</td></tr>") != NULL);
+    free(h);
+    rt_array_release(a);
 }
 
 TEST(array_html_summarised) {

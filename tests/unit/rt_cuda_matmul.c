@@ -19,12 +19,17 @@ static double rel_error(const rt_array *g, const rt_array *c) {
     return den > 0 ? sqrt(num / den) : sqrt(num);
 }
 
+/* tol: bound on the relative Frobenius error of the whole product. Each
+ * element may differ by about tol * sqrt(k) in absolute terms (inputs are
+ * in [-1, 1]: a dot product's rounding error grows with its length, and
+ * an element that cancels to near zero keeps that absolute error). */
 static void check_mm(const char *what, const rt_array *ac, const rt_array *bc, const rt_array *ag, const rt_array *bg,
                      double tol) {
     rt_array *rc = rt_matmul(ac, bc), *rg = rt_matmul(ag, bg);
     int ok = rc && rg;
     if (ok) {
-        ok = same_result(what, rg, rc, tol, tol); /* shapes, dtypes, and element-wise closeness */
+        double k = (double)ac->shape[ac->ndim - 1];
+        ok = same_result(what, rg, rc, tol * sqrt(k), tol); /* shapes, dtypes, element-wise closeness */
         double e = rel_error(rg, rc);
         if (!(e <= tol)) { fprintf(stderr, "    %s: relative error %.3g\n", what, e); ok = 0; }
     } else {

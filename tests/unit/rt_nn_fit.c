@@ -273,6 +273,399 @@ TEST(test_mlp_classifier)
     free(xs);
 }
 
+
+/* ---- summary, names, weights ------------------------------------------------------ */
+
+TEST(test_summary_table)
+{
+    nn_model *m = nn_sequential("summary_model");
+    int64_t in[1] = {784};
+    nn_layer *a = nn_input(in, 1), *b = nn_dense(64, NN_ACT_RELU, 1, NN_INIT_GLOROT_UNIFORM, NN_INIT_ZEROS),
+             *c = nn_dropout(0.2), *d = nn_dense(10, NN_ACT_SOFTMAX, 1, NN_INIT_GLOROT_UNIFORM, NN_INIT_ZEROS);
+    CHECK(nn_model_add(m, a) == RT_OK && nn_model_add(m, b) == RT_OK && nn_model_add(m, c) == RT_OK &&
+          nn_model_add(m, d) == RT_OK);
+    CHECK(nn_model_num_layers(m) == 3);   /* the Input is not a layer (Keras 3) */
+    nn_summary s;
+    CHECK(nn_model_summary(m, &s) == RT_OK);
+    CHECK(s.nrows == 3 && s.total == 50890);
+    CHECK(strstr(s.rows[0].name, " (Dense)") != NULL);
+    CHECK_STR(s.rows[0].shape, "(None, 64)");
+    CHECK(s.rows[0].params == 50240 && s.rows[1].params == 0 && s.rows[2].params == 650);
+    CHECK_STR(s.total_str, "50,890 (198.79 KB)");
+    CHECK_STR(s.non_trainable_str, "0 (0.00 B)");
+    char *t = nn_summary_text(&s);
+    CHECK(t && strstr(t, "Model: \"summary_model\"\n┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓\n") == t);
+    CHECK(t && strstr(t, "┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃\n"));
+    CHECK(t && strstr(t, "│ (None, 64)             │        50,240 │\n"));
+    CHECK(t && strstr(t, " Total params: 50,890 (198.79 KB)\n Trainable params: 50,890 (198.79 KB)\n Non-trainable params: 0 (0.00 B)\n"));
+    if (getenv("TEST_VERBOSE") && t) fputs(t, stdout);
+    free(t);
+    nn_summary_free(&s);
+    nn_layer_release(a); nn_layer_release(b); nn_layer_release(c); nn_layer_release(d);
+    nn_model_release(m);
+
+    /* the celsius model: 2 params, 8 bytes */
+    m = celsius_model();
+    CHECK(nn_model_summary(m, &s) == RT_OK);
+    CHECK_STR(s.total_str, "2 (8.00 B)");
+    CHECK_STR(s.rows[0].shape, "(None, 1)");
+    nn_summary_free(&s);
+    int64_t np;
+    CHECK(nn_model_count_params(m, &np) == RT_OK && np == 2);
+    nn_model_release(m);
+    char buf[32];
+    nn_format_bytes(1024 * 1024 * 3.5, buf, sizeof buf);
+    CHECK_STR(buf, "3.50 MB");
+}
+
+TEST(test_unbuilt_model)
+{
+    nn_model *m = nn_sequential(NULL);
+    nn_layer *d = nn_dense(3, NN_ACT_LINEAR, 1, NN_INIT_ONES, NN_INIT_ZEROS);
+    CHECK(nn_model_add(m, d) == RT_OK);
+    int64_t np;
+    CHECK(nn_model_count_params(m, &np) == RT_EVALUE);
+    CHECK(strstr(rt_error_message(), "has not been built") != NULL);
+    nn_summary s;
+    CHECK(nn_model_summary(m, &s) == RT_OK && s.nrows == 1);
+    CHECK_STR(s.rows[0].shape, "?");
+    char *t = nn_summary_text(&s);
+    CHECK(t && strstr(t, "0 (unbuilt)"));
+    free(t);
+    nn_summary_free(&s);
+    rt_array **w;
+    int n;
+    CHECK(nn_model_get_weights(m, &w, &n) == RT_OK && n == 0);
+    /* built by the first predict, from x's shape */
+    double xv[4] = {1, 2, 3, 4};
+    rt_array *x = arr2(xv, 2, 2);
+    rt_array *p = nn_model_predict(m, x, 32);
+    CHECK(p && p->shape[0] == 2 && p->shape[1] == 3);
+    double v;
+    CHECK(p && rt_item(p, 0, &v) == RT_OK && v == 3.0 && rt_item(p, 5, &v) == RT_OK && v == 7.0);
+    CHECK(nn_model_is_built(m));
+    CHECK(nn_model_count_params(m, &np) == RT_OK && np == 9);
+    rt_array_release(p);
+    rt_array_release(x);
+    nn_layer_release(d);
+    nn_model_release(m);
+}
+
+TEST(test_get_set_weights)
+{
+    nn_model *m = celsius_model();
+    rt_array **w;
+    int n;
+    CHECK(nn_model_get_weights(m, &w, &n) == RT_OK && n == 2);
+    CHECK(w[0]->ndim == 2 && w[0]->shape[0] == 1 && w[0]->shape[1] == 1);
+    CHECK(w[1]->ndim == 1 && w[1]->shape[0] == 1);
+    double k;
+    CHECK(rt_item(w[0], 0, &k) == RT_OK && fabs(k) <= sqrt(3.0));
+    for (int i = 0; i < n; i++) rt_array_release(w[i]);
+    free(w);
+    double kv = 1.8, bv = 32;
+    int64_t ks[2] = {1, 1}, bs[1] = {1};
+    rt_array *nw[2] = {rt_from_host(&kv, RT_FLOAT64, ks, 2, RT_FLOAT32, cpu()),
+                       rt_from_host(&bv, RT_FLOAT64, bs, 1, RT_FLOAT32, cpu())};
+    CHECK(nn_model_set_weights(m, nw, 2) == RT_OK);
+    double hundred = 100;
+    rt_array *q = arr1(&hundred, 1), *p = nn_model_predict(m, q, 32);
+    double v;
+    CHECK(p && rt_item(p, 0, &v) == RT_OK && v == 212.0);
+    rt_array_release(p);
+    /* layer weights */
+    nn_layer *l = nn_model_layer(m, 0);
+    rt_array *lw[2];
+    CHECK(nn_layer_get_weights(l, lw, &n) == RT_OK && n == 2);
+    CHECK(rt_item(lw[1], 0, &v) == RT_OK && v == 32.0);
+    rt_array_release(lw[0]); rt_array_release(lw[1]);
+    /* wrong count / shape */
+    CHECK(nn_model_set_weights(m, nw, 1) == RT_EVALUE);
+    CHECK(strstr(rt_error_message(), "expecting 2 weights") != NULL);
+    rt_array *swapped[2] = {nw[1], nw[0]};
+    CHECK(nn_model_set_weights(m, swapped, 2) == RT_EVALUE);
+    CHECK(strstr(rt_error_message(), "weight shape (1, 1) is not compatible with provided weight shape (1,)") != NULL);
+    rt_array_release(nw[0]); rt_array_release(nw[1]); rt_array_release(q);
+    nn_layer_info info;
+    nn_layer_get_info(l, &info);
+    CHECK_STR(info.class_name, "Dense");
+    CHECK(info.units == 1 && info.params == 2 && info.built);
+    nn_model_release(m);
+}
+
+TEST(test_layer_names)
+{
+    nn_layer *a = nn_dense(1, NN_ACT_LINEAR, 1, 0, 0), *b = nn_dense(1, NN_ACT_LINEAR, 1, 0, 0), *c = nn_flatten();
+    nn_layer_info ia, ib, ic;
+    nn_layer_get_info(a, &ia); nn_layer_get_info(b, &ib); nn_layer_get_info(c, &ic);
+    CHECK(strncmp(ia.name, "dense", 5) == 0 && strncmp(ib.name, "dense_", 6) == 0 && strcmp(ia.name, ib.name) != 0);
+    CHECK(strncmp(ic.name, "flatten", 7) == 0);
+    /* a layer belongs to one model */
+    nn_model *m1 = nn_sequential(NULL), *m2 = nn_sequential(NULL);
+    CHECK(nn_model_add(m1, a) == RT_OK);
+    CHECK(nn_model_add(m2, a) == RT_EVALUE);
+    CHECK(strncmp(nn_model_name(m1), "sequential", 10) == 0 && strcmp(nn_model_name(m1), nn_model_name(m2)) != 0);
+    nn_model_release(m1); nn_model_release(m2);
+    nn_layer_release(a); nn_layer_release(b); nn_layer_release(c);
+}
+
+/* ---- fit semantics ------------------------------------------------------------------ */
+
+/* progress reports: in-epoch (interval 0: every step) and epoch ends */
+typedef struct { int steps, ends, last_epoch; int64_t last_step, nsteps; double last_loss; int stop_at; } prog_log;
+static int on_progress(void *ctx, const nn_progress *p)
+{
+    prog_log *l = ctx;
+    if (p->epoch_end) {
+        l->ends++;
+        l->last_epoch = p->epoch;
+        l->last_loss = p->values[0];
+        return l->stop_at >= 0 && p->epoch == l->stop_at;
+    }
+    l->steps++;
+    l->last_step = p->step;
+    l->nsteps = p->steps;
+    return 0;
+}
+
+TEST(test_partial_batches_and_progress)
+{
+    enum { N = 50 };
+    double xv[N], yv[N];
+    for (int i = 0; i < N; i++) { xv[i] = i / 10.0; yv[i] = 2 * xv[i] + 1; }
+    rt_array *x = arr1(xv, N), *y = arr1(yv, N);
+    nn_model *m = celsius_model();
+    nn_fit_options o;
+    nn_fit_options_init(&o);
+    o.epochs = 3;
+    o.batch_size = 16;      /* 16, 16, 16, 2 */
+    o.progress = on_progress;
+    prog_log pl = {0};
+    pl.stop_at = -1;
+    o.progress_ctx = &pl;
+    o.progress_interval = 0;
+    nn_history h;
+    CHECK(nn_model_fit(m, x, y, &o, &h) == RT_OK);
+    CHECK(nn_model_iterations(m) == 12);
+    CHECK(pl.ends == 3 && pl.last_epoch == 2);
+    CHECK(pl.steps == 9 && pl.nsteps == 4 && pl.last_step == 3);   /* the last step reports as the epoch end */
+    CHECK(pl.last_loss == h.values[0][2]);
+    nn_history_free(&h);
+    /* a callback asking to stop: RT_EINTERRUPT, the completed epochs kept */
+    pl.stop_at = 1;
+    pl.ends = 0;
+    o.epochs = 10;
+    CHECK(nn_model_fit(m, x, y, &o, &h) == RT_EINTERRUPT);
+    CHECK(h.epochs == 2 && pl.ends == 2);
+    CHECK(nn_model_iterations(m) == 12 + 8);
+    nn_history_free(&h);
+    CHECK(nn_model_history(m)->epochs == 2);
+    nn_model_release(m);
+    rt_array_release(x); rt_array_release(y);
+}
+
+static volatile sig_atomic_t stop_flag;
+static int raise_flag(void *ctx, const nn_progress *p)
+{
+    (void)ctx;
+    if (p->epoch_end && p->epoch == 3) stop_flag = 1;
+    return 0;
+}
+
+TEST(test_interrupt_between_steps)
+{
+    rt_set_interrupt_flag(&stop_flag);
+    nn_model *m = celsius_model();
+    rt_array *x = arr1(celsius, 8), *y = arr1(fahrenheit, 8);
+    double before[2], after[2];
+    CHECK(nn_model_build(m, (int64_t[]){1}, 1) == RT_OK && nn_model_get_params(m, 0, before) == RT_OK);
+    nn_fit_options o;
+    nn_fit_options_init(&o);
+    o.epochs = 100;
+    o.batch_size = 4;
+    o.progress = raise_flag;
+    o.progress_interval = -1;
+    nn_history h;
+    CHECK(nn_model_fit(m, x, y, &o, &h) == RT_EINTERRUPT);
+    CHECK(strstr(rt_error_message(), "4 completed epoch") != NULL);
+    CHECK(h.epochs == 4);
+    CHECK(nn_model_iterations(m) == 8);
+    CHECK(nn_model_get_params(m, 0, after) == RT_OK && after[0] != before[0]);
+    nn_history_free(&h);
+    /* without a callback: the flag set before fit stops it at once, history
+     * empty, and the pending device values are not lost on later fits */
+    o.progress = NULL;
+    CHECK(nn_model_fit(m, x, y, &o, &h) == RT_EINTERRUPT);
+    CHECK(h.epochs == 0 && nn_model_iterations(m) == 8);
+    nn_history_free(&h);
+    stop_flag = 0;
+    o.epochs = 5;
+    CHECK(nn_model_fit(m, x, y, &o, &h) == RT_OK && h.epochs == 5);
+    nn_history_free(&h);
+    rt_set_interrupt_flag(NULL);
+    rt_array_release(x); rt_array_release(y);
+    nn_model_release(m);
+}
+
+/* validation_split takes the LAST fraction before shuffling: with a model
+ * that predicts 0 and MAE, val_loss is the mean |y| of the last rows */
+TEST(test_validation_split_is_last_fraction)
+{
+    enum { N = 10 };
+    double xv[N], yv[N];
+    for (int i = 0; i < N; i++) { xv[i] = 0; yv[i] = i; }
+    nn_model *m = nn_sequential(NULL);
+    nn_layer *d = nn_dense(1, NN_ACT_LINEAR, 0, NN_INIT_ZEROS, NN_INIT_ZEROS);
+    nn_model_add(m, d);
+    nn_optimizer o;
+    nn_optimizer_init(&o, NN_OPT_SGD);
+    nn_metric mm[2] = {NN_METRIC_MSE, NN_METRIC_MAE};
+    CHECK(nn_model_compile(m, NN_LOSS_MAE, &o, mm, 2) == RT_OK);
+    rt_array *x = arr1(xv, N), *y = arr1(yv, N);
+    nn_fit_options fo;
+    nn_fit_options_init(&fo);
+    fo.epochs = 2;
+    fo.batch_size = 3;
+    fo.validation_split = 0.3;  /* floor(10 * 0.7) = 7 training rows: 0..6 */
+    nn_history h;
+    CHECK(nn_model_fit(m, x, y, &fo, &h) == RT_OK);
+    CHECK(h.nkeys == 6);
+    CHECK_STR(h.keys[1], "mse");
+    CHECK_STR(h.keys[5], "val_mae");
+    CHECK_NEAR(h.values[0][1], 3.0, 1e-6, 0);              /* mean of 0..6 */
+    CHECK_NEAR(h.values[1][1], (0 + 1 + 4 + 9 + 16 + 25 + 36) / 7.0, 1e-5, 0);
+    CHECK_NEAR(h.values[3][1], 8.0, 1e-6, 0);              /* mean of 7, 8, 9 */
+    CHECK_NEAR(h.values[4][1], (49 + 64 + 81) / 3.0, 1e-4, 0);
+    nn_history_free(&h);
+    /* validation_data */
+    double vx[2] = {0, 0}, vy[2] = {-1, -3};
+    rt_array *xv2 = arr1(vx, 2), *yv2 = arr1(vy, 2);
+    fo.validation_split = 0;
+    fo.val_x = xv2;
+    fo.val_y = yv2;
+    CHECK(nn_model_fit(m, x, y, &fo, &h) == RT_OK);
+    CHECK(h.nkeys == 6);
+    CHECK_NEAR(h.values[0][0], 4.5, 1e-6, 0);
+    CHECK_NEAR(h.values[3][0], 2.0, 1e-6, 0);
+    nn_history_free(&h);
+    rt_array_release(xv2); rt_array_release(yv2);
+    rt_array_release(x); rt_array_release(y);
+    nn_layer_release(d);
+    nn_model_release(m);
+}
+
+TEST(test_errors)
+{
+    nn_model *m = nn_sequential(NULL);
+    nn_layer *d = nn_dense(2, NN_ACT_SOFTMAX, 1, NN_INIT_GLOROT_UNIFORM, NN_INIT_ZEROS);
+    nn_model_add(m, d);
+    double xv[6] = {1, 2, 3, 4, 5, 6}, yv[3] = {0, 1, 1};
+    rt_array *x = arr2(xv, 3, 2), *y = arr1(yv, 3), *y2 = arr1(yv, 2);
+    CHECK(nn_model_fit(m, x, y, NULL, NULL) == RT_EVALUE);
+    CHECK_STR(rt_error_message(), "You must call `compile()` before using the model.");
+    nn_optimizer o;
+    nn_optimizer_init(&o, NN_OPT_ADAM);
+    CHECK(nn_model_compile(m, NN_LOSS_SCCE, &o, NULL, 0) == RT_OK);
+    CHECK(nn_model_fit(m, x, y2, NULL, NULL) == RT_EVALUE);
+    CHECK(strstr(rt_error_message(), "Data cardinality is ambiguous") != NULL);
+    double bad[3] = {0, 2, 1};
+    rt_array *yb = arr1(bad, 3);
+    CHECK(nn_model_fit(m, x, yb, NULL, NULL) == RT_EVALUE);
+    CHECK(strstr(rt_error_message(), "label value of 2 which is outside the valid range of [0, 2)") != NULL);
+    CHECK(nn_model_fit(m, x, y, NULL, NULL) == RT_OK);
+    rt_array *x3 = arr2(xv, 2, 3);
+    CHECK(nn_model_predict(m, x3, 32) == NULL);
+    CHECK(strstr(rt_error_message(), "incompatible") != NULL);
+    CHECK(nn_model_compile(m, NN_LOSS_MSE, &o, NULL, 0) == RT_OK);
+    CHECK(nn_model_fit(m, x, y, NULL, NULL) == RT_EVALUE);
+    CHECK(strstr(rt_error_message(), "must have the same shape") != NULL);
+    nn_activation a;
+    CHECK(nn_activation_parse("gelu", &a) == -1 && strstr(rt_error_message(), "gelu"));
+    nn_loss l;
+    CHECK(nn_loss_parse("mse", &l) == 0 && l == NN_LOSS_MSE);
+    CHECK(nn_loss_parse("hinge", &l) == -1);
+    CHECK(nn_dense(0, NN_ACT_LINEAR, 1, 0, 0) == NULL);
+    CHECK(nn_dropout(1.0) == NULL);
+    /* Dense after a 2-D feature shape needs a Flatten */
+    nn_model *m2 = nn_sequential(NULL);
+    int64_t s2[2] = {2, 3};
+    nn_layer *in = nn_input(s2, 2), *d2 = nn_dense(2, NN_ACT_LINEAR, 1, 0, 0);
+    CHECK(nn_model_add(m2, in) == RT_OK);
+    CHECK(nn_model_add(m2, d2) == RT_EVALUE && strstr(rt_error_message(), "Flatten"));
+    CHECK(nn_model_num_layers(m2) == 0);
+    nn_layer_release(in); nn_layer_release(d2); nn_model_release(m2);
+    rt_array_release(x); rt_array_release(x3); rt_array_release(y); rt_array_release(y2); rt_array_release(yb);
+    nn_layer_release(d);
+    nn_model_release(m);
+}
+
+/* ---- save / load ----------------------------------------------------------------------- */
+
+TEST(test_save_load_roundtrip)
+{
+    char path[] = "/tmp/cgpu_nn_testXXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    rt_seed(21);
+    nn_model *m = nn_sequential("saved");
+    int64_t in[1] = {3};
+    nn_layer *ls[4] = {nn_input(in, 1), nn_dense(5, NN_ACT_TANH, 1, NN_INIT_HE_NORMAL, NN_INIT_ZEROS), nn_dropout(0.25),
+                       nn_dense(2, NN_ACT_SIGMOID, 0, NN_INIT_GLOROT_UNIFORM, NN_INIT_ZEROS)};
+    for (int i = 0; i < 4; i++) { nn_model_add(m, ls[i]); nn_layer_release(ls[i]); }
+    nn_optimizer o;
+    nn_optimizer_init(&o, NN_OPT_RMSPROP);
+    o.learning_rate = 0.01;
+    nn_metric mt = NN_METRIC_ACCURACY;
+    CHECK(nn_model_compile(m, NN_LOSS_BCE, &o, &mt, 1) == RT_OK);
+    double xv[24], yv[16];
+    for (int i = 0; i < 24; i++) xv[i] = sin(i);
+    for (int i = 0; i < 16; i++) yv[i] = (i * 7) % 3 == 0;
+    rt_array *x = arr2(xv, 8, 3), *y = arr2(yv, 8, 2);
+    nn_fit_options fo;
+    nn_fit_options_init(&fo);
+    fo.epochs = 3;
+    CHECK(nn_model_fit(m, x, y, &fo, NULL) == RT_OK);
+    CHECK(nn_model_save(m, path) == RT_OK);
+    nn_model *l = nn_model_load(path);
+    CHECK(l != NULL);
+    if (!l) { fprintf(stderr, "load: %s\n", rt_error_message()); return; }
+    CHECK_STR(nn_model_name(l), "saved");
+    CHECK(nn_model_num_layers(l) == 3 && nn_model_is_compiled(l) && nn_model_iterations(l) == 3);
+    nn_layer_info i1, i2;
+    nn_layer_get_info(nn_model_layer(l, 0), &i1);
+    nn_layer_get_info(nn_model_layer(m, 0), &i2);
+    CHECK_STR(i1.name, i2.name);
+    double p1[32], p2[32];
+    int64_t np;
+    CHECK(nn_model_count_params(l, &np) == RT_OK && np == 30);
+    CHECK(nn_model_get_params(m, 0, p1) == RT_OK && nn_model_get_params(l, 0, p2) == RT_OK);
+    CHECK(memcmp(p1, p2, sizeof(double) * 30) == 0);
+    /* same optimizer state: further training gives identical weights */
+    rt_seed(8);
+    CHECK(nn_model_fit(m, x, y, &fo, NULL) == RT_OK);
+    rt_seed(8);
+    CHECK(nn_model_fit(l, x, y, &fo, NULL) == RT_OK);
+    CHECK(nn_model_get_params(m, 0, p1) == RT_OK && nn_model_get_params(l, 0, p2) == RT_OK);
+    CHECK(memcmp(p1, p2, sizeof(double) * 30) == 0);
+    nn_model_release(l);
+    /* damaged files are refused with a message */
+    FILE *f = fopen(path, "r+b");
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    CHECK(ftruncate(fileno(f), len - 5) == 0);
+    fclose(f);
+    CHECK(nn_model_load(path) == NULL && strstr(rt_error_message(), "truncated"));
+    f = fopen(path, "wb");
+    fputs("not a model", f);
+    fclose(f);
+    CHECK(nn_model_load(path) == NULL && strstr(rt_error_message(), "not a C-GPU model file"));
+    CHECK(nn_model_load("/nonexistent/dir/model.cgnn") == NULL && strstr(rt_error_message(), "cannot open"));
+    unlink(path);
+    rt_array_release(x); rt_array_release(y);
+    nn_model_release(m);
+}
+
 int main(void)
 {
     RUN(test_celsius_fit);
@@ -280,5 +673,14 @@ int main(void)
     RUN(test_epoch_loss_is_pre_update_batch_loss);
     RUN(test_regression_converges);
     RUN(test_mlp_classifier);
+    RUN(test_summary_table);
+    RUN(test_unbuilt_model);
+    RUN(test_get_set_weights);
+    RUN(test_layer_names);
+    RUN(test_partial_batches_and_progress);
+    RUN(test_interrupt_between_steps);
+    RUN(test_validation_split_is_last_fraction);
+    RUN(test_errors);
+    RUN(test_save_load_roundtrip);
     return test_summary();
 }

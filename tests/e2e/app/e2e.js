@@ -252,10 +252,20 @@ async function notebookScenario(ctx, sc) {
       c.check('plot rendered as an SVG image', !!good, good && `${good.w}x${good.h}`,
               svg.length ? `SVG output did not render: ${JSON.stringify(svg)}` : 'no image/svg+xml output');
       if (good) {
-        // Scroll the plot into view for the screenshot.
-        await page.locator('.jp-NotebookPanel:visible .jp-OutputArea-output[data-mime-type="image/svg+xml"]').first()
-          .scrollIntoViewIfNeeded().catch(() => {});
+        // For the screenshot: the plot's cell at the top, the prediction below it.
+        await page.evaluate(() => {
+          const o = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output[data-mime-type="image/svg+xml"]');
+          o.closest('.jp-Cell').scrollIntoView({ block: 'start' });
+        }).catch(() => {});
       }
+    }
+    if (bad.length) {
+      // For the screenshot: the first failing cell in the middle of the view.
+      await page.evaluate(i => {
+        const nb = window.jupyterapp.shell.currentWidget.content;
+        const code = nb.widgets.filter(w => w.model.type === 'code');
+        code[i].node.scrollIntoView({ block: 'center' });
+      }, bad[0].i).catch(() => {});
     }
     const settled = await waitSettled(page, kernelName, 30000).then(() => true, () => false);
     const end = await kernelState();
