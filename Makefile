@@ -245,4 +245,48 @@ $(BUILD)/bench/cpu_ops: $(BUILD)/tests/bench/cpu_ops.o $(RT_LIB)
 bench-bins: $(BUILD)/bench/cpu_ops
 .PHONY: bench-bins
 
+# ==== robustness: fuzzers and the failing allocator ==========================
+# (tests/fuzz/, tests/robustness/; their scripts call these targets)
+#
+#   make FUZZ=1 BUILD=build-fuzz NO_CUDA=1 CC=clang fuzz-bins
+#       libFuzzer harnesses tests/fuzz/fuzz_*.c -> $(BUILD)/fuzz/fuzz_*; every
+#       object is built with -fsanitize=fuzzer-no-link,address,undefined.
+#   make FAILALLOC=1 failalloc-bins
+#       $(BUILD)/robustness/failalloc_run: the language and runtime linked with
+#       a malloc that fails the Nth allocation (tests/robustness/failalloc.c,
+#       via -Wl,--wrap). The FAILALLOC build also carries AddressSanitizer so
+#       that what an error path leaks or touches after freeing is reported.
+ifeq ($(FUZZ),1)
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+CFLAGS   += $(FUZZ_SAN)
+endif
+FUZZ_LINK := -fsanitize=fuzzer,address,undefined
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+MEMCAP_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc,--wrap=free,--wrap=strdup,--wrap=vasprintf,--wrap=fopen
+
+$(BUILD)/fuzz/fuzz_frames: $(BUILD)/tests/fuzz/fuzz_frames.o $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FUZZ_LINK) -o $@ $^ $(LIBS)
+$(BUILD)/fuzz/fuzz_conn: $(BUILD)/tests/fuzz/fuzz_conn.o $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FUZZ_LINK) -o $@ $^ $(LIBS)
+$(BUILD)/fuzz/fuzz_lang: $(BUILD)/tests/fuzz/fuzz_lang.o $(BUILD)/tests/fuzz/memcap.o $(LANG_LIB) $(RT_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(FUZZ_LINK) $(MEMCAP_WRAP) -o $@ $^ $(LIBS)
+fuzz-bins: $(FUZZ_BINS)
+
+ifeq ($(FAILALLOC),1)
+FAILALLOC_SAN := $(shell echo 'int main(void){return 0;}' | $(CC) -x c -fsanitize=address - -o /dev/null 2>/dev/null && echo -fsanitize=address -fno-omit-frame-pointer)
+CFLAGS  += $(FAILALLOC_SAN)
+LDFLAGS += $(FAILALLOC_SAN)
+endif
+FAILALLOC_WRAP := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc,--wrap=strdup,--wrap=vasprintf
+$(BUILD)/robustness/failalloc_run: $(BUILD)/tests/robustness/failalloc_run.o $(BUILD)/tests/robustness/failalloc.o $(LANG_LIB) $(RT_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) $(FAILALLOC_WRAP) -o $@ $^ $(LIBS)
+failalloc-bins: $(BUILD)/robustness/failalloc_run
+
+.PHONY: fuzz-bins failalloc-bins
+# ==== end of robustness section ================================================
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

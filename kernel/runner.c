@@ -64,6 +64,7 @@ typedef struct runner {
     FILE       *log;        /* where cell text goes (stderr when the notebook goes to stdout) */
     int         quiet;      /* -q: no cell text on the log */
     int         color;      /* stderr is a terminal: keep ANSI colours in tracebacks */
+    int         log_color;  /* the log is a terminal: keep them in displayed text */
     double      timeout;    /* per cell, seconds; 0: none */
 
 #ifdef CGPU_HAVE_JANSSON
@@ -146,15 +147,17 @@ static int is_blank(const char *s)
     return 1;
 }
 
-/* A display or result on the log: its text/plain, or the list of its MIME
- * types when it has none (a figure as image/svg+xml only). */
+/* A display or result on the log: its text/plain (without colours unless
+ * the log is a terminal), or the list of its MIME types when it has none (a
+ * figure as image/svg+xml only). Each update_display_data prints again: a
+ * log keeps every state of a progress bar. */
 static void print_bundle(runner *R, const lang_bundle *b)
 {
     if (R->quiet || b->n == 0) return;
     const char *text = bundle_get(b, "text/plain");
     if (text) {
         size_t n = strlen(text);
-        fwrite(text, 1, n, R->log);
+        put_text(R->log, text, n, R->log_color);
         if (n == 0 || text[n - 1] != '\n') fputc('\n', R->log);
     } else {
         fputs("[display:", R->log);
@@ -765,6 +768,7 @@ int runner_run_main(int argc, char **argv)
     R.log = strcmp(out_path, "-") == 0 ? stderr : stdout;
     R.quiet = o.quiet;
     R.color = isatty(STDERR_FILENO);
+    R.log_color = isatty(fileno(R.log));
     R.timeout = o.timeout;
     R.nb = nb;
     R.out_path = out_path;
@@ -847,8 +851,8 @@ typedef struct { size_t start, end; int line; int markdown; } cell_span;
 
 /* Splits text at lines starting with "# %%". The marker line stays in its
  * cell (it is a comment), so line numbers in tracebacks count from it.
- * Returns the number of spans written (at most cap... grows a malloc'd
- * array into *out), or -1 when out of memory. */
+ * Stores a malloc'd array of spans in *out and returns their number, or
+ * returns -1 when out of memory. */
 static int split_cells(const char *text, size_t len, cell_span **out)
 {
     int n = 0, cap = 8;
@@ -906,6 +910,7 @@ int runner_exec_main(int argc, char **argv)
     R.log = stdout;
     R.quiet = o.quiet;
     R.color = isatty(STDERR_FILENO);
+    R.log_color = isatty(STDOUT_FILENO);
     R.timeout = o.timeout;
     pthread_mutex_init(&R.lock, NULL);
     setvbuf(stdout, NULL, _IOLBF, 0);

@@ -91,6 +91,21 @@ rt_array *rt_binary_scalar_ex(rt_binary_op op, const rt_array *a, double s, int 
         if (scalar_is_float || !(fabs(s) < 2147483648.0)) st = RT_FLOAT32;
         else if (a->dtype == RT_BOOL && !is_logical(op)) st = RT_INT32;
     }
+    if (a->device->kind == RT_CPU) {
+        /* host memory is device memory: the number lives on the stack, in
+         * a 0-d array whose references never drop to zero */
+        double cell;
+        rt_storage stor = {.refcount = 1, .device = a->device, .data = &cell, .bytes = sizeof cell};
+        rt_array sc;
+        memset(&sc, 0, sizeof sc);
+        sc.refcount = 1;
+        sc.dtype = st;
+        sc.size = 1;
+        sc.storage = &stor;
+        sc.device = a->device;
+        rt_store_double(&cell, st, s);
+        return scalar_left ? rt_binary(op, &sc, a) : rt_binary(op, a, &sc);
+    }
     rt_array *sc = rt_array_new(a->device, NULL, 0, st);
     if (!sc) return NULL;
     rt_view v = rt_view_of(sc);

@@ -321,8 +321,8 @@ drop:
 
 /* ---- encode ------------------------------------------------------------------- */
 
-int kn_encode(kn_session *s, kn_frames *out, const kn_frames *prefix, const char *msg_type,
-              const kn_frame *parent_raw, json_t *metadata, json_t *content) {
+int kn_encode_raw(kn_session *s, kn_frames *out, const kn_frames *prefix, const char *msg_type,
+                  const kn_frame *parent_raw, const char *md, size_t mdlen, const char *ct, size_t ctlen) {
     char uuid[37], date[64];
     kn_uuid4(uuid);
     kn_iso_now(date);
@@ -331,35 +331,38 @@ int kn_encode(kn_session *s, kn_frames *out, const kn_frames *prefix, const char
     if (!header) return -1;
     int hlen = snprintf(header, hcap, "{\"msg_id\":\"%s\",\"msg_type\":\"%s\",\"date\":\"%s\",%s}",
                         uuid, msg_type, date, s->fixed);
-    char *md = metadata ? json_dumps(metadata, JSON_COMPACT) : strdup("{}");
-    char *ct = content ? json_dumps(content, JSON_COMPACT) : strdup("{}");
     const char *pr = parent_raw && parent_raw->data ? (const char *)parent_raw->data : "{}";
     size_t prlen = parent_raw && parent_raw->data ? parent_raw->len : 2;
-    if (!md || !ct) goto oom;
 
     const void *parts[4] = { header, pr, md, ct };
-    size_t lens[4] = { (size_t)hlen, prlen, strlen(md), strlen(ct) };
+    size_t lens[4] = { (size_t)hlen, prlen, mdlen, ctlen };
     char sig[KN_SIG_HEX_MAX + 1];
     int siglen = kn_sign(s->signer, parts, lens, 4, sig);
-    if (siglen < 0) goto oom;
+    if (siglen < 0) { free(header); return -1; }
 
     if (prefix)
         for (int i = 0; i < prefix->n; i++)
-            if (kn_frames_push(out, prefix->v[i].data, prefix->v[i].len)) goto oom;
-    if (kn_frames_push(out, KN_DELIM, sizeof KN_DELIM - 1) || kn_frames_push(out, sig, (size_t)siglen))
-        goto oom;
+            if (kn_frames_push(out, prefix->v[i].data, prefix->v[i].len)) { free(header); return -1; }
+    if (kn_frames_push(out, KN_DELIM, sizeof KN_DELIM - 1) || kn_frames_push(out, sig, (size_t)siglen)) {
+        free(header);
+        return -1;
+    }
     /* push_owned takes the buffer even when it fails */
-    int r = kn_frames_push_owned(out, header, lens[0]);
-    header = NULL;
-    if (r || kn_frames_push(out, pr, prlen)) goto oom;
-    r = kn_frames_push_owned(out, md, lens[2]);
-    md = NULL;
-    if (r) goto oom;
-    r = kn_frames_push_owned(out, ct, lens[3]);
-    ct = NULL;
-    if (r) goto oom;
+    if (kn_frames_push_owned(out, header, lens[0]) || kn_frames_push(out, pr, prlen) ||
+        kn_frames_push(out, md, mdlen) || kn_frames_push(out, ct, ctlen))
+        return -1;
     return 0;
-oom:
-    free(header); free(md); free(ct);
-    return -1;
+}
+
+int kn_encode(kn_session *s, kn_frames *out, const kn_frames *prefix, const char *msg_type,
+              const kn_frame *parent_raw, json_t *metadata, json_t *content) {
+    char *md = metadata ? json_dumps(metadata, JSON_COMPACT) : NULL;
+    char *ct = content ? json_dumps(content, JSON_COMPACT) : NULL;
+    int r = -1;
+    if ((!metadata || md) && (!content || ct))
+        r = kn_encode_raw(s, out, prefix, msg_type, parent_raw, md ? md : "{}", md ? strlen(md) : 2,
+                          ct ? ct : "{}", ct ? strlen(ct) : 2);
+    free(md);
+    free(ct);
+    return r;
 }

@@ -73,6 +73,11 @@ void kn_msg_clear(kn_msg *m);
 int kn_encode(kn_session *s, kn_frames *out, const kn_frames *prefix, const char *msg_type,
               const kn_frame *parent_raw, json_t *metadata, json_t *content);
 
+/* Same, with metadata and content already serialized (borrowed bytes). */
+int kn_encode_raw(kn_session *s, kn_frames *out, const kn_frames *prefix, const char *msg_type,
+                  const kn_frame *parent_raw, const char *metadata, size_t mdlen,
+                  const char *content, size_t clen);
+
 /* ---- small helpers shared by the protocol files -------------------------- */
 
 /* ISO 8601 UTC with microseconds, e.g. "2024-05-01T12:00:00.123456Z". */

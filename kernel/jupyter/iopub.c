@@ -26,14 +26,17 @@ int kn_iopub_init(kn_iopub *io, kn_session *sess, kn_transport *tr) {
     return 0;
 }
 
-/* Encodes and sends; caller holds the lock. */
-static int send_locked(kn_iopub *io, const char *msg_type, const kn_frame *parent, json_t *content) {
+/* Encodes and sends content (json, or raw bytes when json is NULL); caller
+ * holds the lock. */
+static int send_raw_locked(kn_iopub *io, const char *msg_type, const kn_frame *parent, json_t *content,
+                           const char *raw, size_t rawlen) {
     char topic[128];
     int tl = snprintf(topic, sizeof topic, "kernel.%s.%s", io->sess->id, msg_type);
     kn_frames prefix = {0}, out = {0};
     int r = -1;
     if (kn_frames_push(&prefix, topic, (size_t)(tl < (int)sizeof topic ? tl : (int)sizeof topic - 1)) == 0 &&
-        kn_encode(io->sess, &out, &prefix, msg_type, parent, NULL, content) == 0)
+        (content ? kn_encode(io->sess, &out, &prefix, msg_type, parent, NULL, content)
+                 : kn_encode_raw(io->sess, &out, &prefix, msg_type, parent, "{}", 2, raw, rawlen)) == 0)
         r = io->tr->send(io->tr, KN_IOPUB, &out);
     if (r) kn_log("could not publish %s on iopub", msg_type);
     else io->nsent++;
@@ -43,6 +46,11 @@ static int send_locked(kn_iopub *io, const char *msg_type, const kn_frame *paren
 }
 
 /* Sends pending text. force: also an incomplete UTF-8 tail. Lock held. */
+static int send_locked(kn_iopub *io, const char *msg_type, const kn_frame *parent, json_t *content) {
+    static const char empty[] = "{}";
+    return send_raw_locked(io, msg_type, parent, content, empty, 2);
+}
+
 static void flush_locked(kn_iopub *io, int force) {
     if (io->len == 0) return;
     size_t n = force ? io->len : kn_utf8_complete(io->buf, io->len);
@@ -66,9 +74,13 @@ int kn_iopub_send(kn_iopub *io, const char *msg_type, const kn_frame *parent, js
 }
 
 int kn_iopub_status(kn_iopub *io, const char *state, const kn_frame *parent) {
-    json_t *c = json_pack("{ss}", "execution_state", state);
-    int r = kn_iopub_send(io, "status", parent, c);
-    json_decref(c);
+    /* sent twice per request: skip jansson (state is one of our constants) */
+    char c[64];
+    int n = snprintf(c, sizeof c, "{\"execution_state\":\"%s\"}", state);
+    pthread_mutex_lock(&io->lock);
+    flush_locked(io, 1);
+    int r = send_raw_locked(io, "status", parent, NULL, c, (size_t)n);
+    pthread_mutex_unlock(&io->lock);
     return r;
 }
 

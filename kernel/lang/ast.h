@@ -95,7 +95,7 @@ typedef struct ast_func {
 
 struct node {
     uint8_t kind;             /* node_kind */
-    uint8_t op;               /* binop / unop / magic_kind / aug op */
+    uint8_t op;               /* binop / unop / magic_kind / aug op; E_CALL: 1 when it has *args */
     int     line, col;        /* 1-based line, 0-based byte column in the cell */
     union {
         lang_value k;                                            /* E_CONST */

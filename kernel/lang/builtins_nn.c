@@ -695,6 +695,9 @@ static lang_value model_fit(lang_state *L, const lang_args *a)
         o.progress = fit_progress;
         o.progress_ctx = &pc;
         o.progress_interval = verbose == 1 ? 0.1 : -1;   /* <= 10 updates a second */
+        /* CGPU_PROGRESS_INTERVAL (seconds) overrides the throttle (tests) */
+        const char *iv = getenv("CGPU_PROGRESS_INTERVAL");
+        if (iv && verbose == 1) o.progress_interval = atof(iv);
     }
     nn_history h;
     rt_status st = nn_model_fit(mo->m, x, y, &o, &h);

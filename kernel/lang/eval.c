@@ -138,7 +138,7 @@ void lv_func_free(lv_funcobj *f)
         free(f->free);
     }
     arena_release(f->arena);
-    free(f);
+    lv_free_obj(&f->h);
 }
 
 /* Creates the function object for def/lambda f in frame F. */
@@ -196,6 +196,7 @@ static lang_value call_user(lang_state *L, lv_funcobj *fo, const lang_args *a)
         return lang_raise(L, LANG_E_RECURSION, "maximum recursion depth exceeded");
     }
     if (check_stack(L) < 0) { L->depth--; return lv_err(); }
+    if (lv_gc_wanted()) lv_gc_collect();
     int nl = def->nlocals;
     lang_value slotbuf[nl > 0 ? nl : 1];
     for (int i = 0; i < nl; i++) slotbuf[i] = lv_missing();
@@ -464,9 +465,47 @@ static int eval_args(lang_state *L, frame *F, node *e, callargs *c)
     return 0;
 }
 
+/* Calls a C function with positional arguments evaluated into a stack
+ * array: the common case (a builtin by name, a method), no allocation. */
+static lang_value fast_call(lang_state *L, frame *F, node *e, lang_builtin_fn fn, const char *name, lang_value self)
+{
+    int n = e->u.call.nargs;
+    lang_value argv[n > 0 ? n : 1];
+    for (int i = 0; i < n; i++) {
+        argv[i] = eval(L, F, e->u.call.args[i]);
+        if (argv[i].type == LV_ERR) {
+            for (int k = 0; k < i; k++) lv_release(argv[k]);
+            return argv[i];
+        }
+    }
+    lang_value r;
+    if (L->interrupt) r = interrupted(L);
+    else {
+        lang_args a = { n, argv, 0, NULL, NULL, self, name };
+        r = fn(L, &a);
+        if (r.type == LV_ERR) {
+            if (!L->err_pending) lang_raise(L, LANG_E_VALUE, "%s() failed", name);
+        } else if (r.type == LV_MISSING) {
+            r = lv_none();
+        }
+    }
+    for (int i = 0; i < n; i++) lv_release(argv[i]);
+    return r;
+}
+
 static lang_value eval_call(lang_state *L, frame *F, node *e)
 {
     node *fnode = e->u.call.fn;
+    int simple = e->u.call.nkw == 0 && e->op == 0;
+    if (simple && fnode->kind == E_NAME && fnode->u.name.scope == NAME_GLOBAL) {
+        /* a builtin by name: builtin slots are never rebound while a cell
+         * runs, so the function is borrowed */
+        gslot *g = &L->g[fnode->u.name.slot];
+        if (g->value.type == LV_MISSING && g->builtin.type == LV_BUILTIN) {
+            lv_builtinobj *b = LV_OBJ(g->builtin, lv_builtinobj);
+            return fast_call(L, F, e, b->fn, b->name, b->self);
+        }
+    }
     lang_value fn, self = lv_none();
     const lang_method *m = NULL;
     if (fnode->kind == E_ATTR) {
@@ -474,6 +513,11 @@ static lang_value eval_call(lang_state *L, frame *F, node *e)
         self = eval(L, F, fnode->u.attr.obj);
         if (lv_is_err(self)) return self;
         m = op_find_method(self, fnode->u.attr.name);
+        if (m && simple) {
+            lang_value r = fast_call(L, F, e, m->fn, m->name, self);
+            lv_release(self);
+            return r;
+        }
         if (m) fn = lv_none();
         else {
             fn = op_getattr(L, self, fnode->u.attr.name);

@@ -16,7 +16,7 @@ void lv_iter_free(lv_iterobj *it)
     for (int i = 0; i < it->nsub; i++)
         if (it->sub[i]) lv_release(lv_from_obj(it->sub[i]));
     free(it->sub);
-    free(it);
+    lv_free_obj(&it->h);
 }
 
 static lv_iterobj *new_iter(lang_state *L, lv_iterkind k, lang_value src)

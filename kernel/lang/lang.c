@@ -124,6 +124,7 @@ void lang_free(lang_state *L)
     if (!L) return;
     /* release user values first: objects may still look at builtins */
     for (int i = 0; i < L->ng; i++) { lv_release(L->g[i].value); L->g[i].value = lv_missing(); }
+    lv_gc_collect();
     for (int i = 0; i < L->ng; i++) { lv_release(L->g[i].builtin); free(L->g[i].name); }
     free(L->g);
     free(L->gindex);
@@ -234,6 +235,7 @@ lang_status lang_execute_named(lang_state *L, const char *code, const lang_outpu
     rt_clear_error();
     L->out = saved_out;
     arena_release(A);
+    lv_gc_collect();
     return res->status;
 }
 

@@ -55,11 +55,20 @@ static tok_type peekt(parser *P, int k) { int i = P->pos + k; return i < P->n ? 
 static token *advance(parser *P) { token *k = &P->t[P->pos]; if (P->pos < P->n - 1) P->pos++; return k; }
 static int accept(parser *P, tok_type t) { if (curt(P) == t) { advance(P); return 1; } return 0; }
 
+/* Only DEDENTs (or nothing) left before the end of the input: an error here
+ * means "more input needed" (is_complete). */
+static int at_end(parser *P)
+{
+    int i = P->pos;
+    while (i < P->n && P->t[i].type == T_DEDENT) i++;
+    return i >= P->n || P->t[i].type == T_EOF;
+}
+
 /* "invalid syntax" naming the offending token */
 static void __attribute__((noreturn)) unexpected(parser *P, const char *what)
 {
     token *k = cur(P);
-    int inc = k->type == T_EOF || (k->type == T_DEDENT && peekt(P, 1) == T_EOF);
+    int inc = at_end(P);
     if (k->type == T_EOF || k->type == T_NEWLINE || k->type == T_DEDENT)
         p_fail(P, k->line, k->col, inc, "invalid syntax: %s expected, got %s", what, tok_name(k->type));
     p_fail(P, k->line, k->col, inc, "invalid syntax: %s expected, got %s '%.*s'", what,
@@ -387,6 +396,7 @@ static void parse_call_args(parser *P, node *call, token *open)
             vpush(P, &kwv, parse_test(P));
         } else if (k->type == T_STAR) {
             advance(P);
+            call->op = 1; /* has *args: the evaluator takes the general path */
             node *s = mk(P, E_STARRED, k);
             s->u.bin.a = parse_test(P);
             vpush(P, &args, s);
@@ -972,7 +982,7 @@ static void parse_block(parser *P, block *b, const char *after, token *kw)
         advance(P);
         if (curt(P) != T_INDENT) {
             token *t = cur(P);
-            p_fail(P, t->line, t->col, t->type == T_EOF, "expected an indented block after %s on line %d",
+            p_fail(P, t->line, t->col, at_end(P), "expected an indented block after %s on line %d",
                    after, kw->line + P->line_off);
         }
         advance(P);

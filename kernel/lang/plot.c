@@ -314,17 +314,19 @@ int plot_histogram(const double *data, int64_t n, int bins, double *counts, doub
         }
     if (lo > hi) { lo = 0; hi = 1; }         /* no finite data: numpy's default range */
     if (lo == hi) { lo -= 0.5; hi += 0.5; }
-    /* numpy.linspace(lo, hi, bins + 1) */
-    double step = (hi - lo) / bins;
+    /* numpy.linspace(lo, hi, bins + 1); a span beyond DBL_MAX is split */
+    double step = isfinite(hi - lo) ? (hi - lo) / bins : hi / bins - lo / bins;
     for (int i = 0; i <= bins; i++) edges[i] = lo + i * step;
     edges[bins] = hi;
     for (int i = 0; i < bins; i++) counts[i] = 0;
-    double norm = bins / (hi - lo);
     for (int64_t i = 0; i < n; i++) {
         double v = data[i];
         if (!isfinite(v)) continue;
-        /* numpy's _search_sorted-free path: scale, then fix off-by-one */
-        long k = (long)((v - lo) * norm);
+        /* numpy's path: scale to a bin, then fix the off-by-one of rounding */
+        double pos = (v - lo) / step;
+        if (!(pos >= 0)) pos = 0;
+        if (pos > bins) pos = bins;
+        long k = (long)pos;
         if (k >= bins) k = bins - 1;
         if (k < 0) k = 0;
         if (v < edges[k]) k--;
@@ -499,7 +501,8 @@ int plot_tick_labels(const double *ticks, int n, double lo, double hi, char **la
     int order = 0;
     if (nvis >= 1) {
         int oom;
-        if (offset != 0) oom = (int)floor(log10(hi - lo));
+        if (offset != 0 && hi - lo > 0 && isfinite(hi - lo)) oom = (int)floor(log10(hi - lo));
+        else if (offset != 0) oom = 0;
         else oom = amax == 0 ? 0 : (int)floor(log10(amax));
         if (oom <= -5 || oom >= 6) order = oom;
     }
@@ -519,7 +522,7 @@ int plot_tick_labels(const double *ticks, int n, double lo, double hi, char **la
     }
     double range = nl ? mx - mn : 0;
     if (range == 0) range = mabs;
-    if (range == 0) range = 1;
+    if (range == 0 || !isfinite(range)) range = 1;
     int range_oom = (int)floor(log10(range));
     int sigfigs = 3 - range_oom > 0 ? 3 - range_oom : 0;
     double thresh = 1e-3 * pow(10, range_oom);

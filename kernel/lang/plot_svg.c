@@ -12,6 +12,7 @@
 #include "html.h"
 #include "numfmt.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,7 +143,10 @@ static void autoscale(span *s, int has_series, double *lo, double *hi) {
         else { a -= 0.05 * fabs(a); b += 0.05 * fabs(b); }
     }
     double d = (b - a) * 0.05;
+    if (!isfinite(d)) d = b * 0.05 - a * 0.05;
     double nlo = a - d, nhi = b + d;
+    if (!isfinite(nlo)) nlo = -DBL_MAX;
+    if (!isfinite(nhi)) nhi = DBL_MAX;
     if (s->sticky0) {
         if (nlo < 0 && 0 <= s->lo) nlo = 0;
         if (nhi > 0 && s->hi <= 0) nhi = 0;

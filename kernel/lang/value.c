@@ -28,15 +28,6 @@ const char *lv_type_name(lang_value v)
     return v.type < LV_TYPE_COUNT ? type_names[v.type] : "?";
 }
 
-void *lv_alloc_obj(lv_type t, size_t size)
-{
-    lv_obj *o = calloc(1, size);
-    if (!o) return NULL;
-    o->refcount = 1;
-    o->type = (uint8_t)t;
-    return o;
-}
-
 void lv_release_heap(lang_value v)
 {
     if (v.type == LV_ARRAY) { rt_array_release(v.u.a); return; }
@@ -75,7 +66,7 @@ void lv_release_heap(lang_value v)
     case LV_ITER: lv_iter_free((lv_iterobj *)o); return;     /* frees o */
     default: break;
     }
-    free(o);
+    lv_free_obj(o);
 }
 
 /* ---- strings --------------------------------------------------------------- */

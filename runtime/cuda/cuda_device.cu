@@ -80,6 +80,11 @@ rt_status cublas_fail(rt_device *d, cublasStatus_t s, const char *what, const ch
 
 /* ---- entering a device ------------------------------------------------------------ */
 
+/* GPUs this process sees (set by rt_cuda_discover). With exactly one, every
+ * thread's current device is always 0, so the per-op device check is
+ * skipped (it is on the path of every tiny op). */
+static int visible_gpus;
+
 cuda_state *cuda_enter_quiet(rt_device *d) {
     if (!d || !d->backend_state) {
         rt_set_error(RT_EDEVICE, "CUDA backend called without device state");
@@ -92,7 +97,7 @@ cuda_state *cuda_enter_quiet(rt_device *d) {
     cuda_state *st = (cuda_state *)d->backend_state;
     int cur = -1;
     /* cudaGetDevice only reads thread state; switch only when needed */
-    if (cudaGetDevice(&cur) != cudaSuccess || cur != st->physical) {
+    if (visible_gpus != 1 && (cudaGetDevice(&cur) != cudaSuccess || cur != st->physical)) {
         cudaError_t e = cudaSetDevice(st->physical);
         if (e != cudaSuccess) {
             cuda_fail(d, e, "cudaSetDevice", __FILE__, __LINE__);
@@ -149,6 +154,7 @@ extern "C" int rt_cuda_discover(rt_device_props *props, int max, char *reason, s
         if (reason && reason_cap) snprintf(reason, reason_cap, "no GPU: no CUDA device found");
         return 0;
     }
+    visible_gpus = count;
     if (count > max) count = max;
     for (int i = 0; i < count; i++) {
         cudaDeviceProp p;

@@ -635,10 +635,21 @@ static void shuffle_perm(int32_t *p, int64_t n)
     }
 }
 
-/* Reads epochs [from, to) from their ring slots into the history. */
-static rt_status read_epochs(nn_model *m, nn_history *h, int from, int to, int ring, int nl, int64_t val_base,
-                             int has_val, int64_t n_train, int64_t n_val, double *vals)
+/* Reads epochs [from, to) from their ring slots into the history (whose
+ * value arrays hold *cap epochs; grown by doubling). */
+static rt_status read_epochs(nn_model *m, nn_history *h, int *cap, int from, int to, int ring, int nl,
+                             int64_t val_base, int has_val, int64_t n_train, int64_t n_val, double *vals)
 {
+    if (to > *cap) {
+        int nc = *cap;
+        while (nc < to) nc *= 2;
+        for (int k = 0; k < h->nkeys; k++) {
+            double *p = realloc(h->values[k], (size_t)nc * sizeof *p);
+            if (!p) return rt_set_error(RT_EOOM, "out of host memory for the training history");
+            h->values[k] = p;
+        }
+        *cap = nc;
+    }
     for (int q = from; q < to; q++) {
         int sl = q % ring;
         rt_status st = read_acc(m, (int64_t)sl * nl, nl, vals);
@@ -653,7 +664,7 @@ static rt_status read_epochs(nn_model *m, nn_history *h, int from, int to, int r
     return RT_OK;
 }
 
-static int history_setup(nn_history *h, const nn_model *m, int with_val, int epochs)
+static int history_setup(nn_history *h, const nn_model *m, int with_val, int cap)
 {
     const char *names[1 + NN_MAX_METRICS];
     int nl = nn_model_log_names(m, names, 1 + NN_MAX_METRICS);
@@ -667,7 +678,7 @@ static int history_setup(nn_history *h, const nn_model *m, int with_val, int epo
         if (k < nl) snprintf(buf, sizeof buf, "%s", names[k]);
         else snprintf(buf, sizeof buf, "val_%s", names[k - nl]);
         h->keys[k] = strdup(buf);
-        h->values[k] = calloc((size_t)(epochs > 0 ? epochs : 1), sizeof(double));
+        h->values[k] = calloc((size_t)cap, sizeof(double));
         if (!h->keys[k] || !h->values[k]) return -1;
     }
     return 0;
@@ -748,7 +759,9 @@ rt_status nn_model_fit(nn_model *m, const rt_array *x, const rt_array *y, const 
     int ring = opts->progress ? 1 : (epochs < 1024 ? (epochs > 0 ? epochs : 1) : 1024);
     int64_t val_base = (int64_t)ring * nl;
     int64_t ident = n > n_val ? n : n_val;
-    int64_t chunk = opts->shuffle ? (((int64_t)1 << 22) / n_train) : 1;
+    /* permutations are drawn and uploaded for up to 64K rows at a time
+     * (the whole celsius fit in one upload; one epoch at a time for big data) */
+    int64_t chunk = opts->shuffle ? (((int64_t)1 << 16) / n_train) : 1;
     if (chunk < 1) chunk = 1;
     if (chunk > epochs) chunk = epochs > 0 ? epochs : 1;
     int64_t shard_rows = (batch + m->nrep - 1) / m->nrep;
@@ -764,7 +777,8 @@ rt_status nn_model_fit(nn_model *m, const rt_array *x, const rt_array *y, const 
     if ((st = ensure_idx(m, ident + chunk * n_train))) goto done;
     if ((st = upload_identity(m, ident))) goto done;
     if ((st = zero_acc(m, 0, 2 * val_base))) goto done;
-    if (history_setup(&h, m, has_val, epochs)) { st = rt_set_error(RT_EOOM, "out of host memory"); goto done; }
+    int hist_cap = epochs < 1024 ? (epochs > 0 ? epochs : 1) : 1024;
+    if (history_setup(&h, m, has_val, hist_cap)) { st = rt_set_error(RT_EOOM, "out of host memory"); goto done; }
     perm = malloc((size_t)(chunk * n_train) * sizeof *perm);
     vals = calloc((size_t)(2 * val_base + 2 * nl), sizeof *vals);
     if (!perm || !vals) { st = rt_set_error(RT_EOOM, "out of host memory"); goto done; }
@@ -819,7 +833,7 @@ rt_status nn_model_fit(nn_model *m, const rt_array *x, const rt_array *y, const 
         completed = e + 1;
         int last_epoch = e + 1 == epochs;
         if (opts->progress || slot == ring - 1 || last_epoch) {
-            if ((st = read_epochs(m, &h, pending_from, completed, ring, nl, val_base, has_val, n_train, n_val, vals)))
+            if ((st = read_epochs(m, &h, &hist_cap, pending_from, completed, ring, nl, val_base, has_val, n_train, n_val, vals)))
                 break;
             pending_from = completed;
             if (!last_epoch && (st = zero_acc(m, 0, 2 * val_base))) break;
@@ -834,7 +848,7 @@ rt_status nn_model_fit(nn_model *m, const rt_array *x, const rt_array *y, const 
     if (st == RT_OK && stop) {
         /* stopped: the weights keep every step taken; the history holds
          * the completed epochs */
-        st = read_epochs(m, &h, pending_from, completed, ring, nl, val_base, has_val, n_train, n_val, vals);
+        st = read_epochs(m, &h, &hist_cap, pending_from, completed, ring, nl, val_base, has_val, n_train, n_val, vals);
         if (st == RT_OK)
             st = rt_set_error(RT_EINTERRUPT, "training of model '%s' stopped after %d completed epoch(s)%s",
                           m->name, h.epochs, stop == 2 ? " (interrupted)" : "");

@@ -14,6 +14,7 @@
  *   add n=134217728 ms=0.553 TB/s=2.91
  */
 #include "rt.h"
+#include "rt_internal.h" /* the backend table, for the overhead breakdown */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,39 @@ static int tiny_overhead(rt_device *g, int64_t n, double *out, double *enq) {
     return 0;
 }
 
+/* Where the time of a tiny op goes: the same a + b (1) through the CPU
+ * backend (the dispatcher's own cost plus a trivial kernel), and (2)
+ * straight into the CUDA backend's binary() on preallocated memory (the
+ * backend plus the CUDA launch, no dispatcher). */
+static int tiny_breakdown(rt_device *g, double *cpu_us, double *backend_us) {
+    int64_t n = 1;
+    rt_device *c = rt_device_get(RT_CPU, 0);
+    rt_array *a = rt_full(&n, 1, 1.0, RT_FLOAT32, c), *b = rt_full(&n, 1, 2.0, RT_FLOAT32, c);
+    rt_array *ga = rt_full(&n, 1, 1.0, RT_FLOAT32, g), *gb = rt_full(&n, 1, 2.0, RT_FLOAT32, g);
+    rt_array *go = rt_empty(&n, 1, RT_FLOAT32, g);
+    if (!a || !b || !ga || !gb || !go) return 1;
+    double t[9];
+    const int k = 20000;
+    for (int r = 0; r < 10; r++) {
+        double t0 = now();
+        for (int i = 0; i < k; i++) rt_array_release(rt_binary(RT_ADD, a, b));
+        if (r > 0) t[r - 1] = (now() - t0) / k;
+    }
+    *cpu_us = median(t, 9) * 1e6;
+    rt_view ov = rt_view_of(go), av = rt_view_of(ga), bv = rt_view_of(gb);
+    for (int r = 0; r < 10; r++) {
+        if (rt_synchronize(g) != RT_OK) return 1;
+        double t0 = now();
+        for (int i = 0; i < k; i++)
+            if (g->backend->binary(g, RT_ADD, &ov, &av, &bv) != RT_OK) return 1;
+        if (rt_synchronize(g) != RT_OK) return 1;
+        if (r > 0) t[r - 1] = (now() - t0) / k;
+    }
+    *backend_us = median(t, 9) * 1e6;
+    rt_array_release(a); rt_array_release(b); rt_array_release(ga); rt_array_release(gb); rt_array_release(go);
+    return 0;
+}
+
 static void fail(const char *what) {
     fprintf(stderr, "gpu_ops: %s failed: %s\n", what, rt_error_message());
     exit(1);
@@ -164,5 +198,8 @@ int main(int argc, char **argv) {
     printf("tiny n=1 us=%.3f enqueue_us=%.3f\n", t * 1e6, e * 1e6);
     if (tiny_overhead(g, 1024, &t, &e)) fail("tiny add");
     printf("tiny n=1024 us=%.3f enqueue_us=%.3f\n", t * 1e6, e * 1e6);
+    double cu, bu;
+    if (tiny_breakdown(g, &cu, &bu)) fail("tiny breakdown");
+    printf("tiny_parts n=1 cpu_dispatch_us=%.3f cuda_backend_us=%.3f\n", cu, bu);
     return 0;
 }

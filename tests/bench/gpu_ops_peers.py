@@ -190,6 +190,11 @@ def table(ours_path, peers_path):
         fmt = lambda v: "-" if v is None else (f"{v:.2f}" if unit != "us" else f"{v:.2f}")
         print(f"{label:<28s} {unit:<8s} {fmt(o):>9s} {fmt(t):>9s} {fmt(c):>9s} {ratio(t):>9s} {ratio(c):>8s}  {target}")
     print("ratios > 1 mean C-GPU is faster (for us/op: fewer microseconds)")
+    tp = ours.get("tiny_parts")
+    if tp:
+        print(f"tiny a+b breakdown: whole op {ours.get('tiny1', {}).get('us', '?')} us = dispatcher "
+              f"(the same op on CPU:0: {tp.get('cpu_dispatch_us', '?')} us) + CUDA backend called directly "
+              f"({tp.get('cuda_backend_us', '?')} us, kernel launch included)")
 
 
 def main():

@@ -22,7 +22,7 @@
 # Environment: BUILD (default build), PYTHON (default /usr/bin/python3), E2E_TIMEOUT (seconds
 # allowed for Run All of one notebook, default 300), NO_CUDA=1 (passed on to make).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 PYTHON=${PYTHON:-/usr/bin/python3}
 APP=tests/e2e/app
@@ -47,8 +47,13 @@ hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
 # ---- temporary dirs and the server: removed / stopped on any exit ---------------------------
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/cgpu-e2e.XXXXXX")
-SERVER_PID=
+SERVER_PID='' DRIVER_PID=''
 cleanup() {
+  if [ -n "$DRIVER_PID" ]; then   # timeout passes TERM on; playwright then closes Chromium
+    kill -TERM "$DRIVER_PID" 2>/dev/null
+    wait "$DRIVER_PID" 2>/dev/null
+    DRIVER_PID=
+  fi
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null   # jupyter_server shuts its kernels down on SIGTERM
     for _ in $(seq 1 40); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.25; done
@@ -60,7 +65,8 @@ cleanup() {
   local left
   left=$(pgrep -f -- "$TMP/runtime/" 2>/dev/null || true)
   if [ -n "$left" ]; then
-    echo "note: stopping kernel processes left behind: $(echo $left)"
+    echo "note: stopping kernel processes left behind: $(echo "$left" | tr '\n' ' ')"
+    # shellcheck disable=SC2086  # one PID per word
     kill -KILL $left 2>/dev/null
   fi
   [ -f "$TMP/server.log" ] && cp "$TMP/server.log" "$OUT/server.log" 2>/dev/null
@@ -263,9 +269,13 @@ if [ ! -f "$CELSIUS" ]; then
 fi
 T=$(now)
 # Chromium's profile and any dot-files go under $TMP.
+# In the background + wait, so that a signal to this script is handled at once (see cleanup).
 env TMPDIR="$TMP" HOME="$TMP/home" timeout -k 10 $((NB_TIMEOUT + 600)) \
-  node "$APP/e2e.js" "$TMP/spec.json" > "$OUT/e2e.log" 2>&1
+  node "$APP/e2e.js" "$TMP/spec.json" > "$OUT/e2e.log" 2>&1 &
+DRIVER_PID=$!
+wait "$DRIVER_PID"
 rc=$?
+DRIVER_PID=
 cat "$OUT/e2e.log"
 p=$(grep -c '^PASS ' "$OUT/e2e.log")
 f=$(grep -c '^FAIL ' "$OUT/e2e.log")

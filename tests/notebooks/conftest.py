@@ -140,9 +140,50 @@ def signature(nb):
     return sig
 
 
+_DURATION = re.compile(r"\b\d+(?:\.\d+)?(?:us|ms|s)\b")   # "16us/step", "0s" in progress bars
+_SVG_ID = re.compile(r"\bcgpu[0-9a-f]{6,}\b")              # ids unique to each drawing
+
+
+def _normalized(value):
+    if isinstance(value, str):
+        return _SVG_ID.sub("cgpuID", _DURATION.sub("<time>", value))
+    if isinstance(value, list):
+        return [_normalized(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _normalized(v) for k, v in value.items()}
+    return value
+
+
 def without_timings(nb):
-    """The notebook as a plain dict without nbclient's execution timestamps."""
+    """The notebook as plain data without what differs between two runs of
+    the same cells: nbclient's execution timestamps, durations printed in
+    outputs (progress bars) and the unique ids inside SVG figures."""
     d = nbformat.from_dict(nb)
     for c in d.cells:
         c.metadata.pop("execution", None)
+        if c.cell_type == "code":
+            c.outputs = _normalized(c.outputs)
     return d
+
+
+def first_difference(a, b, path="notebook"):
+    """A readable description of where two JSON-like values first differ."""
+    if type(a) is not type(b):
+        return "%s: %r != %r" % (path, a, b)
+    if isinstance(a, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                return "%s: key %r only in %s" % (path, k, "the first" if k in a else "the second")
+            d = first_difference(a[k], b[k], "%s.%s" % (path, k))
+            if d:
+                return d
+        return None
+    if isinstance(a, list):
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = first_difference(x, y, "%s[%d]" % (path, i))
+            if d:
+                return d
+        if len(a) != len(b):
+            return "%s: %d items != %d items" % (path, len(a), len(b))
+        return None
+    return None if a == b else "%s: %r != %r" % (path, a, b)

@@ -666,6 +666,38 @@ TEST(test_save_load_roundtrip)
     nn_model_release(m);
 }
 
+/* more than 1024 epochs: the device-side ring of epoch sums wraps; the
+ * history must equal the one read epoch by epoch (progress callback) */
+static int count_ends(void *ctx, const nn_progress *p) { if (p->epoch_end) (*(int *)ctx)++; return 0; }
+
+TEST(test_long_fit_ring)
+{
+    nn_history h1, h2;
+    rt_array *x = arr1(celsius, 8), *y = arr1(fahrenheit, 8);
+    nn_fit_options o;
+    nn_fit_options_init(&o);
+    o.epochs = 2500;
+    o.batch_size = 4;
+    rt_seed(4);
+    nn_model *a = celsius_model();
+    CHECK(nn_model_fit(a, x, y, &o, &h1) == RT_OK);
+    rt_seed(4);
+    nn_model *b = celsius_model();
+    int ends = 0;
+    o.progress = count_ends;
+    o.progress_ctx = &ends;
+    o.progress_interval = -1;
+    CHECK(nn_model_fit(b, x, y, &o, &h2) == RT_OK);
+    CHECK(ends == 2500 && h1.epochs == 2500 && h2.epochs == 2500);
+    int same = 1;
+    for (int e = 0; e < 2500; e++) same &= h1.values[0][e] == h2.values[0][e];
+    CHECK(same);
+    CHECK(h1.values[0][2499] < h1.values[0][0]);
+    nn_history_free(&h1); nn_history_free(&h2);
+    nn_model_release(a); nn_model_release(b);
+    rt_array_release(x); rt_array_release(y);
+}
+
 int main(void)
 {
     RUN(test_celsius_fit);
@@ -682,5 +714,6 @@ int main(void)
     RUN(test_validation_split_is_last_fraction);
     RUN(test_errors);
     RUN(test_save_load_roundtrip);
+    RUN(test_long_fit_ring);
     return test_summary();
 }
