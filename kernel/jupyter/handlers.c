@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cli.h" /* CGPU_VERSION */
+#include "cli.h" /* CGPU_VERSION */
 
 #define NO_STDIN_MSG "input() is not available: the frontend does not support stdin"
 
@@ -321,7 +321,13 @@ static json_t *build_info(kn_kernel *k) {
 }
 
 static void h_kernel_info(kn_kernel *k, kn_channel ch, kn_msg *m) {
-    send_reply(k, ch, m, "kernel_info_reply", NULL, k->info);
+    /* serialized once at start: shell and control may answer at the same time */
+    kn_frames out = {0};
+    int r = kn_encode_raw(k->sess, &out, &m->idents, "kernel_info_reply", &m->header_raw, "{}", 2, k->info,
+                          strlen(k->info));
+    if (r == 0) r = k->tr->send(k->tr, ch, &out);
+    if (r) kn_log("could not send kernel_info_reply on %s", kn_channel_name(ch));
+    kn_frames_free(&out);
 }
 
 static void h_complete(kn_kernel *k, kn_channel ch, kn_msg *m) {
@@ -424,7 +430,6 @@ static void h_shutdown(kn_kernel *k, kn_channel ch, kn_msg *m) {
     /* also on IOPub, as ipykernel does: every client learns of it */
     kn_iopub_send(&k->iopub, "shutdown_reply", &m->header_raw, c);
     json_decref(c);
-    kn_log("shutdown requested (restart: %s)", restart ? "true" : "false");
     kn_kernel_request_stop(k, restart);
 }
 
@@ -522,7 +527,10 @@ int kn_kernel_init(kn_kernel *k, kn_session *sess, kn_transport *tr, const kn_la
     atomic_init(&k->stop, 0);
     atomic_init(&k->restart, 0);
     if (kn_iopub_init(&k->iopub, sess, tr)) return -1;
-    if (!(k->info = build_info(k))) { kn_iopub_destroy(&k->iopub); return -1; }
+    json_t *info = build_info(k);
+    k->info = info ? json_dumps(info, JSON_COMPACT) : NULL;
+    json_decref(info);
+    if (!k->info) { kn_iopub_destroy(&k->iopub); return -1; }
     return 0;
 }
 
@@ -531,7 +539,7 @@ void kn_kernel_destroy(kn_kernel *k) {
     for (int i = 0; i < k->pend_n; i++) kn_frames_free(&k->pend[(k->pend_head + i) % k->pend_cap].frames);
     free(k->pend);
     kn_history_clear(&k->hist);
-    json_decref(k->info);
+    free(k->info);
     memset(k, 0, sizeof *k);
 }
 

@@ -39,7 +39,7 @@ typedef struct kn_kernel {
     kn_history    hist;
     int           execution_count;
     int           ports[KN_NPORTS];   /* for connect_request; 0 when unknown */
-    json_t       *info;               /* cached kernel_info_reply content */
+    char         *info;               /* kernel_info_reply content, serialized once (owned) */
 
     /* The execute_request now running (shell thread only). */
     kn_msg       *cur;

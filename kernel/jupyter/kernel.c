@@ -169,9 +169,9 @@ int jupyter_kernel_main(int argc, char **argv) {
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 
     kn_kernel_starting(&k);
-    while (!atomic_load(&k.stop))
-        if (kn_serve_shell(&k, -1) < 0) { kn_log("shell socket closed"); break; }
     rc = 0;
+    while (!atomic_load(&k.stop))
+        if (kn_serve_shell(&k, -1) < 0) { kn_log("the shell socket failed: exiting"); rc = 1; break; }
 
 out:
     pthread_mutex_lock(&g_exit_lock);

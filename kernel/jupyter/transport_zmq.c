@@ -81,7 +81,11 @@ static int z_recv(kn_transport *t, kn_channel ch, kn_frames *out, int timeout_ms
     while (more) {
         zmq_msg_t part;
         zmq_msg_init(&part);
-        if (zmq_msg_recv(&part, z->sock[ch], out->n ? 0 : ZMQ_DONTWAIT) < 0) {
+        /* the parts of a multipart message arrive together: none of these
+         * waits; a signal landing mid-message just retries that part */
+        int got;
+        while ((got = zmq_msg_recv(&part, z->sock[ch], ZMQ_DONTWAIT)) < 0 && errno == EINTR && out->n > 0) {}
+        if (got < 0) {
             int e = errno;
             zmq_msg_close(&part);
             if (out->n == 0 && (e == EAGAIN || e == EINTR)) return 0;

@@ -110,7 +110,12 @@ struct node {
             node **args; int nargs;                              /* may contain E_STARRED */
             const char **kwnames; node **kwargs; int nkw;        /* kwnames[i] NULL: **expr */
         } call;
-        struct { node *obj; const char *name; } attr;            /* E_ATTR */
+        struct {                                                 /* E_ATTR */
+            node *obj;
+            const char *name;
+            const void *cache_tab;                               /* method table last seen here */
+            const void *cache_m;                                 /* and the method found in it */
+        } attr;
         struct { node *obj; node *index; } index;                /* E_INDEX */
         struct { node *lo, *hi, *step; } slice;                  /* E_SLICE (NULLs when absent) */
         ast_func *func;                                          /* E_LAMBDA, S_DEF */

@@ -602,7 +602,7 @@ static int merge_sort(lang_state *L, lang_value *k, lang_value *v, lang_value *t
 int sort_list(lang_state *L, lang_value list, lang_value key, int reverse)
 {
     size_t n = lv_list_len(list);
-    if (n < 2) return 0;
+    if (n == 0 || (n == 1 && (lv_is_none(key) || lv_is_missing(key)))) return 0;
     lang_value *items = lv_list_items(list);
     lang_value *keys = malloc(n * sizeof *keys), *vals = malloc(n * sizeof *vals);
     lang_value *tk = malloc(n * sizeof *tk), *tv = malloc(n * sizeof *tv);
@@ -832,8 +832,70 @@ static lang_value bi_callable(lang_state *L, const lang_args *a)
     return lv_bool(c);
 }
 
+/* display(*objs): shows values as rich outputs now (IPython's display) */
+static lang_value bi_display(lang_state *L, const lang_args *a)
+{
+    for (int k = 0; k < a->nkw; k++)
+        if (strcmp(a->kwname[k], "display_id") != 0)
+            return lang_raise(L, LANG_E_TYPE, "display() got an unexpected keyword argument '%s'", a->kwname[k]);
+    for (int i = 0; i < a->n; i++) {
+        lang_bundle b = {0};
+        if (lang_display_bundle(L, a->v[i], &b) < 0) { lang_bundle_clear(&b); return lv_err(); }
+        lang_display(L, &b, NULL, 0);
+        lang_bundle_clear(&b);
+    }
+    return lv_none();
+}
+
+static lang_value bi_clear_output(lang_state *L, const lang_args *a)
+{
+    lang_value v[1];
+    int wait = 0;
+    if (lang_args_bind(L, a, "wait=", v) < 0) return lv_err();
+    if (!lv_is_missing(v[0]) && lang_get_bool(L, v[0], "wait", &wait) < 0) return lv_err();
+    lang_clear_output(L, wait);
+    return lv_none();
+}
+
+static int add_unique(lang_value list, const char *name)
+{
+    size_t n = lv_list_len(list);
+    for (size_t i = 0; i < n; i++) if (strcmp(lv_str_cstr(lv_list_items(list)[i]), name) == 0) return 0;
+    lang_value s = lv_str(name);
+    if (lv_is_err(s)) return -1;
+    return lv_list_append_take(list, s);
+}
+
+/* dir(x): the attribute and method names of a value; dir(): the user's names */
+static lang_value bi_dir(lang_state *L, const lang_args *a)
+{
+    lang_value v[1];
+    if (lang_args_bind(L, a, "object=", v) < 0) return lv_err();
+    lang_value out = lv_list_new(0);
+    if (lv_is_err(out)) return lang_nomem(L);
+    int rc = 0;
+    if (lv_is_missing(v[0])) {
+        for (int i = 0; i < L->ng && rc == 0; i++)
+            if (L->g[i].value.type != LV_MISSING) rc = add_unique(out, L->g[i].name);
+    } else {
+        const lang_method *m = op_methods_of(v[0]);
+        for (; m && m->name && rc == 0; m++) rc = add_unique(out, m->name);
+        const char *const *attrs = v[0].type == LV_ARRAY ? lang_array_attrs
+                                 : v[0].type == LV_OBJECT ? lv_object_class(v[0])->attrs : NULL;
+        for (; attrs && *attrs && rc == 0; attrs++) rc = add_unique(out, *attrs);
+    }
+    if (rc < 0 || sort_list(L, out, lv_none(), 0) < 0) { lv_release(out); return L->err_pending ? lv_err() : lang_nomem(L); }
+    return out;
+}
+
 void lang_init_core(lang_state *L)
 {
+    lang_register_builtin(L, "display", bi_display,
+        "display(*objs)\nShows each value as a rich output now (arrays as tables, figures as images).\n>>> display(array([1, 2]))");
+    lang_register_builtin(L, "clear_output", bi_clear_output,
+        "clear_output(wait=False)\nClears the cell's output (with wait, when the next output arrives).\n>>> clear_output(wait=True)");
+    lang_register_builtin(L, "dir", bi_dir,
+        "dir(object=)\nThe attribute and method names of a value; without argument, the names you defined.\n>>> dir([])[:3]\n['append', 'clear', 'copy']");
     lang_register_builtin(L, "print", bi_print,
         "print(*values, sep=' ', end='\\n')\nWrites the values, separated by sep and followed by end, to the cell's output.\n>>> print(\"x =\", 3)\nx = 3");
     lang_register_builtin(L, "input", bi_input,

@@ -20,7 +20,7 @@
 
 enum { XC_OK, XC_BREAK, XC_CONTINUE, XC_RETURN, XC_ERR };
 
-static lang_value eval(lang_state *L, frame *F, node *e);
+static lang_value eval_node(lang_state *L, frame *F, node *e);
 static int exec_block(lang_state *L, frame *F, block *b);
 static int store(lang_state *L, frame *F, node *t, lang_value v);
 
@@ -123,6 +123,22 @@ static int delete_name(lang_state *L, frame *F, node *e)
     return 0;
 }
 
+/* Evaluates e: a new reference, or LV_ERR with the error located at e.
+ * Constants and bound variables are answered inline; the rest goes
+ * through eval_node. */
+static inline lang_value eval(lang_state *L, frame *F, node *e)
+{
+    if (e->kind == E_CONST) return lv_retain(e->u.k);
+    if (e->kind == E_NAME) {
+        lang_value v;
+        if (e->u.name.scope == NAME_LOCAL) v = F->slots[e->u.name.slot];
+        else if (e->u.name.scope == NAME_GLOBAL) v = L->g[e->u.name.slot].value;
+        else v = lv_missing();
+        if (v.type != LV_MISSING) return lv_retain(v);
+    }
+    return eval_node(L, F, e);
+}
+
 /* ---- functions ---------------------------------------------------------------------------- */
 
 void lv_func_free(lv_funcobj *f)
@@ -142,7 +158,7 @@ void lv_func_free(lv_funcobj *f)
 }
 
 /* Creates the function object for def/lambda f in frame F. */
-static lang_value make_function(lang_state *L, frame *F, ast_func *def)
+__attribute__((noinline)) static lang_value make_function(lang_state *L, frame *F, ast_func *def)
 {
     lv_funcobj *fo = lv_alloc_obj(LV_FUNCTION, sizeof *fo);
     if (!fo) return lang_nomem(L);
@@ -203,8 +219,13 @@ static lang_value call_user(lang_state *L, lv_funcobj *fo, const lang_args *a)
     lang_value result = lv_err();
     int np = def->nparams;
 
-    /* positional */
     int n = a->n;
+    if (n == np && a->nkw == 0 && !def->vararg && !def->kwarg && def->nkwonly == 0) {
+        /* the common case: exactly the positional parameters */
+        for (int i = 0; i < n; i++) slotbuf[i] = lv_retain(a->v[i]);
+        goto bound;
+    }
+    /* positional */
     if (n > np && !def->vararg) {
         lang_raise(L, LANG_E_TYPE, "%s() takes %d positional argument%s but %d %s given", fname, np,
                    np == 1 ? "" : "s", n, n == 1 ? "was" : "were");
@@ -269,6 +290,7 @@ static lang_value call_user(lang_state *L, lv_funcobj *fo, const lang_args *a)
             slotbuf[kslot0 + i] = lv_retain(d);
         }
     }
+bound:
     /* captured variables live in cells */
     for (int i = 0; i < nl; i++) {
         if (!def->is_cell[i]) continue;
@@ -493,7 +515,7 @@ static lang_value fast_call(lang_state *L, frame *F, node *e, lang_builtin_fn fn
     return r;
 }
 
-static lang_value eval_call(lang_state *L, frame *F, node *e)
+__attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, node *e)
 {
     node *fnode = e->u.call.fn;
     int simple = e->u.call.nkw == 0 && e->op == 0;
@@ -512,7 +534,15 @@ static lang_value eval_call(lang_state *L, frame *F, node *e)
         /* obj.method(...): call the type's method directly, no bound object */
         self = eval(L, F, fnode->u.attr.obj);
         if (lv_is_err(self)) return self;
-        m = op_find_method(self, fnode->u.attr.name);
+        /* per-site cache: the same call site usually sees the same type */
+        const lang_method *tab = op_methods_of(self);
+        if (tab && tab == fnode->u.attr.cache_tab) {
+            m = fnode->u.attr.cache_m;
+        } else {
+            m = op_find_method(self, fnode->u.attr.name);
+            fnode->u.attr.cache_tab = tab;
+            fnode->u.attr.cache_m = m;
+        }
         if (m && simple) {
             lang_value r = fast_call(L, F, e, m->fn, m->name, self);
             lv_release(self);
@@ -528,6 +558,24 @@ static lang_value eval_call(lang_state *L, frame *F, node *e)
     } else {
         fn = eval(L, F, fnode);
         if (lv_is_err(fn)) return fn;
+        if (simple) {
+            /* positional arguments on the stack */
+            int n = e->u.call.nargs;
+            lang_value argv[n > 0 ? n : 1];
+            for (int i = 0; i < n; i++) {
+                argv[i] = eval(L, F, e->u.call.args[i]);
+                if (argv[i].type == LV_ERR) {
+                    for (int k = 0; k < i; k++) lv_release(argv[k]);
+                    lv_release(fn);
+                    return argv[i];
+                }
+            }
+            lang_args a = { n, argv, 0, NULL, NULL, lv_none(), NULL };
+            lang_value r = call_value(L, fn, &a);
+            for (int i = 0; i < n; i++) lv_release(argv[i]);
+            lv_release(fn);
+            return r;
+        }
     }
     callargs c;
     lang_value r;
@@ -604,7 +652,7 @@ static void idx_free(index_item *items, int n)
     }
 }
 
-static lang_value eval_subscript(lang_state *L, frame *F, node *e)
+__attribute__((noinline)) static lang_value eval_subscript(lang_state *L, frame *F, node *e)
 {
     lang_value obj = eval(L, F, e->u.index.obj);
     if (lv_is_err(obj)) return obj;
@@ -674,7 +722,7 @@ static int comp_level(lang_state *L, frame *F, node *e, int gi, lang_value first
     return rc;
 }
 
-static lang_value eval_comp(lang_state *L, frame *F, node *e)
+__attribute__((noinline)) static lang_value eval_comp(lang_state *L, frame *F, node *e)
 {
     lang_value first = eval(L, F, e->u.comp.gens[0].iter);
     if (lv_is_err(first)) return first;
@@ -688,7 +736,7 @@ static lang_value eval_comp(lang_state *L, frame *F, node *e)
 
 /* ---- f-strings ------------------------------------------------------------------------------- */
 
-static lang_value eval_fstring(lang_state *L, frame *F, node *e)
+__attribute__((noinline)) static lang_value eval_fstring(lang_state *L, frame *F, node *e)
 {
     fmtbuf b;
     fmtbuf_init(&b);
@@ -731,7 +779,7 @@ static lang_value eval_fstring(lang_state *L, frame *F, node *e)
 
 /* ---- expressions ---------------------------------------------------------------------------- */
 
-static lang_value eval_seq(lang_state *L, frame *F, node *e)
+__attribute__((noinline)) static lang_value eval_seq(lang_state *L, frame *F, node *e)
 {
     int n = e->u.seq.n;
     if (e->kind == E_DICT) {
@@ -767,11 +815,31 @@ static lang_value eval_seq(lang_state *L, frame *F, node *e)
     return s;
 }
 
-static lang_value eval_compare(lang_state *L, frame *F, node *e)
+__attribute__((noinline)) static lang_value eval_compare(lang_state *L, frame *F, node *e)
 {
     lang_value left = eval(L, F, e->u.cmp.operands[0]);
     if (lv_is_err(left)) return left;
     int n = e->u.cmp.n;
+    if (n == 2 && left.type == LV_INT) {
+        /* fast path: int compared with int */
+        lang_value right = eval(L, F, e->u.cmp.operands[1]);
+        if (lv_is_err(right)) return right;
+        if (right.type == LV_INT) {
+            int64_t x = left.u.i, y = right.u.i;
+            switch (e->u.cmp.ops[0]) {
+            case CMP_EQ: return lv_bool(x == y);
+            case CMP_NE: return lv_bool(x != y);
+            case CMP_LT: return lv_bool(x < y);
+            case CMP_LE: return lv_bool(x <= y);
+            case CMP_GT: return lv_bool(x > y);
+            case CMP_GE: return lv_bool(x >= y);
+            default: break;
+            }
+        }
+        lang_value r = op_compare(L, (cmpop)e->u.cmp.ops[0], left, right);
+        lv_release(right);
+        return r;
+    }
     for (int i = 1; i < n; i++) {
         lang_value right = eval(L, F, e->u.cmp.operands[i]);
         if (lv_is_err(right)) { lv_release(left); return right; }
@@ -786,7 +854,7 @@ static lang_value eval_compare(lang_state *L, frame *F, node *e)
     return left; /* not reached: n >= 2 */
 }
 
-static inline lang_value eval_binary(lang_state *L, frame *F, node *e)
+__attribute__((noinline)) static lang_value eval_binary(lang_state *L, frame *F, node *e)
 {
     lang_value a = eval(L, F, e->u.bin.a);
     if (lv_is_err(a)) return a;
@@ -815,7 +883,22 @@ static inline lang_value eval_binary(lang_state *L, frame *F, node *e)
     return r;
 }
 
+__attribute__((noinline)) static lang_value eval_other(lang_state *L, frame *F, node *e);
+
 static lang_value eval_inner(lang_state *L, frame *F, node *e)
+{
+    switch ((node_kind)e->kind) {
+    case E_CONST: return lv_retain(e->u.k);
+    case E_NAME: return load_name(L, F, e);
+    case E_BINARY: return eval_binary(L, F, e);
+    case E_CALL: return eval_call(L, F, e);
+    case E_INDEX: return eval_subscript(L, F, e);
+    case E_COMPARE: return eval_compare(L, F, e);
+    default: return eval_other(L, F, e);
+    }
+}
+
+static lang_value eval_other(lang_state *L, frame *F, node *e)
 {
     switch ((node_kind)e->kind) {
     case E_CONST: return lv_retain(e->u.k);
@@ -872,7 +955,7 @@ static lang_value eval_inner(lang_state *L, frame *F, node *e)
     }
 }
 
-static lang_value eval(lang_state *L, frame *F, node *e)
+__attribute__((noinline)) static lang_value eval_node(lang_state *L, frame *F, node *e)
 {
     lang_value v = eval_inner(L, F, e);
     if (v.type == LV_ERR) locate(L, F, e);

@@ -50,6 +50,11 @@ void *lv_alloc_obj(lv_type t, size_t size)
         gc_count++;
         gc_allocs++;
         o = (lv_obj *)(h + 1);
+    } else if (t == LV_STR) {
+        /* strings are filled by the caller: zero the header only */
+        o = malloc(size);
+        if (!o) return NULL;
+        memset(o, 0, sizeof(lv_strobj));
     } else {
         o = calloc(1, size);
         if (!o) return NULL;

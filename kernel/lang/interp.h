@@ -117,6 +117,7 @@ int        op_setattr(lang_state *L, lang_value obj, const char *name, lang_valu
 /* The method `name` of obj's type (for obj.name(...) without a bound
  * object), or NULL. */
 const lang_method *op_find_method(lang_value obj, const char *name);
+const lang_method *op_methods_of(lang_value obj); /* the method table of obj's type, or NULL */
 int        op_lt(lang_state *L, lang_value a, lang_value b); /* sort order: 1/0/-1 */
 lang_value bound_method(lang_state *L, const lang_method *m, lang_value self);
 

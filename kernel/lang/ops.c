@@ -331,9 +331,17 @@ static int order(lang_state *L, lang_value a, lang_value b, const char *opname)
     if ((a.type == LV_LIST || a.type == LV_TUPLE) && a.type == b.type) {
         int64_t na, nb;
         lang_value *x = lv_seq_items(a, &na), *y = lv_seq_items(b, &nb);
+        static int depth;
+        if (depth > 500) {
+            lang_fail(L, LANG_E_RECURSION, "maximum recursion depth exceeded in comparison");
+            return -2;
+        }
         for (int64_t i = 0; i < na && i < nb; i++) {
             if (lv_equal(x[i], y[i])) continue;
-            return order(L, x[i], y[i], opname);
+            depth++;
+            int r = order(L, x[i], y[i], opname);
+            depth--;
+            return r;
         }
         return na < nb ? -1 : na > nb;
     }
@@ -965,17 +973,22 @@ static const lang_method *find_in(const lang_method *m, const char *name)
     return NULL;
 }
 
-const lang_method *op_find_method(lang_value obj, const char *name)
+const lang_method *op_methods_of(lang_value obj)
 {
     switch (obj.type) {
-    case LV_STR: return find_in(lang_str_methods, name);
-    case LV_LIST: return find_in(lang_list_methods, name);
-    case LV_TUPLE: return find_in(lang_tuple_methods, name);
-    case LV_DICT: return find_in(lang_dict_methods, name);
-    case LV_ARRAY: return find_in(lang_array_methods, name);
-    case LV_OBJECT: return find_in(lv_object_class(obj)->methods, name);
+    case LV_STR: return lang_str_methods;
+    case LV_LIST: return lang_list_methods;
+    case LV_TUPLE: return lang_tuple_methods;
+    case LV_DICT: return lang_dict_methods;
+    case LV_ARRAY: return lang_array_methods;
+    case LV_OBJECT: return lv_object_class(obj)->methods;
     default: return NULL;
     }
+}
+
+const lang_method *op_find_method(lang_value obj, const char *name)
+{
+    return find_in(op_methods_of(obj), name);
 }
 
 lang_value bound_method(lang_state *L, const lang_method *m, lang_value self)

@@ -10,6 +10,37 @@
 
 #define REPR_MAX_DEPTH 100
 
+int repr_to(lang_state *L, fmtbuf *b, lang_value v, int depth);
+
+static int repr_container(lang_state *L, fmtbuf *b, lang_value v, int depth)
+{
+    if (v.type == LV_DICT) {
+        fmtbuf_putc(b, '{');
+        size_t it = 0;
+        lang_value k, val;
+        int first = 1;
+        while (lv_dict_next(v, &it, &k, &val)) {
+            if (!first) fmtbuf_puts(b, ", ");
+            first = 0;
+            if (repr_to(L, b, k, depth + 1) < 0) return -1;
+            fmtbuf_puts(b, ": ");
+            if (repr_to(L, b, val, depth + 1) < 0) return -1;
+        }
+        fmtbuf_putc(b, '}');
+        return 0;
+    }
+    int64_t n;
+    lang_value *items = lv_seq_items(v, &n);
+    fmtbuf_putc(b, v.type == LV_LIST ? '[' : '(');
+    for (int64_t i = 0; i < n; i++) {
+        if (i) fmtbuf_puts(b, ", ");
+        if (repr_to(L, b, items[i], depth + 1) < 0) return -1;
+    }
+    if (v.type == LV_TUPLE && n == 1) fmtbuf_putc(b, ',');
+    fmtbuf_putc(b, v.type == LV_LIST ? ']' : ')');
+    return 0;
+}
+
 void repr_str_quoted(fmtbuf *b, const char *s, size_t n)
 {
     int has_sq = memchr(s, '\'', n) != NULL, has_dq = memchr(s, '"', n) != NULL;
@@ -71,44 +102,36 @@ static const char *builtin_type_name(int tag)
     }
 }
 
+/* containers being printed (Python's Py_ReprEnter): a container met again
+ * inside itself prints as [...], (...) or {...} */
+static const void *repr_active[REPR_MAX_DEPTH + 2];
+static int repr_nactive;
+
+static int repr_enter(lang_value v)
+{
+    for (int i = 0; i < repr_nactive; i++) if (repr_active[i] == v.u.o) return 0;
+    repr_active[repr_nactive++] = v.u.o;
+    return 1;
+}
+
 int repr_to(lang_state *L, fmtbuf *b, lang_value v, int depth)
 {
     if (depth > REPR_MAX_DEPTH) { fmtbuf_puts(b, "..."); return 0; }
+    if (v.type == LV_LIST || v.type == LV_TUPLE || v.type == LV_DICT) {
+        if (!repr_enter(v)) {
+            fmtbuf_puts(b, v.type == LV_LIST ? "[...]" : v.type == LV_TUPLE ? "(...)" : "{...}");
+            return 0;
+        }
+        int rc = repr_container(L, b, v, depth);
+        repr_nactive--;
+        return rc;
+    }
     switch ((lv_type)v.type) {
     case LV_NONE: fmtbuf_puts(b, "None"); return 0;
     case LV_BOOL: fmtbuf_puts(b, v.u.b ? "True" : "False"); return 0;
     case LV_INT: fmtbuf_printf(b, "%lld", (long long)v.u.i); return 0;
     case LV_FLOAT: put_float(b, v.u.f); return 0;
     case LV_STR: repr_str_quoted(b, lv_str_cstr(v), lv_str_len(v)); return 0;
-    case LV_LIST: case LV_TUPLE: {
-        int64_t n;
-        lang_value *items = lv_seq_items(v, &n);
-        fmtbuf_putc(b, v.type == LV_LIST ? '[' : '(');
-        for (int64_t i = 0; i < n; i++) {
-            if (i) fmtbuf_puts(b, ", ");
-            if (items[i].type == v.type && items[i].u.o == v.u.o) { fmtbuf_puts(b, v.type == LV_LIST ? "[...]" : "(...)"); continue; }
-            if (repr_to(L, b, items[i], depth + 1) < 0) return -1;
-        }
-        if (v.type == LV_TUPLE && n == 1) fmtbuf_putc(b, ',');
-        fmtbuf_putc(b, v.type == LV_LIST ? ']' : ')');
-        return 0;
-    }
-    case LV_DICT: {
-        fmtbuf_putc(b, '{');
-        size_t it = 0;
-        lang_value k, val;
-        int first = 1;
-        while (lv_dict_next(v, &it, &k, &val)) {
-            if (!first) fmtbuf_puts(b, ", ");
-            first = 0;
-            if (repr_to(L, b, k, depth + 1) < 0) return -1;
-            fmtbuf_puts(b, ": ");
-            if (val.type == LV_DICT && val.u.o == v.u.o) { fmtbuf_puts(b, "{...}"); continue; }
-            if (repr_to(L, b, val, depth + 1) < 0) return -1;
-        }
-        fmtbuf_putc(b, '}');
-        return 0;
-    }
     case LV_FUNCTION: fmtbuf_printf(b, "<function %s>", LV_OBJ(v, lv_funcobj)->def->name); return 0;
     case LV_BUILTIN: {
         lv_builtinobj *o = LV_OBJ(v, lv_builtinobj);

@@ -28,11 +28,46 @@ const char *lv_type_name(lang_value v)
     return v.type < LV_TYPE_COUNT ? type_names[v.type] : "?";
 }
 
+/* Freeing a container releases its items, which may free containers in
+ * turn: a million nested lists would recurse a million C frames. Past a
+ * small depth, dead objects are queued and freed by the outermost release. */
+#define RELEASE_MAX_DEPTH 64
+static int release_depth;
+static lv_obj **release_queue;
+static size_t release_n, release_cap;
+
+static void free_object(lv_obj *o);
+
 void lv_release_heap(lang_value v)
 {
     if (v.type == LV_ARRAY) { rt_array_release(v.u.a); return; }
     lv_obj *o = v.u.o;
     if (--o->refcount > 0) return;
+    if (release_depth >= RELEASE_MAX_DEPTH) {
+        if (release_n == release_cap) {
+            size_t nc = release_cap ? release_cap * 2 : 256;
+            lv_obj **q = realloc(release_queue, nc * sizeof *q);
+            if (q) { release_queue = q; release_cap = nc; }
+        }
+        if (release_n < release_cap) { release_queue[release_n++] = o; return; }
+        /* no memory for the queue: free it here, deeper */
+    }
+    release_depth++;
+    free_object(o);
+    release_depth--;
+    if (release_depth == 0 && release_n) {
+        release_depth++;
+        while (release_n) free_object(release_queue[--release_n]);
+        release_depth--;
+        free(release_queue);
+        release_queue = NULL;
+        release_cap = 0;
+    }
+}
+
+static void free_object(lv_obj *o)
+{
+    lang_value v = lv_from_obj(o);
     switch ((lv_type)v.type) {
     case LV_LIST: {
         lv_listobj *l = (lv_listobj *)o;
@@ -74,7 +109,15 @@ void lv_release_heap(lang_value v)
 static int64_t count_cp(const char *s, size_t len)
 {
     int64_t n = 0;
-    for (size_t i = 0; i < len; i++) n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    size_t i = 0;
+    /* ASCII runs eight bytes at a time */
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (!(w & 0x8080808080808080ULL)) { n += 8; continue; }
+        for (size_t k = i; k < i + 8; k++) n += ((unsigned char)s[k] & 0xC0) != 0x80;
+    }
+    for (; i < len; i++) n += ((unsigned char)s[i] & 0xC0) != 0x80;
     return n;
 }
 
@@ -229,9 +272,13 @@ int64_t lv_hash(lang_value v)
     case LV_STR: h = lv_str_hash(v); break;
     case LV_TUPLE: {
         lv_tupleobj *t = LV_OBJ(v, lv_tupleobj);
+        static int hash_depth;
         h = 0x345678ULL;
+        if (hash_depth > 500) { h = mix64((uint64_t)t->n); break; }
         for (size_t i = 0; i < t->n; i++) {
+            hash_depth++;
             int64_t hi = lv_hash(t->items[i]);
+            hash_depth--;
             if (hi < 0) return -1;
             h = mix64(h ^ (uint64_t)hi) + i;
         }
@@ -244,8 +291,13 @@ int64_t lv_hash(lang_value v)
     return (int64_t)(h & 0x7fffffffffffffffULL);
 }
 
+static int equal_depth;
+
 int lv_equal(lang_value a, lang_value b)
 {
+    /* deeply nested containers: compare identity past a depth (the C
+     * stack is finite) */
+    if (equal_depth > 500) return a.type == b.type && a.u.o == b.u.o;
     if (lv_is_number(a) && lv_is_number(b)) {
         if (a.type == LV_FLOAT || b.type == LV_FLOAT) return lv_as_double(a) == lv_as_double(b);
         int64_t x = a.type == LV_INT ? a.u.i : a.u.b, y = b.type == LV_INT ? b.u.i : b.u.b;
@@ -262,8 +314,12 @@ int lv_equal(lang_value a, lang_value b)
         int64_t n, m;
         lang_value *x = lv_seq_items(a, &n), *y = lv_seq_items(b, &m);
         if (n != m) return 0;
-        for (int64_t i = 0; i < n; i++) if (!lv_equal(x[i], y[i])) return 0;
-        return 1;
+        if (x == y) return 1;
+        int eq = 1;
+        equal_depth++;
+        for (int64_t i = 0; i < n && eq; i++) eq = lv_equal(x[i], y[i]);
+        equal_depth--;
+        return eq;
     }
     case LV_DICT: {
         if (lv_dict_len(a) != lv_dict_len(b)) return 0;

@@ -352,6 +352,12 @@ rt_status nn_model_build(nn_model *m, const int64_t *fshape, int ndim)
     }
     if (ndim < 1 || ndim > RT_MAX_DIMS - 1)
         return rt_set_error(RT_EVALUE, "model inputs need at least 2 dimensions (batch, features)");
+    if (m->built) {
+        /* Keras: building a built model is a no-op (weights are kept) */
+        int same = ndim == m->in_ndim;
+        for (int i = 0; same && i < ndim; i++) same = fshape[i] == m->in_shape[i];
+        if (same) return RT_OK;
+    }
 
     /* shape inference */
     int cur_nd = ndim;

@@ -636,10 +636,14 @@ static void shuffle_perm(int32_t *p, int64_t n)
 }
 
 /* Reads epochs [from, to) from their ring slots into the history (whose
- * value arrays hold *cap epochs; grown by doubling). */
+ * value arrays hold *cap epochs; grown by doubling). The epochs lie in one
+ * cycle of the ring, so the whole ring (training then validation slots) is
+ * read in ONE transfer per replica: a GPU fit synchronises once per ring,
+ * not once per epoch. */
 static rt_status read_epochs(nn_model *m, nn_history *h, int *cap, int from, int to, int ring, int nl,
-                             int64_t val_base, int has_val, int64_t n_train, int64_t n_val, double *vals)
+                             int64_t val_base, int has_val, int64_t n_train, int64_t n_val)
 {
+    if (from >= to) return RT_OK;
     if (to > *cap) {
         int nc = *cap;
         while (nc < to) nc *= 2;
@@ -650,18 +654,20 @@ static rt_status read_epochs(nn_model *m, nn_history *h, int *cap, int from, int
         }
         *cap = nc;
     }
-    for (int q = from; q < to; q++) {
-        int sl = q % ring;
-        rt_status st = read_acc(m, (int64_t)sl * nl, nl, vals);
-        if (st == RT_OK && has_val) st = read_acc(m, val_base + (int64_t)sl * nl, nl, vals + nl);
-        if (st) return st;
+    int64_t count = has_val ? 2 * val_base : val_base;
+    double *buf = malloc((size_t)count * sizeof *buf);
+    if (!buf) return rt_set_error(RT_EOOM, "out of host memory");
+    rt_status st = read_acc(m, 0, count, buf);
+    for (int q = from; st == RT_OK && q < to; q++) {
+        int64_t sl = (int64_t)(q % ring) * nl;
         for (int k = 0; k < nl; k++) {
-            h->values[k][q] = vals[k] / (double)n_train;
-            if (has_val) h->values[nl + k][q] = n_val ? vals[nl + k] / (double)n_val : NAN;
+            h->values[k][q] = buf[sl + k] / (double)n_train;
+            if (has_val) h->values[nl + k][q] = n_val ? buf[val_base + sl + k] / (double)n_val : NAN;
         }
         h->epochs = q + 1;
     }
-    return RT_OK;
+    free(buf);
+    return st;
 }
 
 static int history_setup(nn_history *h, const nn_model *m, int with_val, int cap)
@@ -833,7 +839,7 @@ rt_status nn_model_fit(nn_model *m, const rt_array *x, const rt_array *y, const 
         completed = e + 1;
         int last_epoch = e + 1 == epochs;
         if (opts->progress || slot == ring - 1 || last_epoch) {
-            if ((st = read_epochs(m, &h, &hist_cap, pending_from, completed, ring, nl, val_base, has_val, n_train, n_val, vals)))
+            if ((st = read_epochs(m, &h, &hist_cap, pending_from, completed, ring, nl, val_base, has_val, n_train, n_val)))
                 break;
             pending_from = completed;
             if (!last_epoch && (st = zero_acc(m, 0, 2 * val_base))) break;
@@ -848,7 +854,7 @@ rt_status nn_model_fit(nn_model *m, const rt_array *x, const rt_array *y, const 
     if (st == RT_OK && stop) {
         /* stopped: the weights keep every step taken; the history holds
          * the completed epochs */
-        st = read_epochs(m, &h, &hist_cap, pending_from, completed, ring, nl, val_base, has_val, n_train, n_val, vals);
+        st = read_epochs(m, &h, &hist_cap, pending_from, completed, ring, nl, val_base, has_val, n_train, n_val);
         if (st == RT_OK)
             st = rt_set_error(RT_EINTERRUPT, "training of model '%s' stopped after %d completed epoch(s)%s",
                           m->name, h.epochs, stop == 2 ? " (interrupted)" : "");

@@ -12,7 +12,7 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 KERNEL="$BUILD/cgpu-kernel"
 
 if [ ! -x "$KERNEL" ]; then echo "kernel_bench: $KERNEL is missing (make BUILD=$BUILD first)"; exit 1; fi
-if ! "$KERNEL" --version | grep -q "Jupyter protocol"; then
+if "$KERNEL" --version | grep -q "no Jupyter protocol"; then
   echo "kernel_bench: skipped: $KERNEL has no Jupyter protocol (built without ZeroMQ/jansson/OpenSSL)"; exit 0
 fi
 if ! $PYTHON -c 'import zmq' 2>/dev/null; then echo "kernel_bench: skipped: python3-zmq is missing"; exit 0; fi

@@ -166,3 +166,31 @@ def test_gpu_basics_is_fast_on_cpu(execute):
             t1 = datetime.fromisoformat(ex["shell.execute_reply"].replace("Z", "+00:00"))
             total += (t1 - t0).total_seconds()
     assert 0 < total < 30, "cells ran for %.1f s" % total
+
+
+def test_gpu_basics_gpu_branches_run(tmp_path):
+    """The cells' GPU branches, run with CPU:0 standing in for GPU:0, so that
+    they are exercised on machines without a GPU too."""
+    import subprocess
+    import nbformat
+    from conftest import NOTEBOOK_DIR, kernel_binary
+    nb = nbformat.read(str(NOTEBOOK_DIR / "gpu_basics.ipynb"), as_version=4)
+    setup = cell_by_id(nb, "setup")
+    assert "has_gpu = len(gpus) > 0" in setup.source
+    if expected_gpus() == 0:
+        for c in nb.cells:
+            if c.cell_type == "code":
+                c.source = c.source.replace('"GPU:0"', '"CPU:0"').replace("'GPU:0'", "'CPU:0'")
+        setup.source = setup.source.replace("has_gpu = len(gpus) > 0", "has_gpu = True")
+    src = tmp_path / "gpu_branches.ipynb"
+    nbformat.write(nb, str(src))
+    out = tmp_path / "out.ipynb"
+    proc = subprocess.run([kernel_binary(), "run", str(src), "-o", str(out), "-q"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    done = nbformat.read(str(out), as_version=4)
+    assert errors_in(done) == []
+    assert "host->device" in stdout_of(cell_by_id(done, "copies"))
+    assert "| GPU" in stdout_of(cell_by_id(done, "bench"))
+    figs = svg_figures(cell_by_id(done, "speedup-plot"))
+    assert len(figs) == 1 and "speed-up" in figs[0]

@@ -103,9 +103,13 @@ def test_execute_error(kernel):
 
 def test_stop_on_error_aborts_queued(kernel):
     kc = kernel.kc
-    # the failing cell works a little first, so the next two are queued by then
-    slow_fail = "i = 0\nwhile i < 200000:\n    i += 1\nprint(undefined_name_abc)\n"
-    ids = [kc.execute(slow_fail), kc.execute("print('never 1')"), kc.execute("print('never 2')")]
+    # the failing cell waits on input() until the next two are surely queued
+    fail = "s = input('go? ')\nprint(undefined_name_abc)\n"
+    ids = [kc.execute(fail, allow_stdin=True), kc.execute("print('never 1')"), kc.execute("print('never 2')")]
+    time.sleep(0.2)
+    prompt = kc.get_stdin_msg(timeout=TIMEOUT)
+    assert prompt["msg_type"] == "input_request"
+    kc.input("go")
     replies = [wait_reply(kc, i) for i in ids]
     assert [r["content"]["status"] for r in replies] == ["error", "aborted", "aborted"]
     outs = [iopub_until_idle(kc, i) for i in ids]

@@ -212,6 +212,52 @@ TEST(utf8_helpers) {
     json_decref(j);
 }
 
+/* Random corruption of valid messages: decode never crashes, a signed
+ * session drops every change to the signed frames, and an unsigned one
+ * parses what it can (this is where the JSON paths meet garbage). */
+TEST(random_mutations_never_crash) {
+    char err[100];
+    kn_session *signed_s = new_session();
+    kn_session *open_s = kn_session_new(kn_signer_new("hmac-sha256", "", 0, err, sizeof err), NULL);
+    kn_signer *c = client_signer();
+    unsigned seed = 12345;
+    int accepted_signed = 0, outcomes[3] = {0};
+    for (int it = 0; it < 20000; it++) {
+        char content[128];
+        snprintf(content, sizeof content, "{\"code\":\"print(%d)\",\"silent\":false,\"n\":[1,{\"a\":null}]}", it);
+        char id[32];
+        snprintf(id, sizeof id, "m%d", it);
+        kn_frames f = make_request(c, "execute_request", id, content);
+        int nmut = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 4;
+        for (int k = 0; k < nmut; k++) {
+            seed = seed * 1103515245u + 12345u;
+            int fi = 2 + (int)((seed >> 8) % (unsigned)(f.n - 2)); /* a signed frame or the signature */
+            kn_frame *fr = &f.v[fi];
+            switch ((seed >> 20) % 4) {
+            case 0: if (fr->len) fr->data[(seed >> 3) % fr->len] ^= (unsigned char)(1 + (seed >> 11) % 255); break;
+            case 1: fr->len = fr->len ? (seed >> 5) % fr->len : 0; break;      /* truncate */
+            case 2: if (fr->len) fr->data[(seed >> 3) % fr->len] = (unsigned char)"{}[]\",:\\\0\xff"[(seed >> 13) % 12]; break;
+            case 3: if (f.n > 3) { free(f.v[f.n - 1].data); f.n--; } break;    /* drop the last frame */
+            }
+        }
+        kn_frames g = {0};
+        for (int i = 0; i < f.n; i++) kn_frames_push(&g, f.v[i].data, f.v[i].len);
+        kn_msg m;
+        char why[256];
+        kn_decode_status st = kn_decode(signed_s, &f, &m, why, sizeof why);
+        if (st != KN_DECODE_DROP) { accepted_signed++; kn_msg_clear(&m); }
+        st = kn_decode(open_s, &g, &m, why, sizeof why);
+        outcomes[st]++;
+        if (st != KN_DECODE_DROP) { CHECK(m.msg_type != NULL && m.header != NULL); kn_msg_clear(&m); }
+    }
+    CHECK(accepted_signed == 0);
+    /* the unsigned session saw all three outcomes */
+    CHECK(outcomes[KN_DECODE_OK] > 0 && outcomes[KN_DECODE_BAD_CONTENT] > 0 && outcomes[KN_DECODE_DROP] > 0);
+    kn_signer_free(c);
+    kn_session_free(signed_s);
+    kn_session_free(open_s);
+}
+
 int main(void) {
     kn_log_quiet = getenv("TEST_VERBOSE") == NULL;
     RUN(encode_decode_round_trip);
@@ -221,5 +267,6 @@ int main(void) {
     RUN(unsigned_session_accepts_any_signature);
     RUN(ids_and_dates);
     RUN(utf8_helpers);
+    RUN(random_mutations_never_crash);
     return test_summary();
 }

@@ -698,8 +698,27 @@ TEST(test_long_fit_ring)
     rt_array_release(x); rt_array_release(y);
 }
 
+/* Keras: build() on a built model keeps its weights; a new layer rebuilds */
+TEST(test_build_twice_keeps_weights)
+{
+    nn_model *m = celsius_model();
+    double a[2], b[2];
+    CHECK(nn_model_get_params(m, 0, a) == RT_OK);
+    CHECK(nn_model_build(m, (int64_t[]){1}, 1) == RT_OK);
+    CHECK(nn_model_get_params(m, 0, b) == RT_OK);
+    CHECK(a[0] == b[0] && a[1] == b[1]);
+    nn_layer *d = nn_dense(3, NN_ACT_RELU, 1, NN_INIT_ONES, NN_INIT_ZEROS);
+    CHECK(nn_model_add(m, d) == RT_OK);
+    int64_t np;
+    CHECK(nn_model_count_params(m, &np) == RT_OK && np == 2 + 6);
+    nn_layer_release(d);
+    nn_model_release(m);
+}
+
 int main(void)
 {
+    /* the CPU reference, also on machines with a GPU (rt_nn_gpu covers GPUs) */
+    rt_push_device(cpu());
     RUN(test_celsius_fit);
     RUN(test_celsius_repeatable);
     RUN(test_epoch_loss_is_pre_update_batch_loss);
@@ -715,5 +734,6 @@ int main(void)
     RUN(test_errors);
     RUN(test_save_load_roundtrip);
     RUN(test_long_fit_ring);
+    RUN(test_build_twice_keeps_weights);
     return test_summary();
 }

@@ -274,6 +274,8 @@ TEST(test_crossentropy_clipping)
 
 int main(void)
 {
+    /* the CPU reference, also on machines with a GPU (rt_nn_gpu covers GPUs) */
+    rt_push_device(cpu());
     RUN(test_gradients_vs_finite_differences);
     RUN(test_dropout_scaling);
     RUN(test_adam_step_by_hand);

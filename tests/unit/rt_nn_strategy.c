@@ -297,6 +297,7 @@ int main(void)
         fprintf(stderr, "cannot create virtual CPU devices: %s\n", rt_error_message());
         return 1;
     }
+    rt_push_device(cpu(0));   /* the single-device references run on CPU:0 */
     make_data();
     RUN(test_mirrored_even_batches);
     RUN(test_mirrored_uneven_batches);

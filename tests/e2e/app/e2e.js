@@ -114,6 +114,13 @@ async function notebookScenario(ctx, sc) {
   const page = await ctx.newPage();
   const problems = watch(page);
   const kernelName = sc.kernel;
+  const kernelState = () => page.evaluate(() => {
+    const sc = window.jupyterapp.shell.currentWidget.sessionContext;
+    const k = sc.session && sc.session.kernel;
+    return k ? { id: k.id, status: k.status, conn: k.connectionStatus, name: sc.kernelDisplayName }
+             : null;
+  });
+  let step = 'opening the notebook';
   try {
     await openLab(page, `/tree/${sc.path}`);
     const panel = page.locator('.jp-NotebookPanel:visible');
@@ -123,16 +130,11 @@ async function notebookScenario(ctx, sc) {
       return !!w && !!w.context && w.context.path === p && w.context.isReady;
     }, sc.path, { timeout: 30000 });
     c.pass('notebook opens in JupyterLab', secs());
+    step = 'waiting for the kernel to start (or the Select Kernel dialog)';
 
     // The kernel: either JupyterLab starts the one named in the notebook's metadata, or it asks
     // with a "Select Kernel" dialog (kernelspec missing or unknown): choose ours there.
     // If it started a different kernel, switch with Kernel > Change Kernel… as a person would.
-    const kernelState = () => page.evaluate(() => {
-      const sc = window.jupyterapp.shell.currentWidget.sessionContext;
-      const k = sc.session && sc.session.kernel;
-      return k ? { id: k.id, status: k.status, conn: k.connectionStatus, name: sc.kernelDisplayName }
-               : null;
-    });
     const waitKernel = prevId => page.waitForFunction(([prev, name]) => {
       const sc = window.jupyterapp.shell.currentWidget.sessionContext;
       const k = sc.session && sc.session.kernel;
@@ -156,6 +158,7 @@ async function notebookScenario(ctx, sc) {
       return !!k && k.connectionStatus === 'connected' && k.status === 'idle';
     }, null, { timeout: 60000 });
     let how;
+    step = 'choosing the kernel';
     if (await page.locator('.jp-Dialog select').count()) {
       await pickInDialog();
       await waitKernel(null);
@@ -184,9 +187,11 @@ async function notebookScenario(ctx, sc) {
     // Run > Run All Cells through the menu bar. JupyterLab marks every queued cell "[*]" at once;
     // done means: nothing queued any more, the kernel idle, and either every code cell has an
     // execution count or an error stopped the run (the rest then show "[ ]").
+    step = 'Run > Run All Cells';
     await page.click('.lm-MenuBar-itemLabel:text-is("Run")');
     await page.click('.lm-Menu-itemLabel:text-is("Run All Cells")');
     const nCode = await panel.locator('.jp-CodeCell').count();
+    step = `waiting for Run All to finish (limit ${sc.timeout || 300}s)`;
     const timeout = (sc.timeout || 300) * 1000;
     await page.waitForFunction(n => {
       const w = window.jupyterapp.shell.currentWidget;
@@ -198,6 +203,7 @@ async function notebookScenario(ctx, sc) {
       const errored = code.some(x => x.model.outputs.toJSON().some(o => o.output_type === 'error'));
       return errored || prompts.every(p => /\[\d+\]/.test(p));
     }, nCode, { timeout, polling: 250 });
+    step = 'reading the outputs';
     const cells = await page.evaluate(() => {
       const nb = window.jupyterapp.shell.currentWidget.content;
       return nb.widgets.filter(w => w.model.type === 'code').map(w => {
@@ -274,8 +280,9 @@ async function notebookScenario(ctx, sc) {
             `status bar says ${indicator}`, `kernel is ${JSON.stringify(end)}, status bar says ${indicator}`);
     if (c.failed) printCells(cells);
   } catch (e) {
-    c.abandon(firstLine(e.message));
-    console.log(`  (${sc.name}: ${e.message.split('\n')[0]})`);
+    // Name the kernel's state too: a timeout alone does not say whether it died or hangs.
+    const ks = await kernelState().catch(() => null);
+    c.abandon(`${step}: ${firstLine(e.message)}; kernel: ${JSON.stringify(ks)}`);
   }
   await page.screenshot({ path: sc.shot }).then(() => console.log(`  screenshot: ${sc.shot}`),
                                                 e => console.log(`  screenshot failed: ${e.message}`));
