@@ -515,6 +515,37 @@ static lang_value fast_call(lang_state *L, frame *F, node *e, lang_builtin_fn fn
     return r;
 }
 
+/* The general call: keyword arguments, *args and **kwargs, collected into
+ * growable buffers (kept out of eval_call so the common path's stack frame
+ * stays small). Consumes fn and self. */
+__attribute__((noinline)) static lang_value call_general(lang_state *L, frame *F, node *e, lang_value fn,
+                                                         lang_value self, const lang_method *m)
+{
+    callargs c;
+    lang_value r;
+    if (eval_args(L, F, e, &c) < 0) {
+        r = lv_err();
+    } else {
+        lang_args a = { c.n, c.v, c.nkw, c.kn, c.kw, lv_none(), NULL };
+        if (m) {
+            if (L->interrupt) r = interrupted(L);
+            else {
+                a.self = self;
+                a.fname = m->name;
+                r = m->fn(L, &a);
+                if (r.type == LV_ERR && !L->err_pending) lang_raise(L, LANG_E_VALUE, "%s() failed", m->name);
+                if (r.type == LV_MISSING) r = lv_none();
+            }
+        } else {
+            r = call_value(L, fn, &a);
+        }
+    }
+    ca_free(&c);
+    lv_release(fn);
+    lv_release(self);
+    return r;
+}
+
 __attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, node *e)
 {
     node *fnode = e->u.call.fn;
@@ -577,29 +608,7 @@ __attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, n
             return r;
         }
     }
-    callargs c;
-    lang_value r;
-    if (eval_args(L, F, e, &c) < 0) {
-        r = lv_err();
-    } else {
-        lang_args a = { c.n, c.v, c.nkw, c.kn, c.kw, lv_none(), NULL };
-        if (m) {
-            if (L->interrupt) r = interrupted(L);
-            else {
-                a.self = self;
-                a.fname = m->name;
-                r = m->fn(L, &a);
-                if (r.type == LV_ERR && !L->err_pending) lang_raise(L, LANG_E_VALUE, "%s() failed", m->name);
-                if (r.type == LV_MISSING) r = lv_none();
-            }
-        } else {
-            r = call_value(L, fn, &a);
-        }
-    }
-    ca_free(&c);
-    lv_release(fn);
-    lv_release(self);
-    return r;
+    return call_general(L, F, e, fn, self, m);
 }
 
 /* ---- indexing ------------------------------------------------------------------------------ */
@@ -1304,6 +1313,53 @@ static const char *const import_hint =
     "C-GPU has no modules: array functions are builtins — use array(), zeros(), ones(), arange(), "
     "exp(), sum(), mean(), matmul() ... directly; plotting is plt; training is Sequential, Dense, Adam";
 
+/* del NAME, del a[i] (kept out of exec_stmt: its index buffer would
+ * enlarge every statement's stack frame, and recursion depth with it) */
+__attribute__((noinline)) static int exec_assert(lang_state *L, frame *F, node *s)
+{
+    lang_value c = eval(L, F, s->u.assert_.cond);
+    if (lv_is_err(c)) return XC_ERR;
+    int t = op_truthy(L, c);
+    lv_release(c);
+    if (t < 0) { locate(L, F, s); return XC_ERR; }
+    if (t) return XC_OK;
+    if (!s->u.assert_.msg) { lang_raise(L, LANG_E_ASSERTION, "%s", ""); locate(L, F, s); return XC_ERR; }
+    lang_value m = eval(L, F, s->u.assert_.msg);
+    if (lv_is_err(m)) return XC_ERR;
+    fmtbuf b;
+    fmtbuf_init(&b);
+    int rc = str_to(L, &b, m);
+    lv_release(m);
+    char *txt = fmtbuf_take(&b);
+    if (rc == 0) lang_raise(L, LANG_E_ASSERTION, "%s", txt ? txt : "");
+    free(txt);
+    locate(L, F, s);
+    return XC_ERR;
+}
+
+__attribute__((noinline)) static int exec_del(lang_state *L, frame *F, node *s)
+{
+    for (int i = 0; i < s->u.del.n; i++) {
+        node *t = s->u.del.targets[i];
+        int r;
+        if (t->kind == E_NAME) r = delete_name(L, F, t);
+        else if (t->kind == E_INDEX) {
+            lang_value o = eval(L, F, t->u.index.obj);
+            if (lv_is_err(o)) return XC_ERR;
+            index_item items[IDX_MAX];
+            int n = 0, tf;
+            r = eval_index(L, F, t->u.index.index, items, &n, &tf);
+            if (r == 0) r = op_delitem(L, o, items, n, tf);
+            idx_free(items, n);
+            lv_release(o);
+        } else {
+            r = lang_fail(L, LANG_E_TYPE, "cannot delete this expression");
+        }
+        if (r < 0) { locate(L, F, t); return XC_ERR; }
+    }
+    return XC_OK;
+}
+
 static int exec_stmt(lang_state *L, frame *F, node *s)
 {
     switch ((node_kind)s->kind) {
@@ -1370,46 +1426,8 @@ static int exec_stmt(lang_state *L, frame *F, node *s)
         return XC_RETURN;
     }
     case S_WITH: return exec_with(L, F, s, 0);
-    case S_DEL:
-        for (int i = 0; i < s->u.del.n; i++) {
-            node *t = s->u.del.targets[i];
-            int r;
-            if (t->kind == E_NAME) r = delete_name(L, F, t);
-            else if (t->kind == E_INDEX) {
-                lang_value o = eval(L, F, t->u.index.obj);
-                if (lv_is_err(o)) return XC_ERR;
-                index_item items[IDX_MAX];
-                int n = 0, tf;
-                r = eval_index(L, F, t->u.index.index, items, &n, &tf);
-                if (r == 0) r = op_delitem(L, o, items, n, tf);
-                idx_free(items, n);
-                lv_release(o);
-            } else {
-                r = lang_fail(L, LANG_E_TYPE, "cannot delete this expression");
-            }
-            if (r < 0) { locate(L, F, t); return XC_ERR; }
-        }
-        return XC_OK;
-    case S_ASSERT: {
-        lang_value c = eval(L, F, s->u.assert_.cond);
-        if (lv_is_err(c)) return XC_ERR;
-        int t = op_truthy(L, c);
-        lv_release(c);
-        if (t < 0) { locate(L, F, s); return XC_ERR; }
-        if (t) return XC_OK;
-        if (!s->u.assert_.msg) { lang_raise(L, LANG_E_ASSERTION, "%s", ""); locate(L, F, s); return XC_ERR; }
-        lang_value m = eval(L, F, s->u.assert_.msg);
-        if (lv_is_err(m)) return XC_ERR;
-        fmtbuf b;
-        fmtbuf_init(&b);
-        int rc = str_to(L, &b, m);
-        lv_release(m);
-        char *txt = fmtbuf_take(&b);
-        if (rc == 0) lang_raise(L, LANG_E_ASSERTION, "%s", txt ? txt : "");
-        free(txt);
-        locate(L, F, s);
-        return XC_ERR;
-    }
+    case S_DEL: return exec_del(L, F, s);
+    case S_ASSERT: return exec_assert(L, F, s);
     case S_IMPORT: {
         const char *m = s->u.import.module;
         lang_raise(L, LANG_E_IMPORT, "No module named '%s'. %s", m, import_hint);

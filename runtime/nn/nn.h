@@ -157,7 +157,8 @@ rt_status nn_model_set_dtype(nn_model *m, rt_dtype t);
  * inferred, weights allocated on every replica and initialised (host
  * random numbers from rt_rand_host_u32, so rt_seed makes them repeatable).
  * Called automatically by the first fit/predict/evaluate when the model has
- * no Input. */
+ * no Input. Building a built model with the same shape is a no-op (the
+ * weights stay, as in Keras); another shape rebuilds it. */
 rt_status nn_model_build(nn_model *m, const int64_t *feature_shape, int ndim);
 int       nn_model_is_built(const nn_model *m);
 /* Output feature shape (without batch). */

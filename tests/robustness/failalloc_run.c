@@ -50,7 +50,7 @@ typedef struct {
 
 static const cell CELLS[] = {
     {"arith", NULL,
-     "x = 1 + 2 * 3.5\ny = x ** 2 - 7 // 2\nz = -x % 3\nprint(x, y, z, 10 / 4, 2 ** 70)"},
+     "x = 1 + 2 * 3.5\ny = x ** 2 - 7 // 2\nz = -x % 3\nprint(x, y, z, 10 / 4, 2 ** 40)"},
     {"strings", NULL,
      "s = 'Hello, ' + 'world'\nt = s.upper().replace('WORLD', 'C-GPU')\n"
      "u = f'{t!r} has {len(t)} chars, pi={3.14159:.3f}'\nparts = u.split(' ')\nprint(u, '-'.join(parts[:3]))"},

@@ -236,7 +236,13 @@ TEST(random_mutations_never_crash) {
             switch ((seed >> 20) % 4) {
             case 0: if (fr->len) fr->data[(seed >> 3) % fr->len] ^= (unsigned char)(1 + (seed >> 11) % 255); break;
             case 1: fr->len = fr->len ? (seed >> 5) % fr->len : 0; break;      /* truncate */
-            case 2: if (fr->len) fr->data[(seed >> 3) % fr->len] = (unsigned char)"{}[]\",:\\\0\xff"[(seed >> 13) % 12]; break;
+            case 2: /* a JSON-significant byte (always a change) */
+                if (fr->len) {
+                    unsigned char *b = &fr->data[(seed >> 3) % fr->len];
+                    unsigned char nb = (unsigned char)"{}[]\",:\\\0\xff"[(seed >> 13) % 10];
+                    *b = nb != *b ? nb : (unsigned char)(nb ^ 1);
+                }
+                break;
             case 3: if (f.n > 3) { free(f.v[f.n - 1].data); f.n--; } break;    /* drop the last frame */
             }
         }
