@@ -2,6 +2,7 @@
  * names, execute, eval_expression, interrupt, results and bundles.
  */
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,9 +165,16 @@ static void set_stack_limit(lang_state *L)
         if (pthread_attr_getstack(&attr, &lo, &size) != 0) lo = NULL;
         pthread_attr_destroy(&attr);
     }
-    if (!lo || size < 64 * 1024) {
-        /* unknown: assume 1 MiB below here */
-        L->stack_limit = (char *)((uintptr_t)&here - (1u << 20) + (128u << 10));
+    uintptr_t h = (uintptr_t)&here;
+    if (!lo || size < 64 * 1024 || h < (uintptr_t)lo || h > (uintptr_t)lo + size) {
+        /* unknown or implausible bounds (a stack that grows on demand, or
+         * a tool running the program on a stack of its own): the stack
+         * rlimit below this point, as the main thread gets */
+        struct rlimit rl;
+        size_t assume = 8u << 20;
+        if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= (1u << 20))
+            assume = rl.rlim_cur > (64u << 20) ? (64u << 20) : (size_t)rl.rlim_cur;
+        L->stack_limit = (char *)(h - assume + (512u << 10));
         return;
     }
     size_t margin = size / 8 > (256 << 10) ? (256 << 10) : size / 8;
