@@ -139,10 +139,9 @@ int kn_verify(const kn_signer *s, const void *sig, size_t siglen,
  * A FIFO ring of the last `cap` accepted signatures plus a chained hash index
  * over it. Entries keep the first KEYLEN bytes of the signature: accepted
  * signatures are HMAC outputs, uniformly distributed, so 32 bytes identify
- * them as well as the whole. The big arrays come from calloc and stay
- * untouched (not resident) until used. */
+ * them as well as the whole. Links store slot + 1 (0: none), so the arrays
+ * come zeroed from calloc and stay untouched (not resident) until used. */
 #define KEYLEN 32
-#define NIL UINT32_MAX
 
 /* Owned by its creator; every access holds `lock`. */
 struct kn_digests {
@@ -150,8 +149,8 @@ struct kn_digests {
     uint32_t cap, count, head;  /* ring: head is the next slot to fill */
     uint32_t nbuckets;          /* power of two */
     unsigned char (*key)[KEYLEN];
-    uint32_t *next;             /* chain link per slot */
-    uint32_t *bucket;           /* first slot per bucket, NIL when empty */
+    uint32_t *next;             /* chain link per slot: slot + 1, 0 at the end */
+    uint32_t *bucket;           /* first slot + 1 per bucket, 0 when empty */
 };
 
 kn_digests *kn_digests_new(size_t capacity) {
@@ -164,16 +163,15 @@ kn_digests *kn_digests_new(size_t capacity) {
     while (d->nbuckets < 2 * d->cap) d->nbuckets <<= 1;
     d->key = calloc(d->cap, KEYLEN);
     d->next = calloc(d->cap, sizeof *d->next);
-    d->bucket = malloc((size_t)d->nbuckets * sizeof *d->bucket);
+    d->bucket = calloc(d->nbuckets, sizeof *d->bucket);
     if (!d->key || !d->next || !d->bucket) { kn_digests_free(d); return NULL; }
-    memset(d->bucket, 0xff, (size_t)d->nbuckets * sizeof *d->bucket);
     pthread_mutex_init(&d->lock, NULL);
     return d;
 }
 
 void kn_digests_free(kn_digests *d) {
     if (!d) return;
-    if (d->bucket) pthread_mutex_destroy(&d->lock);
+    if (d->key && d->next && d->bucket) pthread_mutex_destroy(&d->lock);
     free(d->key); free(d->next); free(d->bucket);
     free(d);
 }
@@ -193,21 +191,20 @@ int kn_digests_check_add(kn_digests *d, const void *sig, size_t len) {
 
     pthread_mutex_lock(&d->lock);
     uint32_t b = bucket_of(d, k);
-    for (uint32_t i = d->bucket[b]; i != NIL; i = d->next[i])
-        if (memcmp(d->key[i], k, KEYLEN) == 0) { pthread_mutex_unlock(&d->lock); return 1; }
+    for (uint32_t i = d->bucket[b]; i; i = d->next[i - 1])
+        if (memcmp(d->key[i - 1], k, KEYLEN) == 0) { pthread_mutex_unlock(&d->lock); return 1; }
 
     uint32_t slot = d->head;
     if (d->count == d->cap) { /* evict the oldest: unlink it from its chain */
-        uint32_t ob = bucket_of(d, d->key[slot]);
-        uint32_t *p = &d->bucket[ob];
-        while (*p != NIL && *p != slot) p = &d->next[*p];
-        if (*p == slot) *p = d->next[slot];
+        uint32_t *p = &d->bucket[bucket_of(d, d->key[slot])];
+        while (*p && *p != slot + 1) p = &d->next[*p - 1];
+        if (*p) *p = d->next[slot];
     } else {
         d->count++;
     }
     memcpy(d->key[slot], k, KEYLEN);
     d->next[slot] = d->bucket[b];
-    d->bucket[b] = slot;
+    d->bucket[b] = slot + 1;
     d->head = (slot + 1) % d->cap;
     pthread_mutex_unlock(&d->lock);
     return 0;

@@ -54,6 +54,15 @@ int check_stack(lang_state *L)
     return 0;
 }
 
+/* truthiness with the common cases inline */
+static inline int truthy(lang_state *L, lang_value v)
+{
+    if (v.type == LV_BOOL) return v.u.b;
+    if (v.type == LV_INT) return v.u.i != 0;
+    if (v.type == LV_NONE) return 0;
+    return op_truthy(L, v);
+}
+
 /* ---- names ----------------------------------------------------------------------------- */
 
 static lang_value load_name(lang_state *L, frame *F, node *e)
@@ -699,7 +708,7 @@ static int comp_level(lang_state *L, frame *F, node *e, int gi, lang_value first
         for (int j = 0; j < g->nconds && keep; j++) {
             lang_value c = eval(L, F, g->conds[j]);
             if (lv_is_err(c)) { rc = -1; break; }
-            int t = op_truthy(L, c);
+            int t = truthy(L, c);
             lv_release(c);
             if (t < 0) { locate(L, F, g->conds[j]); rc = -1; break; }
             keep = t;
@@ -855,7 +864,7 @@ __attribute__((noinline)) static lang_value eval_compare(lang_state *L, frame *F
         lang_value r = op_compare(L, (cmpop)e->u.cmp.ops[i - 1], left, right);
         lv_release(left);
         if (lv_is_err(r) || i == n - 1) { lv_release(right); return r; }
-        int t = op_truthy(L, r);
+        int t = truthy(L, r);
         if (t <= 0) { lv_release(right); if (t < 0) { lv_release(r); return lv_err(); } return r; }
         lv_release(r);
         left = right;
@@ -933,14 +942,14 @@ static lang_value eval_other(lang_state *L, frame *F, node *e)
     case E_NOT: {
         lang_value a = eval(L, F, e->u.bin.a);
         if (lv_is_err(a)) return a;
-        int t = op_truthy(L, a);
+        int t = truthy(L, a);
         lv_release(a);
         return t < 0 ? lv_err() : lv_bool(!t);
     }
     case E_AND: case E_OR: {
         lang_value a = eval(L, F, e->u.bin.a);
         if (lv_is_err(a)) return a;
-        int t = op_truthy(L, a);
+        int t = truthy(L, a);
         if (t < 0) { lv_release(a); return lv_err(); }
         if ((e->kind == E_AND) ? !t : t) return a;
         lv_release(a);
@@ -949,7 +958,7 @@ static lang_value eval_other(lang_state *L, frame *F, node *e)
     case E_IFEXP: {
         lang_value c = eval(L, F, e->u.ifexp.cond);
         if (lv_is_err(c)) return c;
-        int t = op_truthy(L, c);
+        int t = truthy(L, c);
         lv_release(c);
         if (t < 0) return lv_err();
         return eval(L, F, t ? e->u.ifexp.a : e->u.ifexp.b);
@@ -1319,7 +1328,7 @@ __attribute__((noinline)) static int exec_assert(lang_state *L, frame *F, node *
 {
     lang_value c = eval(L, F, s->u.assert_.cond);
     if (lv_is_err(c)) return XC_ERR;
-    int t = op_truthy(L, c);
+    int t = truthy(L, c);
     lv_release(c);
     if (t < 0) { locate(L, F, s); return XC_ERR; }
     if (t) return XC_OK;
@@ -1382,7 +1391,7 @@ static int exec_stmt(lang_state *L, frame *F, node *s)
         for (;;) {
             lang_value c = eval(L, F, s->u.cond.cond);
             if (lv_is_err(c)) return XC_ERR;
-            int t = op_truthy(L, c);
+            int t = truthy(L, c);
             lv_release(c);
             if (t < 0) { locate(L, F, s->u.cond.cond); return XC_ERR; }
             if (t) return exec_block(L, F, &s->u.cond.body);
@@ -1397,7 +1406,7 @@ static int exec_stmt(lang_state *L, frame *F, node *s)
             if (L->interrupt) { interrupted(L); locate(L, F, s); return XC_ERR; }
             lang_value c = eval(L, F, s->u.cond.cond);
             if (lv_is_err(c)) return XC_ERR;
-            int t = op_truthy(L, c);
+            int t = truthy(L, c);
             lv_release(c);
             if (t < 0) { locate(L, F, s->u.cond.cond); return XC_ERR; }
             if (!t) return s->u.cond.orelse.n ? exec_block(L, F, &s->u.cond.orelse) : XC_OK;

@@ -471,7 +471,7 @@ static int device_is_cpu(const char *device) {
 static char *repr_of_view(const hview *h, const char *device) {
     int64_t size = shape_size(h->shape, h->ndim);
     int implied = h->dt == RT_FLOAT64 || h->dt == RT_BOOL; /* numpy's defaults (int64 is not ours) */
-    int show_dev = !device_is_cpu(device);
+    int show_dev = device && *device;
     int skipdtype = implied && size > 0;
     const char *prefix = "array(";
     const char *suffix = (skipdtype && !show_dev) ? ")" : ",";
@@ -616,7 +616,10 @@ static char *host_format(const double *data, rt_dtype dt, const int64_t *shape, 
     hview h;
     plan_for(&h, shape, ndim, dt, kind);
     if (hview_from_full(&h, data)) return NULL;
-    char *r = kind == KIND_STR ? str_of_view(&h) : kind == KIND_REPR ? repr_of_view(&h, device)
+    /* repr names the device only when it is not where arrays go by default
+     * (CPU:0 without a GPU, GPU:0 with one), so it reads like numpy's. */
+    const char *repr_device = a->device && a->device != rt_default_device() ? device : NULL;
+    char *r = kind == KIND_STR ? str_of_view(&h) : kind == KIND_REPR ? repr_of_view(&h, repr_device)
                                                                     : html_of_view(&h, device);
     hview_free(&h);
     return r;
@@ -628,7 +631,7 @@ char *fmt_host_array_str(const double *data, rt_dtype dt, const int64_t *shape, 
 
 char *fmt_host_array_repr(const double *data, rt_dtype dt, const int64_t *shape, int ndim,
                           const char *device) {
-    return host_format(data, dt, shape, ndim, device, KIND_REPR);
+    return host_format(data, dt, shape, ndim, device_is_cpu(device) ? NULL : device, KIND_REPR);
 }
 
 char *fmt_host_array_html(const double *data, rt_dtype dt, const int64_t *shape, int ndim,

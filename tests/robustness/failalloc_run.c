@@ -70,7 +70,7 @@ static const cell CELLS[] = {
      "import_ok = 1\nprint(repr(zeros((2, 3))), str([1.5, 'x', None]))\n{'array': ones((2, 2)), 'list': [1, 2]}"},
     {"fit", "seed(0)\nc = array([-40, -10, 0, 8, 15, 22, 38], dtype=float)\n"
             "f = array([-40, 14, 32, 46, 59, 72, 100], dtype=float)",
-     "model = Sequential([Dense(units=1, input_shape=[1])])\n"
+     "model = Sequential([Input(shape=[1]), Dense(units=1)])\n"
      "model.compile(loss='mean_squared_error', optimizer=Adam(0.1))\n"
      "h = model.fit(c, f, epochs=3, verbose=False)\nmodel.predict(array([100.0]), verbose=0)"},
 };
