@@ -103,10 +103,11 @@ static scope *new_scope(resolver *R, scope *parent, scope_kind k, hostinfo *h)
 
 static int host_slot(resolver *R, hostinfo *h, const char *name)
 {
+    /* is_cell first: grow() updates cap, which sizes both arrays */
+    uint8_t *cells = realloc(h->is_cell, (size_t)(h->cap > h->n + 1 ? h->cap : (h->cap ? h->cap * 2 : 8)));
+    if (!cells) r_fail(R, 0, 0, "out of memory");
+    h->is_cell = cells;
     h->names = grow(R, h->names, &h->cap, h->n + 1, sizeof *h->names);
-    int c = h->cap;
-    h->is_cell = realloc(h->is_cell, (size_t)c);
-    if (!h->is_cell) r_fail(R, 0, 0, "out of memory");
     h->names[h->n] = name;
     h->is_cell[h->n] = 0;
     return h->n++;

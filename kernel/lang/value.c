@@ -182,7 +182,7 @@ lang_value lv_list_new(size_t cap)
     if (!l) return lv_err();
     if (cap) {
         l->items = malloc(cap * sizeof *l->items);
-        if (!l->items) { free(l); return lv_err(); }
+        if (!l->items) { lv_free_obj(&l->h); return lv_err(); }
         l->cap = cap;
     }
     return lv_from_obj(l);
