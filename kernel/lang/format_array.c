@@ -616,10 +616,7 @@ static char *host_format(const double *data, rt_dtype dt, const int64_t *shape, 
     hview h;
     plan_for(&h, shape, ndim, dt, kind);
     if (hview_from_full(&h, data)) return NULL;
-    /* repr names the device only when it is not where arrays go by default
-     * (CPU:0 without a GPU, GPU:0 with one), so it reads like numpy's. */
-    const char *repr_device = a->device && a->device != rt_default_device() ? device : NULL;
-    char *r = kind == KIND_STR ? str_of_view(&h) : kind == KIND_REPR ? repr_of_view(&h, repr_device)
+    char *r = kind == KIND_STR ? str_of_view(&h) : kind == KIND_REPR ? repr_of_view(&h, device)
                                                                     : html_of_view(&h, device);
     hview_free(&h);
     return r;
@@ -668,7 +665,10 @@ static char *array_format(const rt_array *a, int kind) {
         if (h.data != full) free(full);
         else h.owned = 1;
     }
-    char *r = kind == KIND_STR ? str_of_view(&h) : kind == KIND_REPR ? repr_of_view(&h, device)
+    /* repr names the device only when it is not where arrays go by default
+     * (CPU:0 without a GPU, GPU:0 with one), so it reads like numpy's. */
+    const char *repr_device = a->device && a->device != rt_default_device() ? device : NULL;
+    char *r = kind == KIND_STR ? str_of_view(&h) : kind == KIND_REPR ? repr_of_view(&h, repr_device)
                                                                     : html_of_view(&h, device);
     hview_free(&h);
     return r;

@@ -136,8 +136,10 @@ def execute(kc, code, timeout=TIMEOUT):
 
 
 def start_cell(kc, code):
-    """Sends code and waits until the kernel has started running it."""
-    msg_id = kc.execute(code)
+    """Sends code and waits until the kernel has announced it (execute_input).
+    stop_on_error=False: a request arriving while the kernel drains after an
+    error must not be aborted (these tests interrupt cells on purpose)."""
+    msg_id = kc.execute(code, stop_on_error=False)
     wait_iopub(kc, msg_id, lambda m: m["msg_type"] == "execute_input")
     return msg_id
 
@@ -343,6 +345,9 @@ def test_deeply_nested_value_freed(k):
 
 
 def test_long_loop_interrupted_100_times(k):
+    """Each interrupt is sent as soon as the kernel has announced the cell
+    (execute_input), as a user pressing stop at once would: it must not be
+    lost in the moment before the interpreter starts."""
     for i in range(100):
         msg_id = start_cell(k.kc, "while True:\n    pass")
         if i % 2 == 0:
@@ -351,7 +356,12 @@ def test_long_loop_interrupted_100_times(k):
             req = k.kc.session.msg("interrupt_request", {})
             k.kc.control_channel.send(req)
             assert wait_reply(k.kc, req["header"]["msg_id"], channel="control")["content"]["status"] == "ok"
-        content = finish_cell(k.kc, msg_id, timeout=20)
+        try:
+            content = finish_cell(k.kc, msg_id, timeout=20)
+        except Exception:
+            k.km.interrupt_kernel()  # unstick the kernel for the tests that follow
+            finish_cell(k.kc, msg_id, timeout=20)
+            raise AssertionError(f"interrupt {i + 1} of 100 was lost: the cell kept running")
         assert content["status"] == "error" and content["ename"] == "KeyboardInterrupt", (i, content)
     survived(k, "100 interrupts in a row")
 
