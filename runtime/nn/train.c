@@ -678,16 +678,19 @@ static int history_setup(nn_history *h, const nn_model *m, int with_val, int cap
     h->nkeys = nl * (with_val ? 2 : 1);
     h->keys = calloc((size_t)h->nkeys, sizeof *h->keys);
     h->values = calloc((size_t)h->nkeys, sizeof *h->values);
-    if (!h->keys || !h->values) return -1;
+    if (!h->keys || !h->values) goto fail;
     for (int k = 0; k < h->nkeys; k++) {
         char buf[64];
         if (k < nl) snprintf(buf, sizeof buf, "%s", names[k]);
         else snprintf(buf, sizeof buf, "val_%s", names[k - nl]);
         h->keys[k] = strdup(buf);
         h->values[k] = calloc((size_t)cap, sizeof(double));
-        if (!h->keys[k] || !h->values[k]) return -1;
+        if (!h->keys[k] || !h->values[k]) goto fail;
     }
     return 0;
+fail: /* leaves *h empty: fit's cleanup keeps the model's previous history */
+    nn_history_free(h);
+    return -1;
 }
 
 static rt_status history_copy(nn_history *dst, const nn_history *src)
