@@ -51,14 +51,17 @@ PHILOX_FN philox_block philox4x32_10(uint64_t counter, uint64_t key) {
 PHILOX_FN float philox_uniform_f32(uint32_t x) { return (float)(x >> 8) * (1.0f / 16777216.0f); }
 PHILOX_FN double philox_uniform_f64(uint32_t x) { return (double)x * (1.0 / 4294967296.0); }
 
-/* Box-Muller: u1 in (0, 1] so the log is finite. */
+/* Box-Muller: u1 in (0, 1] so the log is finite. The float32 version works
+ * in double and rounds once: the GPU's logf/sinf/cosf differ from glibc's
+ * by an ulp or two, while errors of a few double ulps almost never change
+ * the rounded float, so seed(n) gives the same normals on CPU and GPU. */
 PHILOX_FN void philox_normal_f32(uint32_t x0, uint32_t x1, float *z0, float *z1) {
-    float u1 = ((float)(x0 >> 8) + 1.0f) * (1.0f / 16777216.0f);
-    float u2 = (float)(x1 >> 8) * (1.0f / 16777216.0f);
-    float r = sqrtf(-2.0f * logf(u1));
-    float th = 6.28318530717958647692f * u2;
-    *z0 = r * cosf(th);
-    *z1 = r * sinf(th);
+    double u1 = ((double)(x0 >> 8) + 1.0) * (1.0 / 16777216.0);
+    double u2 = (double)(x1 >> 8) * (1.0 / 16777216.0);
+    double r = sqrt(-2.0 * log(u1));
+    double th = 6.28318530717958647692 * u2;
+    *z0 = (float)(r * cos(th));
+    *z1 = (float)(r * sin(th));
 }
 
 PHILOX_FN void philox_normal_f64(uint32_t x0, uint32_t x1, double *z0, double *z1) {
