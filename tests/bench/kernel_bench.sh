@@ -19,6 +19,7 @@ if ! $PYTHON -c 'import zmq' 2>/dev/null; then echo "kernel_bench: skipped: pyth
 
 # The protocol core's own cost first: compiled against the build's protocol library.
 core=""
+client=""
 lib="$BUILD/libcgpujupyter.a"
 if [ -f "$lib" ]; then
   bin=$(mktemp /tmp/kernel_dispatch_bench.XXXXXX)
@@ -26,8 +27,12 @@ if [ -f "$lib" ]; then
   ${CC:-gcc} -std=gnu11 -O2 -D_GNU_SOURCE -Ikernel -Ikernel/lang -Iruntime tests/bench/kernel_dispatch_bench.c \
     "$lib" -ljansson -lzmq -lcrypto -lpthread -o "$bin"
   core=$("$bin" 20000)
+  client=$(mktemp /tmp/kernel_rtt_client.XXXXXX)
+  trap 'rm -f "$bin" "$client"' EXIT
+  ${CC:-gcc} -std=gnu11 -O2 -D_GNU_SOURCE -Ikernel -Ikernel/lang -Iruntime tests/bench/kernel_rtt_client.c \
+    "$lib" -ljansson -lzmq -lcrypto -lpthread -o "$client"
 fi
 
 args=("$@")
 if [ "${RECORD:-0}" = 1 ]; then args+=(--record tests/bench/RESULTS.md); fi
-$PYTHON tests/bench/kernel_bench.py --kernel "$KERNEL" --note "$core" "${args[@]}"
+$PYTHON tests/bench/kernel_bench.py --kernel "$KERNEL" --note "$core" ${client:+--c-client "$client"} "${args[@]}"

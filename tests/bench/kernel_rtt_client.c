@@ -6,12 +6,16 @@
  * cost this small, the figure is the kernel's round trip over loopback TCP.
  *
  *   kernel_rtt_client CONNECTION_FILE N [CODE]
+ *   kernel_rtt_client --echo N      the platform's floor: one frame to a
+ *                                   ROUTER echo thread over loopback TCP and back
  * prints "median_us p90_us min_us".
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <pthread.h>
 #include <zmq.h>
 
 #include "jupyter/codec.h"
@@ -22,7 +26,9 @@ typedef struct { char id[32]; kn_frames f; } req;
 
 static void make(kn_signer *s, req *r, int i, const char *type, const char *content) {
     char header[256], sig[KN_SIG_HEX_MAX + 1];
-    snprintf(r->id, sizeof r->id, "rtt-%08d", i);
+    /* the pid keeps ids (and so signatures) unique across runs: the kernel
+     * rejects a repeated signature as a replay */
+    snprintf(r->id, sizeof r->id, "rtt-%d-%08d", (int)getpid(), i);
     snprintf(header, sizeof header,
              "{\"msg_id\":\"%s\",\"msg_type\":\"%s\",\"session\":\"rtt\",\"username\":\"rtt\","
              "\"date\":\"2024-01-01T00:00:00.000000Z\",\"version\":\"5.3\"}", r->id, type);
@@ -68,7 +74,46 @@ static int cmp(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+static void *echo_main(void *router) {
+    for (;;) {
+        kn_frames f = {0};
+        if (recv_msg(router, &f) < 0) { kn_frames_free(&f); return NULL; }
+        send_frames(router, &f);
+        kn_frames_free(&f);
+    }
+}
+
+static int echo_floor(int n) {
+    void *ctx = zmq_ctx_new();
+    void *router = zmq_socket(ctx, ZMQ_ROUTER), *dealer = zmq_socket(ctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt(router, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(dealer, ZMQ_LINGER, &zero, sizeof zero);
+    if (zmq_bind(router, "tcp://127.0.0.1:*")) return 1;
+    char ep[256];
+    size_t len = sizeof ep;
+    zmq_getsockopt(router, ZMQ_LAST_ENDPOINT, ep, &len);
+    zmq_connect(dealer, ep);
+    pthread_t th;
+    pthread_create(&th, NULL, echo_main, router);
+    double *t = calloc((size_t)n, sizeof *t);
+    kn_frames in = {0};
+    for (int i = -n / 10 - 10; i < n; i++) {
+        double t0 = kn_now();
+        zmq_send(dealer, "ping", 4, 0);
+        recv_msg(dealer, &in);
+        if (i >= 0) t[i] = (kn_now() - t0) * 1e6;
+    }
+    kn_frames_free(&in);
+    qsort(t, (size_t)n, sizeof *t, cmp);
+    printf("%.1f %.1f %.1f\n", t[n / 2], t[(int)(n * 0.9)], t[0]);
+    free(t);
+    fflush(stdout);
+    _exit(0); /* the echo thread is blocked in recv: no orderly teardown needed */
+}
+
 int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "--echo") == 0) return echo_floor(atoi(argv[2]) > 0 ? atoi(argv[2]) : 1000);
     if (argc < 3) { fprintf(stderr, "usage: kernel_rtt_client CONNECTION_FILE N [CODE]\n"); return 2; }
     int n = atoi(argv[2]);
     const char *code = argc > 3 ? argv[3] : "a = 1";

@@ -68,6 +68,13 @@ static const cell CELLS[] = {
      "def g(depth):\n    if depth == 0:\n        return undefined_name + 1\n    return g(depth - 1)\ng(5)"},
     {"display", NULL,
      "import_ok = 1\nprint(repr(zeros((2, 3))), str([1.5, 'x', None]))\n{'array': ones((2, 2)), 'list': [1, 2]}"},
+    {"plot", NULL,
+     "plt.xlabel('epoch')\nplt.ylabel('loss')\nplt.plot([3.0, 2.0, 1.5, 1.2, 1.1])\nplt.show()"},
+    {"control", NULL,
+     "total = 0\nfor i, (c, f) in enumerate({t: t * 1.8 + 32 for t in [-40, 0, 37]}.items()):\n"
+     "    if i == 1:\n        continue\n    total += f\nwhile total > 100:\n    total -= 50\n"
+     "with device('CPU:0'):\n    z = ones(4) * 3\n%time s = sum(range(1000))\nprint(total, z, s)"},
+    {"magic-help", NULL, "help(linspace)\n%who"},
     {"fit", "seed(0)\nc = array([-40, -10, 0, 8, 15, 22, 38], dtype=float)\n"
             "f = array([-40, 14, 32, 46, 59, 72, 100], dtype=float)",
      "model = Sequential([Input(shape=[1]), Dense(units=1)])\n"

@@ -82,7 +82,7 @@ else
   for nb in notebooks/celsius.ipynb notebooks/language_tour.ipynb; do
     if [ ! -f "$nb" ]; then skip "valgrind $nb: the notebook is not in the repository"; continue; fi
     if [ ! -x "$BUILD/cgpu-kernel" ]; then fail "valgrind $nb: $BUILD/cgpu-kernel did not build"; continue; fi
-    valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
+    valgrind --suppressions=tests/robustness/valgrind.supp --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
       --track-origins=yes --num-callers=30 \
       "$BUILD/cgpu-kernel" run "$nb" -o "$tmp/vg.ipynb" >"$tmp/vg.out" 2>"$tmp/vg.log"
     rc=$?
