@@ -489,8 +489,7 @@ static void cell_begin(runner *R)
     R->deadline = R->timeout > 0 ? now_seconds() + R->timeout : 0;
     /* As the kernel does: an interrupt aimed at an earlier cell must not
      * hit this one. */
-    volatile sig_atomic_t *flag = lang_interrupt_flag(R->L);
-    if (flag) *flag = 0;
+    lang_clear_interrupt(R->L);
     pthread_mutex_unlock(&R->lock);
 }
 

@@ -124,6 +124,44 @@ void kn_log(const char *fmt, ...) {
     fprintf(stderr, "[cgpu-kernel] %s\n", line); /* one write: lines from threads do not interleave */
 }
 
+int kn_log_debug;
+
+/* The value of "key":"..." in a JSON text (no parsing: a debug aid), or "". */
+static void json_peek(const kn_frame *f, const char *key, char *out, size_t cap) {
+    out[0] = '\0';
+    if (!f || !f->data) return;
+    char pat[32];
+    int pl = snprintf(pat, sizeof pat, "\"%s\":\"", key);
+    const char *p = memmem(f->data, f->len, pat, (size_t)pl);
+    if (!p) {
+        pl = snprintf(pat, sizeof pat, "\"%s\": \"", key);
+        p = memmem(f->data, f->len, pat, (size_t)pl);
+    }
+    if (!p) return;
+    p += pl;
+    const char *end = (const char *)f->data + f->len;
+    size_t n = 0;
+    while (p < end && *p != '"' && n + 1 < cap) out[n++] = *p++;
+    out[n] = '\0';
+}
+
+void kn_log_msg(const char *dir, const char *channel, const kn_frames *f) {
+    if (!kn_log_debug || kn_log_quiet) return;
+    int d = -1;
+    for (int i = 0; i < f->n; i++)
+        if (f->v[i].len == sizeof KN_DELIM - 1 && memcmp(f->v[i].data, KN_DELIM, sizeof KN_DELIM - 1) == 0) { d = i; break; }
+    char type[64], id[64], parent[64], state[16] = "";
+    const kn_frame *h = d >= 0 && d + 2 < f->n ? &f->v[d + 2] : NULL;
+    const kn_frame *p = d >= 0 && d + 3 < f->n ? &f->v[d + 3] : NULL;
+    const kn_frame *c = d >= 0 && d + 5 < f->n ? &f->v[d + 5] : NULL;
+    json_peek(h, "msg_type", type, sizeof type);
+    json_peek(h, "msg_id", id, sizeof id);
+    json_peek(p, "msg_id", parent, sizeof parent);
+    if (strcmp(type, "status") == 0) json_peek(c, "execution_state", state, sizeof state);
+    kn_log("%s %-7s %s%s%s id=%s parent=%s", dir, channel, type[0] ? type : "(unparsed)", state[0] ? "/" : "",
+           state, id, parent);
+}
+
 /* ---- UTF-8 ------------------------------------------------------------------- */
 
 /* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid or cut

@@ -99,5 +99,9 @@ double kn_now(void);
  * silences it (unit tests). Never given key material. */
 extern int kn_log_quiet;
 void kn_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* kn_log_debug = 1 (CGPU_KERNEL_DEBUG=1 in the environment) also logs every
+ * message received and sent: channel, msg_type, msg_id, parent msg_id. */
+extern int kn_log_debug;
+void kn_log_msg(const char *dir, const char *channel, const kn_frames *frames);
 
 #endif

@@ -15,6 +15,7 @@ static int send_reply(kn_kernel *k, kn_channel ch, const kn_msg *m, const char *
                       json_t *metadata, json_t *content) {
     kn_frames out = {0};
     int r = kn_encode(k->sess, &out, &m->idents, msg_type, &m->header_raw, metadata, content);
+    kn_log_msg("send", kn_channel_name(ch), &out);
     if (r == 0) r = k->tr->send(k->tr, ch, &out);
     if (r) kn_log("could not send %s on %s", msg_type, kn_channel_name(ch));
     kn_frames_free(&out);
@@ -148,6 +149,7 @@ static int out_input(void *ctx, const char *prompt, int password, char **value) 
         }
         kn_msg m;
         char why[256];
+        kn_log_msg("recv", "stdin", &f);
         kn_decode_status st = kn_decode(k->sess, &f, &m, why, sizeof why);
         if (st == KN_DECODE_DROP) { atomic_fetch_add(&k->ndropped, 1); kn_log("dropped a message on stdin: %s", why); continue; }
         if (st == KN_DECODE_OK && strcmp(m.msg_type, "input_reply") == 0) {
@@ -325,6 +327,7 @@ static void h_kernel_info(kn_kernel *k, kn_channel ch, kn_msg *m) {
     kn_frames out = {0};
     int r = kn_encode_raw(k->sess, &out, &m->idents, "kernel_info_reply", &m->header_raw, "{}", 2, k->info,
                           strlen(k->info));
+    kn_log_msg("send", kn_channel_name(ch), &out);
     if (r == 0) r = k->tr->send(k->tr, ch, &out);
     if (r) kn_log("could not send kernel_info_reply on %s", kn_channel_name(ch));
     kn_frames_free(&out);
@@ -464,6 +467,7 @@ static const struct { const char *type; handler_fn fn; unsigned channels; } hand
 void kn_dispatch(kn_kernel *k, kn_channel ch, kn_frames *frames, int abort) {
     kn_msg m;
     char why[256];
+    kn_log_msg("recv", kn_channel_name(ch), frames);
     kn_decode_status st = kn_decode(k->sess, frames, &m, why, sizeof why);
     if (st == KN_DECODE_DROP) {
         atomic_fetch_add(&k->ndropped, 1);

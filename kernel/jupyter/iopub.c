@@ -36,8 +36,10 @@ static int send_raw_locked(kn_iopub *io, const char *msg_type, const kn_frame *p
     int r = -1;
     if (kn_frames_push(&prefix, topic, (size_t)(tl < (int)sizeof topic ? tl : (int)sizeof topic - 1)) == 0 &&
         (content ? kn_encode(io->sess, &out, &prefix, msg_type, parent, NULL, content)
-                 : kn_encode_raw(io->sess, &out, &prefix, msg_type, parent, "{}", 2, raw, rawlen)) == 0)
+                 : kn_encode_raw(io->sess, &out, &prefix, msg_type, parent, "{}", 2, raw, rawlen)) == 0) {
+        kn_log_msg("send", "iopub", &out);
         r = io->tr->send(io->tr, KN_IOPUB, &out);
+    }
     if (r) kn_log("could not publish %s on iopub", msg_type);
     else io->nsent++;
     kn_frames_free(&prefix);
@@ -132,11 +134,27 @@ void kn_iopub_flush(kn_iopub *io) {
     pthread_mutex_unlock(&io->lock);
 }
 
+/* Absolute CLOCK_MONOTONIC time `at` (seconds) as a timespec. */
+static struct timespec abstime(double at) {
+    struct timespec ts;
+    ts.tv_sec = (time_t)at;
+    ts.tv_nsec = (long)((at - (double)ts.tv_sec) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+    return ts;
+}
+
 static void *flusher_main(void *arg) {
     kn_iopub *io = arg;
     pthread_mutex_lock(&io->lock);
+    int deferred = io->tr->tick != NULL; /* assume work until the transport says none */
     while (!io->quit) {
-        if (io->len == 0) { pthread_cond_wait(&io->cond, &io->lock); continue; }
+        if (deferred) deferred = io->tr->tick(io->tr);
+        if (io->len == 0) {
+            if (!deferred) { pthread_cond_wait(&io->cond, &io->lock); continue; }
+            struct timespec ts = abstime(kn_now() + 0.020);
+            pthread_cond_timedwait(&io->cond, &io->lock, &ts);
+            continue;
+        }
         double due = io->first + io->flush_after, now = kn_now();
         if (now >= due) {
             size_t before = io->len;
@@ -145,10 +163,7 @@ static void *flusher_main(void *arg) {
             if (io->len == before) io->first = now;
             continue;
         }
-        struct timespec ts;
-        ts.tv_sec = (time_t)due;
-        ts.tv_nsec = (long)((due - (double)ts.tv_sec) * 1e9);
-        if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+        struct timespec ts = abstime(deferred && due > now + 0.020 ? now + 0.020 : due);
         pthread_cond_timedwait(&io->cond, &io->lock, &ts);
     }
     pthread_mutex_unlock(&io->lock);

@@ -96,6 +96,8 @@ static const char *conn_arg(int argc, char **argv) {
 int jupyter_kernel_main(int argc, char **argv) {
     char err[1400];
     const char *path = conn_arg(argc, argv);
+    const char *dbg = getenv("CGPU_KERNEL_DEBUG");
+    kn_log_debug = dbg && *dbg && strcmp(dbg, "0") != 0;
     if (!path || !*path) { usage(stderr); return 2; }
 
     kn_conn conn;

@@ -51,6 +51,11 @@ struct kn_transport {
     int  (*recv)(kn_transport *t, kn_channel ch, kn_frames *out, int timeout_ms);
     /* Makes a blocked (or the next) recv on KN_SHELL return 0. */
     void (*wake)(kn_transport *t);
+    /* Optional (may be NULL): lets the transport finish deferred IOPub work
+     * (see transport_zmq.c: messages held until the first subscriber).
+     * Returns 1 while such work is pending, so the caller ticks again soon
+     * (the iopub flusher does, every 20 ms), else 0. */
+    int  (*tick)(kn_transport *t);
     void (*destroy)(kn_transport *t);
 };
 

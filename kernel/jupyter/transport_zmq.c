@@ -2,6 +2,7 @@
 #include "transport_zmq.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +20,21 @@
 #define PUB_HWM      100000       /* slow subscribers lose messages past this, never block us */
 #define MAX_FRAME    (256LL << 20) /* peers sending larger frames are disconnected */
 
+#define HOLD_MAX_MSGS  1000
+#define HOLD_MAX_BYTES (16u << 20)
+
 /* Owned by the kernel (destroy). Each socket is used by one thread at a time
- * (see transport.h); the eventfd may be written from anywhere. */
+ * (see transport.h); the eventfd may be written from anywhere. The IOPub
+ * socket and the held messages are behind pub_lock. */
 typedef struct {
     kn_transport base;
     void *sock[KN_NCHANNELS];
     int   wake_fd;
+    pthread_mutex_t pub_lock;
+    int        subscribed;        /* a SUB has subscribed at least once */
+    kn_frames *held;              /* IOPub messages waiting for it (FIFO) */
+    int        nheld, held_cap;
+    size_t     held_bytes;
 } ztransport;
 
 int kn_zmq_setup_socket(void *s, int ipv6) {
@@ -46,8 +56,7 @@ int kn_zmq_bind(void *s, const char *endpoint, int ipc) {
     return r;
 }
 
-static int z_send(kn_transport *t, kn_channel ch, const kn_frames *msg) {
-    ztransport *z = (ztransport *)t;
+static int send_now(ztransport *z, kn_channel ch, const kn_frames *msg) {
     for (int i = 0; i < msg->n; i++) {
         int flags = ZMQ_DONTWAIT | (i + 1 < msg->n ? ZMQ_SNDMORE : 0);
         while (zmq_send(z->sock[ch], msg->v[i].data, msg->v[i].len, flags) < 0) {
@@ -59,6 +68,85 @@ static int z_send(kn_transport *t, kn_channel ch, const kn_frames *msg) {
         }
     }
     return 0;
+}
+
+static size_t frames_bytes(const kn_frames *f) {
+    size_t n = 0;
+    for (int i = 0; i < f->n; i++) n += f->v[i].len;
+    return n;
+}
+
+/* Reads pending subscription messages on the XPUB (byte 1 = subscribe).
+ * pub_lock held. */
+static void check_subscribers(ztransport *z) {
+    unsigned char buf[64];
+    int n;
+    while ((n = zmq_recv(z->sock[KN_IOPUB], buf, sizeof buf, ZMQ_DONTWAIT)) >= 0)
+        if (n >= 1 && buf[0] == 1) z->subscribed = 1;
+}
+
+/* Sends the held messages once someone listens. pub_lock held. */
+static void release_held(ztransport *z) {
+    for (int i = 0; i < z->nheld; i++) {
+        if (send_now(z, KN_IOPUB, &z->held[i])) kn_log("could not send a held iopub message");
+        kn_frames_free(&z->held[i]);
+    }
+    z->nheld = 0;
+    z->held_bytes = 0;
+}
+
+/* Keeps a copy of msg until the first subscriber; drops the oldest beyond
+ * the bounds. pub_lock held. */
+static int hold(ztransport *z, const kn_frames *msg) {
+    size_t bytes = frames_bytes(msg);
+    if (bytes > HOLD_MAX_BYTES) return 0;
+    while (z->nheld > 0 && (z->nheld >= HOLD_MAX_MSGS || z->held_bytes + bytes > HOLD_MAX_BYTES)) {
+        z->held_bytes -= frames_bytes(&z->held[0]);
+        kn_frames_free(&z->held[0]);
+        memmove(z->held, z->held + 1, (size_t)(z->nheld - 1) * sizeof *z->held);
+        z->nheld--;
+    }
+    if (z->nheld == z->held_cap) {
+        int cap = z->held_cap ? 2 * z->held_cap : 16;
+        kn_frames *v = realloc(z->held, (size_t)cap * sizeof *v);
+        if (!v) return -1;
+        z->held = v;
+        z->held_cap = cap;
+    }
+    kn_frames copy = {0};
+    for (int i = 0; i < msg->n; i++)
+        if (kn_frames_push(&copy, msg->v[i].data, msg->v[i].len)) { kn_frames_free(&copy); return -1; }
+    z->held[z->nheld++] = copy;
+    z->held_bytes += bytes;
+    return 0;
+}
+
+static int z_send(kn_transport *t, kn_channel ch, const kn_frames *msg) {
+    ztransport *z = (ztransport *)t;
+    if (ch != KN_IOPUB) return send_now(z, ch, msg);
+    pthread_mutex_lock(&z->pub_lock);
+    if (!z->subscribed) check_subscribers(z);
+    int r;
+    if (!z->subscribed) {
+        r = hold(z, msg);
+    } else {
+        if (z->nheld) release_held(z);
+        r = send_now(z, KN_IOPUB, msg);
+    }
+    pthread_mutex_unlock(&z->pub_lock);
+    return r;
+}
+
+static int z_tick(kn_transport *t) {
+    ztransport *z = (ztransport *)t;
+    pthread_mutex_lock(&z->pub_lock);
+    if (!z->subscribed) {
+        check_subscribers(z);
+        if (z->subscribed && z->nheld) release_held(z);
+    }
+    int pending = !z->subscribed;
+    pthread_mutex_unlock(&z->pub_lock);
+    return pending;
 }
 
 static int z_recv(kn_transport *t, kn_channel ch, kn_frames *out, int timeout_ms) {
@@ -121,25 +209,30 @@ static void z_destroy(kn_transport *t) {
     for (int i = 0; i < KN_NCHANNELS; i++)
         if (z->sock[i]) zmq_close(z->sock[i]);
     if (z->wake_fd >= 0) close(z->wake_fd);
+    for (int i = 0; i < z->nheld; i++) kn_frames_free(&z->held[i]);
+    free(z->held);
+    pthread_mutex_destroy(&z->pub_lock);
     free(z);
 }
 
 int kn_zmq_transport_wake_fd(kn_transport *t) { return ((ztransport *)t)->wake_fd; }
 
 kn_transport *kn_zmq_transport_new(void *zctx, const kn_conn *c, char *err, size_t errcap) {
-    static const int types[KN_NCHANNELS] = { ZMQ_ROUTER, ZMQ_ROUTER, ZMQ_ROUTER, ZMQ_PUB }; /* ORDER KN_CHANNEL */
+    static const int types[KN_NCHANNELS] = { ZMQ_ROUTER, ZMQ_ROUTER, ZMQ_ROUTER, ZMQ_XPUB }; /* ORDER KN_CHANNEL */
     ztransport *z = calloc(1, sizeof *z);
     if (!z) { snprintf(err, errcap, "out of memory"); return NULL; }
+    pthread_mutex_init(&z->pub_lock, NULL);
     z->base.send = z_send;
     z->base.recv = z_recv;
     z->base.wake = z_wake;
+    z->base.tick = z_tick;
     z->base.destroy = z_destroy;
     z->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (z->wake_fd < 0) { snprintf(err, errcap, "eventfd: %s", strerror(errno)); free(z); return NULL; }
 
     for (int ch = 0; ch < KN_NCHANNELS; ch++) {
         char ep[1100];
-        int ipv6, one = 1, hwm = types[ch] == ZMQ_PUB ? PUB_HWM : ROUTER_HWM;
+        int ipv6, one = 1, hwm = types[ch] == ZMQ_XPUB ? PUB_HWM : ROUTER_HWM;
         if (kn_conn_endpoint(c, ch, ep, sizeof ep, &ipv6)) { snprintf(err, errcap, "endpoint too long"); goto fail; }
         void *s = z->sock[ch] = zmq_socket(zctx, types[ch]);
         if (!s || kn_zmq_setup_socket(s, ipv6) ||

@@ -1,7 +1,15 @@
 /* transport_zmq.h — the kn_transport over ZeroMQ sockets bound as the
- * connection file says: shell, control, stdin ROUTER; iopub PUB. (The
+ * connection file says: shell, control, stdin ROUTER; iopub XPUB. (The
  * heartbeat is heartbeat.c's.) The zmq context is passed as void * so that
  * this header needs no zmq.h.
+ *
+ * IOPub is an XPUB so the kernel sees subscriptions: until the first client
+ * has subscribed, IOPub messages are held (up to 1000 / 16 MiB, oldest
+ * dropped beyond) and sent when it arrives. A plain PUB would drop them, and
+ * a client that connects its SUB socket late (jupyter console does not probe
+ * IOPub before its first execute_request) would wait forever for the idle of
+ * a cell this kernel answered in a millisecond. After the first
+ * subscription, usual PUB semantics.
  */
 #ifndef CGPU_KN_TRANSPORT_ZMQ_H
 #define CGPU_KN_TRANSPORT_ZMQ_H

@@ -4,7 +4,9 @@
 #include <pthread.h>
 #include <sys/resource.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include "interp.h"
 #include "cli.h"
@@ -150,6 +152,7 @@ void lang_free(lang_state *L)
 }
 
 void lang_interrupt(lang_state *L) { L->interrupt = 1; }
+void lang_clear_interrupt(lang_state *L) { L->interrupt = 0; }
 volatile sig_atomic_t *lang_interrupt_flag(lang_state *L) { return &L->interrupt; }
 
 /* Sets the C stack floor for the running thread: RecursionError is raised
@@ -203,8 +206,12 @@ lang_status lang_execute_named(lang_state *L, const char *code, const lang_outpu
 {
     memset(res, 0, sizeof *res);
     res->status = LANG_OK;
-    L->interrupt = 0;
+    /* The interrupt flag is NOT cleared here: the host clears it with
+     * lang_clear_interrupt() before it announces the cell, so an interrupt
+     * sent right after the announcement is never lost. */
     rt_set_interrupt_flag(&L->interrupt);
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
     rt_set_log_sink(lang_device_log_sink, L);
     errors_reset(L);
     const lang_output *saved_out = L->out;
@@ -244,6 +251,12 @@ lang_status lang_execute_named(lang_state *L, const char *code, const lang_outpu
     L->out = saved_out;
     arena_release(A);
     lv_gc_collect();
+    /* A long cell may have freed a lot: give it back to the system so the
+     * kernel's resident size returns to where it was (cheap next to the cell). */
+    struct timespec ended;
+    clock_gettime(CLOCK_MONOTONIC, &ended);
+    if ((ended.tv_sec - started.tv_sec) * 1000000000L + (ended.tv_nsec - started.tv_nsec) > 5000000L)
+        malloc_trim(0);
     return res->status;
 }
 

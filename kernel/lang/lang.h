@@ -80,6 +80,11 @@ lang_status lang_eval_expression(lang_state *L, const char *expr, lang_result *r
 /* Asks the running cell to stop at its next safe point with a
  * KeyboardInterrupt. Async-signal-safe; callable from any thread. */
 void lang_interrupt(lang_state *L);
+/* Clears a pending interrupt. lang_execute does not: the host calls this
+ * before it announces a cell (execute_input), so that an interrupt aimed at
+ * an earlier cell does not hit this one and one sent after the announcement
+ * is never lost. */
+void lang_clear_interrupt(lang_state *L);
 /* The flag lang_interrupt sets (the runtime polls it between steps). */
 volatile sig_atomic_t *lang_interrupt_flag(lang_state *L);
 

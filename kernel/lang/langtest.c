@@ -133,6 +133,7 @@ static void run_case(lang_state *L, const char *file, int line, const char *name
     fmtbuf_init(&c.out);
     lang_output out = { &c, cap_stream, cap_display, NULL, cap_input };
     lang_result res;
+    lang_clear_interrupt(L);
     lang_status st = lang_execute_named(L, code, &out, 0, &res, file, line);
     if (st == LANG_OK) {
         for (int i = 0; i < res.value.n; i++)

@@ -339,7 +339,7 @@ static size_t utf8_decode(const char *s, uint32_t *out, size_t cap) {
         uint32_t c = *p;
         int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
         int ok = 1;
-        for (int i = 1; i <= extra; i++)
+        for (int i = 1; i <= extra && ok; i++) /* stop at the first bad byte: never read past a NUL */
             if ((p[i] & 0xC0) != 0x80) ok = 0;
         if (!ok || c >= 0xF8) extra = 0;
         if (extra) {

@@ -116,6 +116,7 @@ static lang_value seq_repeat(lang_state *L, lang_value s, int64_t n)
     if (n < 0) n = 0;
     if (s.type == LV_STR) {
         size_t len = lv_str_len(s);
+        if (len == 0) n = 0;
         if (len && (uint64_t)n > (uint64_t)(1ULL << 40) / len) return lang_raise(L, LANG_E_OOM, "string repetition too large");
         char *buf = malloc(len * (size_t)n + 1);
         if (!buf) return lang_nomem(L);
@@ -127,6 +128,7 @@ static lang_value seq_repeat(lang_state *L, lang_value s, int64_t n)
     }
     int64_t m;
     lang_value *items = lv_seq_items(s, &m);
+    if (m == 0) n = 0; /* [] * 10**18 is [] at once, not 10**18 empty rounds */
     if (m && (uint64_t)n > (uint64_t)(1ULL << 32) / (uint64_t)m) return lang_raise(L, LANG_E_OOM, "sequence repetition too large");
     size_t total = (size_t)(m * n);
     if (s.type == LV_LIST) {

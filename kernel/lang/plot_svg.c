@@ -491,6 +491,13 @@ char *plot_render_svg(const plot_figure *f) {
     int failed = !vs;
     for (int i = 0; i < f->nseries && !failed; i++)
         if (f->series[i].kind != PLOT_BAR && series_verts(&f->series[i], &t, &vs[i])) failed = 1;
+    if (failed) { /* out of memory: nothing half-drawn leaves here */
+        for (int i = 0; i < f->nseries && vs; i++) verts_free(&vs[i]);
+        free(vs);
+        axis_ticks_free(&xt);
+        axis_ticks_free(&yt);
+        return NULL;
+    }
 
     fmtbuf b;
     fmtbuf_init(&b);

@@ -36,7 +36,7 @@ fuzz_opts() {
   esac
 }
 
-fuzz_stat() { grep -E "^stat::$1:" "$2" | tail -n1 | awk '{print $2}'; }
+fuzz_stat() { grep -aE "^stat::$1:" "$2" | tail -n1 | awk '{print $2}'; }
 
 fuzz_run() {
   local name=$1 secs=$2 bin="$FUZZ_BUILD/fuzz/fuzz_$1"
@@ -52,7 +52,7 @@ fuzz_run() {
   FZ_RATE=$(fuzz_stat average_exec_per_sec "$log")
   FZ_NEW=$(fuzz_stat new_units_added "$log")
   FZ_RSS=$(fuzz_stat peak_rss_mb "$log")
-  FZ_COV=$(grep -oE "cov: [0-9]+" "$log" | tail -n1 | awk '{print $2}')
+  FZ_COV=$(grep -aoE "cov: [0-9]+" "$log" | tail -n1 | awk '{print $2}')
   FZ_CRASH=""
   if [ "$rc" != 0 ]; then
     FZ_CRASH=$(ls -t "$art" 2>/dev/null | head -n1)
@@ -67,7 +67,7 @@ fuzz_replay() {
   log=$(mktemp)
   "$FUZZ_BUILD/fuzz/fuzz_$name" $(fuzz_opts "$name") -runs=1 "$file" >"$log" 2>&1
   local rc=$?
-  if [ "$rc" != 0 ]; then grep -E "^fuzz_[a-z]+:|Assertion|ERROR:|runtime error|#[0-9]+ 0x.* in [a-z_]+ /work" "$log" | head -n 8; fi
+  if [ "$rc" != 0 ]; then grep -aE "^fuzz_[a-z]+:|Assertion|ERROR:|runtime error|#[0-9]+ 0x.* in [a-z_]+ /work" "$log" | head -n 8; fi
   rm -f "$log"
   return $rc
 }

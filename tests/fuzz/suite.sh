@@ -26,7 +26,7 @@ for n in "${FUZZ_NAMES[@]}"; do
   else
     echo "FAIL fuzz_$n: crash after ${FZ_EXECS:-?} execs: $FZ_CRASH"
     echo "     log: $FUZZ_BUILD/logs/$n.log"
-    grep -E "ERROR|SUMMARY|runtime error" "$FUZZ_BUILD/logs/$n.log" | head -n 5 | sed 's/^/     /'
+    grep -aE "ERROR|SUMMARY|runtime error" "$FUZZ_BUILD/logs/$n.log" | head -n 5 | sed 's/^/     /'
     f=$((f + 1))
   fi
 done

@@ -206,3 +206,39 @@ def test_client_vanishing_mid_cell(fresh_kernel):
     # the first client is still served
     reply, msgs = run_cell(k.kc, "print('alive')", timeout=30)
     assert "alive\n" in stdout_of(msgs)
+
+
+def test_iopub_held_until_first_subscriber():
+    """IOPub output produced before any client subscribed reaches the first
+    subscriber (a plain PUB would drop it; jupyter console subscribes late)."""
+    from jupyter_client.manager import KernelManager
+    kernel_spec()
+    km = KernelManager(kernel_name="cgpu")
+    km.start_kernel()
+    try:
+        shell = km.connect_shell()
+        shell.linger = 0
+        s = km.session
+        msg = s.msg("execute_request", {"code": "print('early bird')", "silent": False})
+        s.send(shell, msg)
+        assert recv_multipart(shell, TIMEOUT) is not None  # the reply: the cell ran
+        time.sleep(0.2)
+        sub = km.connect_iopub()  # only now
+        sub.linger = 0
+        seen = []
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "idle" not in seen:
+            frames = recv_multipart(sub, 1.0)
+            if frames is None:
+                continue
+            idents, rest = s.feed_identities(frames)
+            m = s.deserialize(rest)
+            if m["parent_header"].get("msg_id") == msg["header"]["msg_id"]:
+                seen.append(m["content"].get("execution_state") or m["msg_type"])
+                if m["msg_type"] == "stream":
+                    assert m["content"]["text"] == "early bird\n"
+        assert seen == ["busy", "execute_input", "stream", "idle"]
+        shell.close()
+        sub.close()
+    finally:
+        km.shutdown_kernel(now=False)

@@ -213,10 +213,17 @@ TEST(interrupt_stops_loops_and_calls)
         CHECK(run(L, "1 + 1") == LANG_OK);
         CHECK_STR(plain(&R), "2");
     }
-    /* a stale interrupt before a cell does not kill it */
+    /* the host clears a stale interrupt before it announces a cell... */
     lang_interrupt(L);
+    lang_clear_interrupt(L);
     CHECK(run(L, "sum(range(100000))") == LANG_OK);
+    /* ...and one that arrives after the announcement, before the cell's
+     * first step, is not lost: it stops the cell and is consumed */
+    lang_interrupt(L);
+    CHECK(run(L, "while True:\n    pass") == LANG_ERROR);
+    CHECK_STR(R.ename, "KeyboardInterrupt");
     CHECK(*lang_interrupt_flag(L) == 0);
+    CHECK(run(L, "1 + 1") == LANG_OK);
     lang_free(L);
 }
 
