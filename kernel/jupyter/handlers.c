@@ -213,6 +213,11 @@ static void h_execute(kn_kernel *k, kn_channel ch, kn_msg *m) {
 
     if (!silent && store_history) k->execution_count++;
     int count = k->execution_count;
+    /* Clear a stale interrupt BEFORE announcing the cell: one aimed at an
+     * earlier cell must not hit this one, and one sent by a client that has
+     * seen execute_input must never be lost. */
+    if (k->lang.clear_interrupt) k->lang.clear_interrupt(k->lang.L);
+    else if (k->lang.interrupt_flag) *k->lang.interrupt_flag(k->lang.L) = 0;
     if (!silent) {
         json_t *in = json_pack("{s:o, s:i}", "code", kn_json_text(code, strlen(code)), "execution_count", count);
         kn_iopub_send(&k->iopub, "execute_input", &m->header_raw, in);
@@ -226,8 +231,6 @@ static void h_execute(kn_kernel *k, kn_channel ch, kn_msg *m) {
                         .clear_output = out_clear, .input = out_input };
     lang_result res;
     memset(&res, 0, sizeof res);
-    volatile sig_atomic_t *flag = k->lang.interrupt_flag ? k->lang.interrupt_flag(k->lang.L) : NULL;
-    if (flag) *flag = 0; /* an interrupt aimed at an earlier cell must not hit this one */
     atomic_store(&k->cell_running, 1);
     lang_status st = k->lang.execute(k->lang.L, code, &out, silent, &res);
     atomic_store(&k->cell_running, 0);
@@ -285,6 +288,11 @@ static void h_execute(kn_kernel *k, kn_channel ch, kn_msg *m) {
     json_object_set_new(reply, "payload", json_array());
     if (store_history) kn_history_add(&k->hist, count, code, result_text);
 
+    /* Abort what is queued now, before the reply and the idle go out: a
+     * client that waits for either before sending its next request cannot
+     * have that request caught here. */
+    if (st != LANG_OK && stop_on_error && !silent) abort_queued(k);
+
     json_t *md = json_pack("{s:s, s:s, s:b}", "started", started, "status", st == LANG_OK ? "ok" : "error",
                            "dependencies_met", 1);
     send_reply(k, ch, m, "execute_reply", md, reply);
@@ -292,9 +300,6 @@ static void h_execute(kn_kernel *k, kn_channel ch, kn_msg *m) {
     json_decref(reply);
     if (k->lang.result_clear) k->lang.result_clear(&res);
 
-    /* drained after this request's idle (kn_dispatch), so nbclient's wait
-     * for idle does not include the abort window */
-    if (st != LANG_OK && stop_on_error && !silent) k->abort_after = 1;
 }
 
 static void h_aborted(kn_kernel *k, kn_channel ch, kn_msg *m) {
@@ -497,10 +502,6 @@ void kn_dispatch(kn_kernel *k, kn_channel ch, kn_frames *frames, int abort) {
     }
     kn_iopub_status(&k->iopub, "idle", &m.header_raw);
     kn_msg_clear(&m);
-    if (ch == KN_SHELL && k->abort_after) {
-        k->abort_after = 0;
-        abort_queued(k);
-    }
 }
 
 int kn_serve_shell(kn_kernel *k, int timeout_ms) {

@@ -54,7 +54,6 @@ typedef struct kn_kernel {
     atomic_int    restart;            /* the shutdown_request's restart flag */
     int           stdin_poll_ms;      /* how often input() checks for an interrupt */
     int           abort_window_ms;    /* after an error, requests arriving this soon are aborted too */
-    int           abort_after;        /* shell thread: drain and abort once this request is idle */
 
     /* Counters (tests, logs). */
     atomic_ulong  ndropped, nhandled;

@@ -35,6 +35,7 @@ static kn_kernel *g_kernel;           /* for the signal handlers */
 static pthread_mutex_t g_exit_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t  g_exit_cond = PTHREAD_COND_INITIALIZER;
 static int             g_main_exiting;
+static int             g_control_busy; /* the control thread is inside kn_dispatch */
 
 static void on_sigint(int sig) {
     (void)sig;
@@ -72,7 +73,14 @@ static void *control_main(void *arg) {
         int r = k->tr->recv(k->tr, KN_CONTROL, &f, -1);
         if (r < 0) break;           /* context shut down */
         if (r == 0) continue;
+        pthread_mutex_lock(&g_exit_lock);
+        g_control_busy = 1;
+        pthread_mutex_unlock(&g_exit_lock);
         kn_dispatch(k, KN_CONTROL, &f, 0);
+        pthread_mutex_lock(&g_exit_lock);
+        g_control_busy = 0;
+        pthread_cond_broadcast(&g_exit_cond);
+        pthread_mutex_unlock(&g_exit_lock);
         if (atomic_load(&k->stop)) { wait_for_main_or_exit(); break; }
     }
     return NULL;
@@ -148,7 +156,8 @@ int jupyter_kernel_main(int argc, char **argv) {
     kernel_on = 1;
     memcpy(k.ports, conn.port, sizeof k.ports);
     /* ipykernel's stop_on_error_timeout: how long after a failed cell newly
-     * arriving execute_requests are still aborted (default 0: only queued ones) */
+     * arriving execute_requests are still aborted (default 0: only queued
+     * ones); the failed cell's reply waits that long too. */
     const char *soe = getenv("CGPU_STOP_ON_ERROR_TIMEOUT");
     if (soe && *soe) {
         double t = atof(soe);
@@ -170,15 +179,30 @@ int jupyter_kernel_main(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 
+    /* Like ipykernel's parent poller: a kernel started by a Jupyter client
+     * (which sets JPY_PARENT_PID) exits once that process is gone, instead
+     * of living on as an orphan. Checked once a second while idle. */
+    const char *jpp = getenv("JPY_PARENT_PID");
+    pid_t parent = jpp && *jpp ? getppid() : 0;
+
     kn_kernel_starting(&k);
     rc = 0;
-    while (!atomic_load(&k.stop))
-        if (kn_serve_shell(&k, -1) < 0) { kn_log("the shell socket failed: exiting"); rc = 1; break; }
+    while (!atomic_load(&k.stop)) {
+        if (kn_serve_shell(&k, parent ? 1000 : -1) < 0) { kn_log("the shell socket failed: exiting"); rc = 1; break; }
+        if (parent && getppid() != parent) { kn_log("the process that started this kernel has exited: exiting"); break; }
+    }
 
 out:
+    /* A shutdown_request on control wakes this thread before its handler has
+     * published the final idle: let the handler finish (at most 2 s) before
+     * the context is shut down under it. */
     pthread_mutex_lock(&g_exit_lock);
     g_main_exiting = 1;
     pthread_cond_broadcast(&g_exit_cond);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 2;
+    while (g_control_busy && pthread_cond_timedwait(&g_exit_cond, &g_exit_lock, &until) != ETIMEDOUT) {}
     pthread_mutex_unlock(&g_exit_lock);
     if (kernel_on) kn_iopub_flush(&k.iopub);
     /* Blocked socket calls in other threads return ETERM; queued outgoing

@@ -11,6 +11,7 @@ kn_lang kn_lang_real(lang_state *L) {
         .eval_expression = lang_eval_expression,
         .interrupt = lang_interrupt,
         .interrupt_flag = lang_interrupt_flag,
+        .clear_interrupt = lang_clear_interrupt,
         .complete = lang_complete,
         .inspect = lang_inspect,
         .is_complete = lang_is_complete,

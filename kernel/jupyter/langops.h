@@ -20,6 +20,7 @@ typedef struct kn_lang {
     lang_status (*eval_expression)(lang_state *L, const char *expr, lang_result *res);
     void (*interrupt)(lang_state *L);
     volatile sig_atomic_t *(*interrupt_flag)(lang_state *L);
+    void (*clear_interrupt)(lang_state *L);
     void (*complete)(lang_state *L, const char *code, int cursor_pos, lang_completion *c);
     int  (*inspect)(lang_state *L, const char *code, int cursor_pos, int detail_level, lang_bundle *doc);
     const char *(*is_complete)(lang_state *L, const char *code, char *indent, size_t indent_cap);

@@ -3,6 +3,7 @@ import json
 import os
 import signal
 import stat
+import sys
 import subprocess
 import tempfile
 import time
@@ -242,3 +243,30 @@ def test_iopub_held_until_first_subscriber():
         sub.close()
     finally:
         km.shutdown_kernel(now=False)
+
+
+def test_exits_when_its_launcher_dies():
+    """A kernel whose launching process dies (JPY_PARENT_PID set, as
+    jupyter_client does) exits by itself instead of lingering."""
+    launcher = (
+        "import os, subprocess, sys, time\n"
+        "from jupyter_client.manager import KernelManager\n"
+        "km = KernelManager(kernel_name='cgpu'); km.start_kernel()\n"
+        "print(km.provisioner.process.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    kernel_spec()
+    p = subprocess.Popen([sys.executable, "-c", launcher], stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+    kpid = int(p.stdout.readline())
+    time.sleep(0.5)
+    p.kill()  # the launcher dies without shutting the kernel down
+    p.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(kpid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(kpid, signal.SIGKILL)
+    pytest.fail("the kernel outlived its launcher by 10 s")
