@@ -218,6 +218,7 @@ static void h_execute(kn_kernel *k, kn_channel ch, kn_msg *m) {
      * seen execute_input must never be lost. */
     if (k->lang.clear_interrupt) k->lang.clear_interrupt(k->lang.L);
     else if (k->lang.interrupt_flag) *k->lang.interrupt_flag(k->lang.L) = 0;
+    atomic_store(&k->cell_running, 1); /* from here an interrupt reaches the cell */
     if (!silent) {
         json_t *in = json_pack("{s:o, s:i}", "code", kn_json_text(code, strlen(code)), "execution_count", count);
         kn_iopub_send(&k->iopub, "execute_input", &m->header_raw, in);
@@ -231,7 +232,6 @@ static void h_execute(kn_kernel *k, kn_channel ch, kn_msg *m) {
                         .clear_output = out_clear, .input = out_input };
     lang_result res;
     memset(&res, 0, sizeof res);
-    atomic_store(&k->cell_running, 1);
     lang_status st = k->lang.execute(k->lang.L, code, &out, silent, &res);
     atomic_store(&k->cell_running, 0);
     kn_iopub_flush(&k->iopub);
