@@ -101,6 +101,16 @@ static const char *conn_arg(int argc, char **argv) {
     return NULL;
 }
 
+/* ZeroMQ leaves the socket files of ipc endpoints behind: remove the five
+ * this kernel bound, so a clean exit leaves nothing in the runtime dir. */
+static void remove_ipc_files(const kn_conn *c) {
+    for (int i = 0; i < KN_NPORTS; i++) {
+        char ep[1100];
+        int ipv6;
+        if (kn_conn_endpoint(c, i, ep, sizeof ep, &ipv6) == 0 && strncmp(ep, "ipc://", 6) == 0) unlink(ep + 6);
+    }
+}
+
 int jupyter_kernel_main(int argc, char **argv) {
     char err[1400];
     const char *path = conn_arg(argc, argv);
@@ -220,6 +230,7 @@ out:
     }
     if (tr) tr->destroy(tr);
     if (zctx) zmq_ctx_term(zctx);
+    if (conn.ipc) remove_ipc_files(&conn);
     if (L) lang_free(L);
     kn_session_free(sess);
     kn_conn_clear(&conn);

@@ -201,7 +201,7 @@ def test_client_vanishing_mid_cell(fresh_kernel):
     # a second client (its own session, so its own socket identity) starts a
     # chatty cell and disappears
     kc2 = k.km.client(session=Session(key=k.km.session.key, signature_scheme=k.km.session.signature_scheme))
-    kc2.start_channels()
+    kc2.start_channels(hb=False, stdin=False, control=False)
     kc2.execute("for i in range(20000):\n    print(i)\n")
     kc2.stop_channels()
     # the first client is still served
