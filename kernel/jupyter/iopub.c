@@ -147,11 +147,15 @@ static void *flusher_main(void *arg) {
     kn_iopub *io = arg;
     pthread_mutex_lock(&io->lock);
     int deferred = io->tr->tick != NULL; /* assume work until the transport says none */
+    double started = kn_now();
     while (!io->quit) {
         if (deferred) deferred = io->tr->tick(io->tr);
+        /* deferred work (no IOPub subscriber yet): look every 20 ms at first,
+         * every 250 ms once the kernel has waited 2 s without one */
+        double every = kn_now() - started < 2.0 ? 0.020 : 0.250;
         if (io->len == 0) {
             if (!deferred) { pthread_cond_wait(&io->cond, &io->lock); continue; }
-            struct timespec ts = abstime(kn_now() + 0.020);
+            struct timespec ts = abstime(kn_now() + every);
             pthread_cond_timedwait(&io->cond, &io->lock, &ts);
             continue;
         }
@@ -163,7 +167,7 @@ static void *flusher_main(void *arg) {
             if (io->len == before) io->first = now;
             continue;
         }
-        struct timespec ts = abstime(deferred && due > now + 0.020 ? now + 0.020 : due);
+        struct timespec ts = abstime(deferred && due > now + every ? now + every : due);
         pthread_cond_timedwait(&io->cond, &io->lock, &ts);
     }
     pthread_mutex_unlock(&io->lock);

@@ -54,7 +54,7 @@ struct kn_transport {
     /* Optional (may be NULL): lets the transport finish deferred IOPub work
      * (see transport_zmq.c: messages held until the first subscriber).
      * Returns 1 while such work is pending, so the caller ticks again soon
-     * (the iopub flusher does, every 20 ms), else 0. */
+     * (the iopub flusher does, every 20 ms, later every 250 ms), else 0. */
     int  (*tick)(kn_transport *t);
     void (*destroy)(kn_transport *t);
 };

@@ -158,7 +158,9 @@ static const expect cases[] = {
 };
 #define NCASES ((int)(sizeof cases / sizeof cases[0]))
 
-static rt_device *cpu(void) { return rt_device_get(RT_CPU, 0); }
+/* The default device (CPU:0 here, GPU:0 on a GPU machine): its arrays print
+ * exactly like numpy's. */
+static rt_device *cpu(void) { return rt_default_device(); }
 
 static rt_array *f32(const float *v, const int64_t *shape, int ndim) {
     return rt_from_host(v, RT_FLOAT32, shape, ndim, RT_FLOAT32, cpu());
