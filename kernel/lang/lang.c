@@ -157,7 +157,23 @@ volatile sig_atomic_t *lang_interrupt_flag(lang_state *L) { return &L->interrupt
 
 /* Sets the C stack floor for the running thread: RecursionError is raised
  * well before the real end of the stack. */
+static void compute_stack_limit(lang_state *L);
+
+/* The bounds are read once per thread: on the main thread glibc's
+ * pthread_getattr_np parses /proc/self/maps, tens of microseconds a cell. */
 static void set_stack_limit(lang_state *L)
+{
+    static __thread char *limit;
+    static __thread int known;
+    if (!known) {
+        compute_stack_limit(L);
+        limit = L->stack_limit;
+        known = 1;
+    }
+    L->stack_limit = limit;
+}
+
+static void compute_stack_limit(lang_state *L)
 {
     pthread_attr_t attr;
     void *lo = NULL;
