@@ -1255,8 +1255,10 @@ static ast_func *new_top(parser *P)
     return f;
 }
 
-/* cell -> ['%%time' NEWLINE] stmt* EOF */
-int parse_cell(lang_arena *A, const char *src, parse_result *out)
+/* Tokenizes src and sets P up over the tokens; -1 with out's error fields
+ * set when the lexer fails. (The caller does the setjmp: it must live in
+ * the frame that parses.) */
+static int parser_begin(parser *P, lang_arena *A, const char *src, parse_result *out)
 {
     memset(out, 0, sizeof *out);
     lex_result lr;
@@ -1267,13 +1269,20 @@ int parse_cell(lang_arena *A, const char *src, parse_result *out)
         snprintf(out->err, sizeof out->err, "%s", lr.err);
         return -1;
     }
+    memset(P, 0, sizeof *P);
+    P->A = A;
+    P->src = src;
+    P->t = lr.toks;
+    P->n = lr.n;
+    P->out = out;
+    return 0;
+}
+
+/* cell -> ['%%time' NEWLINE] stmt* EOF */
+int parse_cell(lang_arena *A, const char *src, parse_result *out)
+{
     parser P;
-    memset(&P, 0, sizeof P);
-    P.A = A;
-    P.src = src;
-    P.t = lr.toks;
-    P.n = lr.n;
-    P.out = out;
+    if (parser_begin(&P, A, src, out) < 0) return -1;
     if (setjmp(P.jb)) return -1;
     ast_func *top = new_top(&P);
     vec stmts = {0};
@@ -1301,21 +1310,8 @@ int parse_cell(lang_arena *A, const char *src, parse_result *out)
 
 int parse_expression(lang_arena *A, const char *src, parse_result *out)
 {
-    memset(out, 0, sizeof *out);
-    lex_result lr;
-    if (lex_tokenize(A, src, &lr) < 0) {
-        out->err_line = lr.err_line;
-        out->err_col = lr.err_col;
-        snprintf(out->err, sizeof out->err, "%s", lr.err);
-        return -1;
-    }
     parser P;
-    memset(&P, 0, sizeof P);
-    P.A = A;
-    P.src = src;
-    P.t = lr.toks;
-    P.n = lr.n;
-    P.out = out;
+    if (parser_begin(&P, A, src, out) < 0) return -1;
     if (setjmp(P.jb)) return -1;
     ast_func *top = new_top(&P);
     if (curt(&P) == T_EOF) p_fail(&P, 1, 0, 0, "empty expression");
