@@ -88,7 +88,9 @@ int kn_conn_parse(const char *text, size_t len, kn_conn *c, char *err, size_t er
     json_error_t je;
     memset(c, 0, sizeof *c);
     json_t *root = json_loadb(text, len, 0, &je);
-    if (!root) { snprintf(err, errcap, "invalid JSON at line %d: %s", je.line, je.text); return -1; }
+    /* jansson's message quotes the token it stopped at, which can be the
+     * key: say only where the file is broken. */
+    if (!root) { snprintf(err, errcap, "invalid JSON at line %d, column %d", je.line, je.column); return -1; }
     int r = from_json(root, c, err, errcap);
     json_decref(root); /* the key's copy inside jansson is freed with it */
     return r;
