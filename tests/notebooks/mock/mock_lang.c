@@ -55,6 +55,7 @@ lang_state *lang_new(void) { return calloc(1, sizeof(lang_state)); }
 void lang_free(lang_state *L) { free(L); }
 void lang_interrupt(lang_state *L) { L->interrupted = 1; }
 volatile sig_atomic_t *lang_interrupt_flag(lang_state *L) { return &L->interrupted; }
+void lang_clear_interrupt(lang_state *L) { L->interrupted = 0; }
 
 static void fail(lang_result *res, const char *ename, const char *evalue)
 {
