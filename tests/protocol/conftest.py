@@ -12,6 +12,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import client_helpers  # noqa: E402
+
 import pytest
 import zmq
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
@@ -129,16 +132,7 @@ def fresh_kernel():
 # ---- message helpers ------------------------------------------------------------------
 
 def wait_reply(kc, msg_id, timeout=TIMEOUT, channel="shell"):
-    """The reply to msg_id on shell or control (other replies are skipped)."""
-    get = kc.get_shell_msg if channel == "shell" else kc.get_control_msg
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"no {channel} reply to {msg_id}")
-        msg = get(timeout=left)
-        if msg["parent_header"].get("msg_id") == msg_id:
-            return msg
+    return client_helpers.wait_reply(kc, msg_id, timeout, channel)
 
 
 def iopub_until_idle(kc, msg_id, timeout=TIMEOUT):

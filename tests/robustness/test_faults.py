@@ -24,6 +24,9 @@ import tempfile
 import textwrap
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import client_helpers  # noqa: E402
+
 import pytest
 import zmq
 from jupyter_client import BlockingKernelClient
@@ -91,15 +94,7 @@ class Kernel:
 
 
 def wait_reply(kc, msg_id, timeout=TIMEOUT, channel="shell"):
-    get = kc.get_shell_msg if channel == "shell" else kc.get_control_msg
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"no {channel} reply to {msg_id}")
-        msg = get(timeout=left)
-        if msg["parent_header"].get("msg_id") == msg_id:
-            return msg
+    return client_helpers.wait_reply(kc, msg_id, timeout, channel)
 
 
 def wait_iopub(kc, msg_id, pred, timeout=TIMEOUT):
