@@ -81,7 +81,7 @@ OPT     ?= -O2
 CFLAGS  := -std=gnu11 $(OPT) -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
            -D_GNU_SOURCE -fPIC -MMD -MP -Iruntime -Ikernel -Ikernel/lang $(SAN_FLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SAN_FLAGS)
-LIBS    := -lm -lpthread
+LIBS    := -lm -lpthread -ldl
 ifeq ($(HAVE_CUDA),1)
 CFLAGS  += -DCGPU_HAVE_CUDA=1
 # Ampere and Hopper machine code plus Hopper PTX; CUDA_ARCH_FLAGS=-arch=sm_90
@@ -96,7 +96,6 @@ CFLAGS    += -DCGPU_HAVE_NCCL=1
 NVCCFLAGS += -DCGPU_HAVE_NCCL=1
 CUDA_LIBS += -lnccl
 endif
-LIBS += $(CUDA_LIBS)
 endif
 ifeq ($(HAVE_JANSSON),1)
 CFLAGS += -DCGPU_HAVE_JANSSON=1 $(JANSSON_CFLAGS)
@@ -108,15 +107,11 @@ LIBS   += -lzmq -lcrypto
 endif
 
 # ---- sources -------------------------------------------------------------------
-# runtime/: plain C always; runtime/cuda/*.cu and runtime/nn/*.cu with nvcc,
-# runtime/cuda_none.c without.
+# runtime/: plain C always, into libcgpurt.a; with nvcc, runtime/cuda/*.cu and
+# runtime/nn/*.cu into libcgpucuda.so, which runtime/cuda_loader.c loads on
+# the first device discovery (so nothing CUDA is mapped at exec).
 RT_C  := $(wildcard runtime/*.c runtime/nn/*.c)
-ifeq ($(HAVE_CUDA),1)
-RT_C  := $(filter-out runtime/cuda_none.c,$(RT_C))
-RT_CU := $(wildcard runtime/cuda/*.cu runtime/nn/*.cu)
-else
-RT_CU :=
-endif
+RT_CU := $(if $(HAVE_CUDA),$(wildcard runtime/cuda/*.cu runtime/nn/*.cu),)
 LANG_C    := $(wildcard kernel/lang/*.c)
 JUPYTER_C := $(if $(HAVE_JUPYTER_PROTO),$(wildcard kernel/jupyter/*.c),)
 MAIN_C    := $(wildcard kernel/*.c)
@@ -124,6 +119,7 @@ MAIN_C    := $(wildcard kernel/*.c)
 obj = $(patsubst %.c,$(BUILD)/%.o,$(patsubst %.cu,$(BUILD)/%.cu.o,$(1)))
 
 RT_LIB      := $(BUILD)/libcgpurt.a
+CUDA_LIB    := $(if $(HAVE_CUDA),$(BUILD)/libcgpucuda.so,)
 LANG_LIB    := $(BUILD)/libcgpulang.a
 JUPYTER_LIB := $(BUILD)/libcgpujupyter.a
 KERNEL_BIN  := $(BUILD)/cgpu-kernel
@@ -138,9 +134,23 @@ $(BUILD)/%.cu.o: %.cu
 	@$(if $(Q),echo "  NVCC    $<")
 	$(Q)$(NVCC) $(NVCCFLAGS) -c $< -o $@
 
-$(RT_LIB): $(call obj,$(RT_C) $(RT_CU))
+$(RT_LIB): $(call obj,$(RT_C))
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+# The CUDA library calls back into the host runtime (errors, dtypes, the
+# allocator): every executable exports exactly the rt_/nn_ symbols the
+# library leaves undefined (--dynamic-list), and -u keeps them linked in.
+# -Bsymbolic binds the library's own entry points to themselves, never to
+# the host's same-named loaders.
+CUDA_HOST_FLAGS := $(if $(HAVE_CUDA),@$(BUILD)/cuda_host.flags,)
+$(CUDA_LIB): $(call obj,$(RT_CU))
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) -shared -Wl,-Bsymbolic -o $@ $^ $(CUDA_LIBS) -lm -lpthread
+	$(Q)syms=$$(nm -u --format=just-symbols $@ | grep -E '^(rt|nn)_' | sort -u); \
+	  { echo "{"; for s in $$syms; do echo "  $$s;"; done; echo "};"; } > $(BUILD)/cuda_host.list; \
+	  { echo "-Wl,--dynamic-list=$(BUILD)/cuda_host.list"; for s in $$syms; do echo "-Wl,-u,$$s"; done; } \
+	    > $(BUILD)/cuda_host.flags
 $(LANG_LIB): $(call obj,$(LANG_C))
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -149,9 +159,9 @@ $(JUPYTER_LIB): $(call obj,$(JUPYTER_C))
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 KERNEL_LIBS := $(if $(HAVE_JUPYTER_PROTO),$(JUPYTER_LIB)) $(LANG_LIB) $(RT_LIB)
-$(KERNEL_BIN): $(call obj,$(MAIN_C)) $(KERNEL_LIBS)
+$(KERNEL_BIN): $(call obj,$(MAIN_C)) $(KERNEL_LIBS) $(CUDA_LIB)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(call obj,$(MAIN_C)) $(KERNEL_LIBS) $(LIBS)
+	$(Q)$(call link_rt,$(call obj,$(MAIN_C)) $(KERNEL_LIBS))
 
 all: $(KERNEL_BIN)
 
@@ -164,12 +174,15 @@ UNIT_LANG   := $(wildcard tests/unit/lang_*.c)
 UNIT_KERNEL := $(if $(HAVE_JUPYTER_PROTO),$(wildcard tests/unit/kernel_*.c),)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_RT) $(UNIT_LANG) $(UNIT_KERNEL))
 
-$(BUILD)/tests/rt_%: $(BUILD)/tests/unit/rt_%.o $(RT_LIB)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/tests/lang_%: $(BUILD)/tests/unit/lang_%.o $(LANG_LIB) $(RT_LIB)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-$(BUILD)/tests/kernel_%: $(BUILD)/tests/unit/kernel_%.o $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+# Executables that link the runtime: $(call link_rt,OBJECTS_AND_ARCHIVES)
+link_rt = $(CC) $(LDFLAGS) -o $@ $(1) $(LIBS) $(CUDA_HOST_FLAGS)
+
+$(BUILD)/tests/rt_%: $(BUILD)/tests/unit/rt_%.o $(RT_LIB) $(CUDA_LIB)
+	$(Q)$(call link_rt,$< $(RT_LIB))
+$(BUILD)/tests/lang_%: $(BUILD)/tests/unit/lang_%.o $(LANG_LIB) $(RT_LIB) $(CUDA_LIB)
+	$(Q)$(call link_rt,$< $(LANG_LIB) $(RT_LIB))
+$(BUILD)/tests/kernel_%: $(BUILD)/tests/unit/kernel_%.o $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB) $(CUDA_LIB)
+	$(Q)$(call link_rt,$< $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB))
 
 unit-tests: $(UNIT_BINS)
 
@@ -177,23 +190,28 @@ unit-tests: $(UNIT_BINS)
 # Without PREFIX: the binary goes to ~/.local/bin and the kernelspec to the
 # user's Jupyter data dir (what `jupyter kernelspec list` reads).
 USER_DATA := $(shell $(PYTHON) -c 'import jupyter_core.paths as p; print(p.jupyter_data_dir())' 2>/dev/null || echo $(HOME)/.local/share/jupyter)
+# The CUDA library goes to ../lib/cgpu/ beside the binary's directory, where
+# runtime/cuda_loader.c looks for it.
 ifeq ($(PREFIX),)
 BIN_DIR  := $(HOME)/.local/bin
+LIB_DIR  := $(HOME)/.local/lib/cgpu
 SPEC_DIR := $(USER_DATA)/kernels/cgpu
 else
 BIN_DIR  := $(PREFIX)/bin
+LIB_DIR  := $(PREFIX)/lib/cgpu
 SPEC_DIR := $(PREFIX)/share/jupyter/kernels/cgpu
 endif
 
 install: $(KERNEL_BIN)
 	$(Q)mkdir -p $(BIN_DIR) $(SPEC_DIR)
 	$(Q)install -m 0755 $(KERNEL_BIN) $(BIN_DIR)/cgpu-kernel
+	$(Q)$(if $(CUDA_LIB),mkdir -p $(LIB_DIR) && install -m 0755 $(CUDA_LIB) $(LIB_DIR)/,rm -f $(LIB_DIR)/libcgpucuda.so)
 	$(Q)sed 's|@CGPU_KERNEL@|$(abspath $(BIN_DIR))/cgpu-kernel|' kernelspec/kernel.json.in > $(SPEC_DIR)/kernel.json
 	$(Q)install -m 0644 kernelspec/logo-32x32.png kernelspec/logo-64x64.png kernelspec/logo-svg.svg $(SPEC_DIR)/
-	@echo "installed $(abspath $(BIN_DIR))/cgpu-kernel and kernelspec 'cgpu' in $(SPEC_DIR)"
+	@echo "installed $(abspath $(BIN_DIR))/cgpu-kernel$(if $(CUDA_LIB), (CUDA backend: $(abspath $(LIB_DIR))/libcgpucuda.so),) and kernelspec 'cgpu' in $(SPEC_DIR)"
 
 uninstall:
-	rm -rf $(SPEC_DIR) $(BIN_DIR)/cgpu-kernel
+	rm -rf $(SPEC_DIR) $(BIN_DIR)/cgpu-kernel $(LIB_DIR)
 
 # ---- the README's two commands -------------------------------------------------------
 DEB_PACKAGES := build-essential pkg-config libzmq3-dev libjansson-dev libssl-dev \
@@ -242,10 +260,11 @@ clean:
 .PHONY: all install uninstall deps demo test check fuzz bench clean unit-tests
 
 # ---- bench: benchmark binaries (tests/bench/*.sh run them) ---------------------------
-$(BUILD)/bench/cpu_ops: $(BUILD)/tests/bench/cpu_ops.o $(RT_LIB)
+BENCH_BINS := $(BUILD)/bench/cpu_ops $(BUILD)/bench/gpu_ops $(BUILD)/bench/nn_bench
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(RT_LIB) $(CUDA_LIB)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-bench-bins: $(BUILD)/bench/cpu_ops
+	$(Q)$(call link_rt,$< $(RT_LIB))
+bench-bins: $(BENCH_BINS)
 .PHONY: bench-bins
 
 # ==== robustness: fuzzers and the failing allocator ==========================
@@ -291,5 +310,8 @@ failalloc-bins: $(BUILD)/robustness/failalloc_run
 
 .PHONY: fuzz-bins failalloc-bins
 # ==== end of robustness section ================================================
+
+# Objects are kept (never deleted as intermediates of a test or bench program).
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -6,7 +6,8 @@
 #      runtime/language unit tests for sm_90;
 #   2. run the unit suite and the language test files;
 #   3. execute every notebook with `cgpu-kernel run` (no Jupyter);
-#   4. the GPU benchmarks (runtime ops, training, strategy) beside PyTorch/CuPy.
+#   4. the GPU benchmarks (runtime ops, training, strategy) beside PyTorch/CuPy,
+#      and the element-wise launch-shape variants (gpu_ops_variants.cu).
 #
 #   tests/gpu_session.sh OUTDIR [build|tests|notebooks|bench ...]   (default: all)
 #
@@ -62,6 +63,11 @@ if has bench; then
   say "bench gpu_ops: exit $?"; tail -n 14 "$LOG/bench_gpu_ops.log" | tee -a "$SUMMARY"
   timeout 400 bash tests/bench/nn_bench.sh > "$LOG/bench_nn.log" 2>&1
   say "bench nn: exit $?"; tail -n 24 "$LOG/bench_nn.log" | tee -a "$SUMMARY"
+  # launch-shape variants of the element-wise kernels (a standalone CUDA program)
+  nvcc=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
+  { "$nvcc" -O3 -std=c++17 -arch=sm_90 -Iruntime tests/bench/gpu_ops_variants.cu -o "$BUILD/bench/gpu_ops_variants" &&
+    timeout 300 "$BUILD/bench/gpu_ops_variants"; } > "$LOG/bench_variants.log" 2>&1
+  say "bench variants: exit $?"
 fi
 
 tar -czf "$OUTDIR/logs.tar.gz" -C "$LOG" --exclude=notebooks . 2>/dev/null

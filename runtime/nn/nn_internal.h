@@ -231,8 +231,9 @@ enum { NN_COLL_HOST = 0, NN_COLL_SHARED_GPU, NN_COLL_NCCL };
 rt_status nn_collective_sum(nn_strategy *s, void **bufs, int64_t count, rt_dtype t);
 void      nn_collective_free(nn_strategy *s);
 
-/* ---- CUDA entry points (kernels.cu, fused.cu, collective.cu); without
- *      CUDA, gpu_none.c gives versions that fail cleanly. ------------------- */
+/* ---- CUDA entry points (kernels.cu, fused.cu, collective.cu, inside
+ *      libcgpucuda.so); gpu_entry.c gives the host's versions, which call
+ *      into the library and fail cleanly when no CUDA library is loaded. --- */
 const nn_ops *nn_gpu_ops(void);              /* float32; NULL without CUDA */
 
 /* The fused tiny-model step: one kernel, one thread block, doing

@@ -4,27 +4,15 @@
 #
 #   tests/bench/nn_bench.sh [what...]     (nn_bench's arguments; default all)
 #
-# Needs $BUILD/libcgpurt.a (CUDA build for the GPU numbers, e.g.
-# `make BUILD=build-gpu build-gpu/libcgpurt.a`); builds $BUILD/bench/nn_bench
-# when missing or stale. Without PyTorch the peer column says
+# Builds $BUILD/bench/nn_bench (`make bench-bins`; a CUDA build for the GPU
+# numbers). Without PyTorch the peer column says
 # "n/a (no PyTorch here)". Raw outputs: $BUILD/bench/nn_bench.{ours,peers}.txt.
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 PYTHON=${PYTHON:-python3}
-CC=${CC:-gcc}
-CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
 BIN="$BUILD/bench/nn_bench"
-mkdir -p "$BUILD/bench"
-if [ ! -x "$BIN" ] || [ tests/bench/nn_bench.c -nt "$BIN" ] || [ "$BUILD/libcgpurt.a" -nt "$BIN" ]; then
-  [ -f "$BUILD/libcgpurt.a" ] || { echo "missing $BUILD/libcgpurt.a (run: make BUILD=$BUILD $BUILD/libcgpurt.a)"; exit 1; }
-  libs=""
-  if nm "$BUILD/libcgpurt.a" 2>/dev/null | grep -q cublasCreate; then
-    libs="-L$CUDA_HOME/lib64 -Wl,-rpath,$CUDA_HOME/lib64 -lcudart -lcublas -lstdc++"
-    if nm "$BUILD/libcgpurt.a" 2>/dev/null | grep -q ncclAllReduce; then libs="$libs -lnccl"; fi
-  fi
-  $CC -std=gnu11 -O2 -Iruntime tests/bench/nn_bench.c "$BUILD/libcgpurt.a" $libs -lm -lpthread -o "$BIN"
-fi
+make --no-print-directory BUILD="$BUILD" "$BIN" >/dev/null
 ours="$BUILD/bench/nn_bench.ours.txt"
 peers="$BUILD/bench/nn_bench.peers.txt"
 "$BIN" "$@" | tee "$ours"
