@@ -14,3 +14,31 @@ def wait_reply(kc, msg_id, timeout, channel="shell"):
         msg = get(timeout=left)
         if msg["parent_header"].get("msg_id") == msg_id:
             return msg
+
+
+def next_iopub(kc, msg_id, timeout):
+    """The next IOPub message whose parent is msg_id.
+
+    Messages of other requests are kept for later calls instead of being
+    dropped: two requests in flight (a cell and an interrupt_request on
+    control) interleave on IOPub, and waiting for one must not lose the
+    other's error or idle."""
+    stash = kc.__dict__.setdefault("_cgpu_iopub_stash", [])
+    for i, m in enumerate(stash):
+        if m["parent_header"].get("msg_id") == msg_id:
+            return stash.pop(i)
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no iopub message for {msg_id}")
+        msg = kc.get_iopub_msg(timeout=left)
+        if msg["parent_header"].get("msg_id") == msg_id:
+            return msg
+        stash.append(msg)
+        del stash[:-1000]  # bounded: requests nobody waits for leave their messages here
+
+
+def forget_iopub(kc):
+    """Drops the messages next_iopub kept (drain_iopub's counterpart)."""
+    kc.__dict__.get("_cgpu_iopub_stash", []).clear()

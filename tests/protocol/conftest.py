@@ -6,6 +6,7 @@ JUPYTER_PATH. Run directly with pytest, this file does the same itself
 (building with BUILD, default "build").
 """
 import os
+import queue
 import signal
 import subprocess
 import sys
@@ -141,11 +142,10 @@ def iopub_until_idle(kc, msg_id, timeout=TIMEOUT):
     deadline = time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"no idle for {msg_id}; got {[m['msg_type'] for m in out]}")
-        msg = kc.get_iopub_msg(timeout=left)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
+        try:
+            msg = client_helpers.next_iopub(kc, msg_id, left)
+        except (TimeoutError, queue.Empty):
+            raise TimeoutError(f"no idle for {msg_id}; got {[m['msg_type'] for m in out]}") from None
         out.append(msg)
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             return out
@@ -180,6 +180,7 @@ def types_of(msgs):
 
 def drain_iopub(kc, quiet=0.2):
     """Discards IOPub messages until none arrive for `quiet` seconds."""
+    client_helpers.forget_iopub(kc)
     while True:
         try:
             kc.get_iopub_msg(timeout=quiet)

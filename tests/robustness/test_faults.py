@@ -104,8 +104,8 @@ def wait_iopub(kc, msg_id, pred, timeout=TIMEOUT):
         left = deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError(f"no matching iopub message for {msg_id}")
-        msg = kc.get_iopub_msg(timeout=left)
-        if msg["parent_header"].get("msg_id") == msg_id and pred(msg):
+        msg = client_helpers.next_iopub(kc, msg_id, left)
+        if pred(msg):
             return msg
 
 
@@ -120,9 +120,7 @@ def execute(kc, code, timeout=TIMEOUT):
     out, value = [], None
     deadline = time.monotonic() + timeout
     while True:
-        msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
+        msg = client_helpers.next_iopub(kc, msg_id, max(0.1, deadline - time.monotonic()))
         if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
             out.append(msg["content"]["text"])
         elif msg["msg_type"] == "execute_result":
