@@ -60,6 +60,19 @@ static char *run_child(const char *ld_path, const char *cuda_lib) {
     return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? buf : NULL;
 }
 
+/* run_child with the toolkit's stub driver as libcuda.so.1 (a symlink in a
+ * temporary directory put on LD_LIBRARY_PATH); NULL when that fails. */
+__attribute__((unused)) static char *run_with_stub_driver(const char *cuda_lib) {
+    char dir[] = "/tmp/cgpu-stub-driver.XXXXXX";
+    if (!mkdtemp(dir)) return NULL;
+    char link[sizeof dir + 32];
+    snprintf(link, sizeof link, "%s/libcuda.so.1", dir);
+    char *out = symlink(CUDA_STUB_DRIVER, link) == 0 ? run_child(dir, cuda_lib) : NULL;
+    unlink(link);
+    rmdir(dir);
+    return out;
+}
+
 TEST(nothing_cuda_mapped_before_discovery) {
     CHECK(mapped("libcudart") == 0);
     CHECK(mapped("libcublas") == 0);
@@ -84,14 +97,7 @@ TEST(backend_loads_under_the_stub_driver) {
     SKIP("this build has no CUDA");
 #else
     if (access(CUDA_STUB_DRIVER, R_OK) != 0) SKIP("no CUDA stub driver at " CUDA_STUB_DRIVER);
-    char dir[] = "/tmp/cgpu-stub-driver.XXXXXX";
-    if (!mkdtemp(dir)) SKIP("cannot make a temporary directory");
-    char link[sizeof dir + 32];
-    snprintf(link, sizeof link, "%s/libcuda.so.1", dir);
-    CHECK(symlink(CUDA_STUB_DRIVER, link) == 0);
-    const char *out = run_child(dir, NULL);
-    unlink(link);
-    rmdir(dir);
+    const char *out = run_with_stub_driver(NULL);
     CHECK(out != NULL);
     if (!out) return;
     printf("  with the stub driver: %s", out);
@@ -106,14 +112,7 @@ TEST(missing_library_is_named) {
     SKIP("this build has no CUDA");
 #else
     if (access(CUDA_STUB_DRIVER, R_OK) != 0) SKIP("no CUDA stub driver at " CUDA_STUB_DRIVER);
-    char dir[] = "/tmp/cgpu-stub-driver.XXXXXX";
-    if (!mkdtemp(dir)) SKIP("cannot make a temporary directory");
-    char link[sizeof dir + 32];
-    snprintf(link, sizeof link, "%s/libcuda.so.1", dir);
-    CHECK(symlink(CUDA_STUB_DRIVER, link) == 0);
-    const char *out = run_child(dir, "/nonexistent/libcgpucuda.so");
-    unlink(link);
-    rmdir(dir);
+    const char *out = run_with_stub_driver("/nonexistent/libcgpucuda.so");
     CHECK(out != NULL);
     if (!out) return;
     CHECK(strstr(out, "cannot load the CUDA backend") != NULL);
