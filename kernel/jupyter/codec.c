@@ -97,13 +97,29 @@ void kn_uuid4(char buf[37]) {
     *p = '\0';
 }
 
+/* Every message header carries one: the calendar part is formatted once
+ * per second per thread, the microseconds by hand. */
 void kn_iso_now(char buf[64]) {
+    static __thread time_t last = (time_t)-1;
+    static __thread char prefix[40];
+    static __thread size_t plen;
     struct timespec ts;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000);
+    if (ts.tv_sec != last) {
+        struct tm tm;
+        gmtime_r(&ts.tv_sec, &tm);
+        int n = snprintf(prefix, sizeof prefix, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900,
+                         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        plen = n > 0 && (size_t)n < sizeof prefix ? (size_t)n : 0;
+        last = ts.tv_sec;
+    }
+    memcpy(buf, prefix, plen);
+    char *p = buf + plen;
+    long us = ts.tv_nsec / 1000;
+    *p++ = '.';
+    for (int i = 5; i >= 0; i--) { p[i] = (char)('0' + us % 10); us /= 10; }
+    p[6] = 'Z';
+    p[7] = '\0';
 }
 
 double kn_now(void) {
@@ -364,11 +380,26 @@ int kn_encode_raw(kn_session *s, kn_frames *out, const kn_frames *prefix, const 
     char uuid[37], date[64];
     kn_uuid4(uuid);
     kn_iso_now(date);
-    size_t hcap = strlen(s->fixed) + strlen(msg_type) + 200;
+    /* {"msg_id":"<uuid>","msg_type":"<type>","date":"<date>",<fixed>}, by
+     * hand: this runs for every message sent */
+    size_t tl = strlen(msg_type), dl = strlen(date), fl = strlen(s->fixed);
+    size_t hcap = 64 + 36 + tl + dl + fl;
     char *header = malloc(hcap);
     if (!header) return -1;
-    int hlen = snprintf(header, hcap, "{\"msg_id\":\"%s\",\"msg_type\":\"%s\",\"date\":\"%s\",%s}",
-                        uuid, msg_type, date, s->fixed);
+    char *h = header;
+#define PUT(str, n) (memcpy(h, (str), (n)), h += (n))
+    PUT("{\"msg_id\":\"", 11);
+    PUT(uuid, 36);
+    PUT("\",\"msg_type\":\"", 14);
+    PUT(msg_type, tl);
+    PUT("\",\"date\":\"", 10);
+    PUT(date, dl);
+    PUT("\",", 2);
+    PUT(s->fixed, fl);
+    PUT("}", 1);
+#undef PUT
+    *h = '\0';
+    int hlen = (int)(h - header);
     const char *pr = parent_raw && parent_raw->data ? (const char *)parent_raw->data : "{}";
     size_t prlen = parent_raw && parent_raw->data ? parent_raw->len : 2;
 

@@ -24,7 +24,8 @@
  * files are 0600). Returns NULL with a one-line reason in err. */
 kn_transport *kn_zmq_transport_new(void *zctx, const kn_conn *c, char *err, size_t errcap);
 /* The eventfd that `wake` writes: writing 8 bytes to it from a signal
- * handler wakes the shell loop too (async-signal-safe). */
+ * handler wakes a blocked shell recv too (async-signal-safe); only `wake`
+ * also makes the next recv return 0 when a request is already waiting. */
 int kn_zmq_transport_wake_fd(kn_transport *t);
 
 /* Shared socket set-up: linger, HWMs, message size limit, IPv6. 0 or -1. */

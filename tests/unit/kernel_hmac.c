@@ -48,6 +48,46 @@ TEST(sign_matches_python_for_every_scheme) {
 }
 
 /* A UTF-8 key and non-ASCII content (Session(key="clé-ünïcode".encode())). */
+/* RFC 4231's HMAC-SHA256 vectors (1, 2, 3, 4, 6, 7: short keys, a key of
+ * exactly one block, keys longer than the 64-byte block that are hashed
+ * first) plus a 64-byte key, each message split into three parts (one
+ * empty) as the four header/content frames are. */
+static void fill(unsigned char *b, int c, size_t n) { memset(b, c, n); }
+
+TEST(sha256_matches_rfc4231) {
+    static unsigned char k20b[20], k20a[20], k25[25], k131[131], k64[64], d50dd[50], d50cd[50];
+    fill(k20b, 0x0b, 20); fill(k20a, 0xaa, 20); fill(k131, 0xaa, 131); fill(k64, 'k', 64);
+    fill(d50dd, 0xdd, 50); fill(d50cd, 0xcd, 50);
+    for (int i = 0; i < 25; i++) k25[i] = (unsigned char)(i + 1);
+    static const char t6[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+    static const char t7[] = "This is a test using a larger than block-size key and a larger than block-size data. "
+                             "The key needs to be hashed before being used by the HMAC algorithm.";
+    static const char t64[] = "exactly one block of key";
+    struct { const void *key; size_t keylen; const void *data; size_t len; const char *hex; } v[] = {
+        { k20b, 20, "Hi There", 8, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7" },
+        { "Jefe", 4, "what do ya want for nothing?", 28,
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843" },
+        { k20a, 20, d50dd, 50, "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe" },
+        { k25, 25, d50cd, 50, "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b" },
+        { k131, 131, t6, sizeof t6 - 1, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54" },
+        { k131, 131, t7, sizeof t7 - 1, "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2" },
+        { k64, 64, t64, sizeof t64 - 1, "baa93ea4ccc7062ed6870c5e7937dbd35ad7791df4e29df9addeb429ff491acf" },
+    };
+    char err[256], hex[129];
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        kn_signer *s = kn_signer_new("hmac-sha256", v[i].key, v[i].keylen, err, sizeof err);
+        CHECK(s != NULL);
+        if (!s) continue;
+        size_t cut = v[i].len / 3;
+        const void *parts[3] = { v[i].data, "", (const char *)v[i].data + cut };
+        size_t lens[3] = { cut, 0, v[i].len - cut };
+        CHECK(kn_sign(s, parts, lens, 3, hex) == 64);
+        CHECK_STR(hex, v[i].hex);
+        CHECK(kn_verify(s, v[i].hex, 64, parts, lens, 3) == 1);
+        kn_signer_free(s);
+    }
+}
+
 TEST(sign_utf8_key_and_content) {
     const char *key = "cl\xc3\xa9-\xc3\xbcn\xc3\xaf" "code";
     const char *f[4] = {
@@ -173,6 +213,7 @@ TEST(replay_set_full_capacity) {
 
 int main(void) {
     RUN(sign_matches_python_for_every_scheme);
+    RUN(sha256_matches_rfc4231);
     RUN(sign_utf8_key_and_content);
     RUN(verify_rejects_wrong_signatures);
     RUN(unknown_schemes_are_refused);
