@@ -353,7 +353,8 @@ def main():
     except OSError:
         pass
     if cfloor is not None:
-        out.append(f"Platform floor: one frame to a C ZeroMQ ROUTER echo thread over loopback TCP and back "
+        out.append(f"Platform floor: one frame to a C ZeroMQ ROUTER echo thread (with its own ZeroMQ context "
+                   f"and I/O thread, as a kernel process has) over loopback TCP and back "
                    f"(kernel_rtt_client --echo) takes {cfloor:.0f} µs (median) on this machine.")
     out.append(f"Client floor: the same raw pyzmq client against a pyzmq echo process (idle published at "
                f"once) takes {floor:.0f} µs per round trip; the kernel's own share of its round trip is "
