@@ -270,3 +270,16 @@ def test_exits_when_its_launcher_dies():
         time.sleep(0.1)
     os.kill(kpid, signal.SIGKILL)
     pytest.fail("the kernel outlived its launcher by 10 s")
+
+
+def test_no_cuda_library_mapped_until_a_device_is_used(fresh_kernel):
+    """The CUDA backend (libcgpucuda.so with cudart, cuBLAS, NCCL) is loaded
+    by the first device discovery, never at start-up: a kernel that answered
+    kernel_info and ran a cell without arrays has none of it mapped."""
+    k = fresh_kernel()
+    reply, _ = run_cell(k.kc, "a = 1\nprint(a + 1)")
+    assert reply["content"]["status"] == "ok"
+    with open(f"/proc/{k.pid}/maps") as f:
+        maps = f.read()
+    for lib in ("libcgpucuda", "libcudart", "libcublas", "libnccl"):
+        assert lib not in maps, f"{lib} is mapped before any device was used"
