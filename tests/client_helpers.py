@@ -1,5 +1,6 @@
 """Message helpers shared by the Python test suites that drive the kernel
 with jupyter_client (tests/protocol, tests/robustness)."""
+import queue
 import time
 
 
@@ -37,6 +38,33 @@ def next_iopub(kc, msg_id, timeout):
             return msg
         stash.append(msg)
         del stash[:-1000]  # bounded: requests nobody waits for leave their messages here
+
+
+def wait_iopub(kc, msg_id, pred, timeout):
+    """The first IOPub message of request msg_id for which pred(msg) holds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        msg = next_iopub(kc, msg_id, deadline - time.monotonic())
+        if pred(msg):
+            return msg
+
+
+def is_idle(msg):
+    return msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle"
+
+
+def iopub_until_idle(kc, msg_id, timeout):
+    """IOPub messages whose parent is msg_id, up to and including its idle."""
+    out = []
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            msg = next_iopub(kc, msg_id, deadline - time.monotonic())
+        except (TimeoutError, queue.Empty):
+            raise TimeoutError(f"no idle for {msg_id}; got {[m['msg_type'] for m in out]}") from None
+        out.append(msg)
+        if is_idle(msg):
+            return out
 
 
 def forget_iopub(kc):

@@ -6,7 +6,6 @@ JUPYTER_PATH. Run directly with pytest, this file does the same itself
 (building with BUILD, default "build").
 """
 import os
-import queue
 import signal
 import subprocess
 import sys
@@ -138,17 +137,7 @@ def wait_reply(kc, msg_id, timeout=TIMEOUT, channel="shell"):
 
 def iopub_until_idle(kc, msg_id, timeout=TIMEOUT):
     """IOPub messages whose parent is msg_id, up to and including its idle."""
-    out = []
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        try:
-            msg = client_helpers.next_iopub(kc, msg_id, left)
-        except (TimeoutError, queue.Empty):
-            raise TimeoutError(f"no idle for {msg_id}; got {[m['msg_type'] for m in out]}") from None
-        out.append(msg)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            return out
+    return client_helpers.iopub_until_idle(kc, msg_id, timeout)
 
 
 def run_cell(kc, code, timeout=TIMEOUT, **kw):

@@ -9,20 +9,16 @@ import tempfile
 import time
 
 import pytest
-import zmq
 from jupyter_client.session import Session
 
 from conftest import (LOOP_FOREVER, TIMEOUT, iopub_until_idle, kernel_binary, kernel_spec, raw_socket, recv_multipart,
                       request, run_cell, stdout_of, wait_exit, wait_reply)
+import client_helpers  # noqa: E402 (conftest puts tests/ on the path)
 
 
 def wait_busy(kc, msg_id, timeout=TIMEOUT):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        m = kc.get_iopub_msg(timeout=deadline - time.monotonic())
-        if m["parent_header"].get("msg_id") == msg_id and m["msg_type"] == "execute_input":
-            return
-    raise TimeoutError("cell did not start")
+    """Until the cell msg_id has been announced (execute_input)."""
+    client_helpers.wait_iopub(kc, msg_id, lambda m: m["msg_type"] == "execute_input", timeout)
 
 
 def start_loop(k):

@@ -99,18 +99,7 @@ def wait_reply(kc, msg_id, timeout=TIMEOUT, channel="shell"):
 
 def wait_iopub(kc, msg_id, pred, timeout=TIMEOUT):
     """The first IOPub message of request msg_id for which pred(msg) holds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError(f"no matching iopub message for {msg_id}")
-        msg = client_helpers.next_iopub(kc, msg_id, left)
-        if pred(msg):
-            return msg
-
-
-def is_idle(m):
-    return m["msg_type"] == "status" and m["content"]["execution_state"] == "idle"
+    return client_helpers.wait_iopub(kc, msg_id, pred, timeout)
 
 
 def execute(kc, code, timeout=TIMEOUT):
@@ -118,15 +107,11 @@ def execute(kc, code, timeout=TIMEOUT):
     msg_id = kc.execute(code)
     reply = wait_reply(kc, msg_id, timeout)
     out, value = [], None
-    deadline = time.monotonic() + timeout
-    while True:
-        msg = client_helpers.next_iopub(kc, msg_id, max(0.1, deadline - time.monotonic()))
+    for msg in client_helpers.iopub_until_idle(kc, msg_id, timeout):
         if msg["msg_type"] == "stream" and msg["content"]["name"] == "stdout":
             out.append(msg["content"]["text"])
         elif msg["msg_type"] == "execute_result":
             value = msg["content"]["data"].get("text/plain")
-        elif is_idle(msg):
-            break
     return reply["content"], value, "".join(out)
 
 
@@ -141,7 +126,7 @@ def start_cell(kc, code):
 
 def finish_cell(kc, msg_id, timeout=TIMEOUT):
     reply = wait_reply(kc, msg_id, timeout)
-    wait_iopub(kc, msg_id, is_idle, timeout)
+    wait_iopub(kc, msg_id, client_helpers.is_idle, timeout)
     return reply["content"]
 
 
