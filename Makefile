@@ -77,10 +77,16 @@ $(if $(SAN_FLAGS),$(info [features] build:   $(BUILD) $(SAN_FLAGS)))
 endif
 endif
 
+# kernel/lang/: the interface (lang.h) and its folders: front/ (lexer, parser,
+# resolver), core/ (values, evaluator, the helper layer builtins.h), lib/
+# (the libraries and their table), display/ (numbers, arrays, HTML, plots).
+LANG_DIRS     := kernel/lang kernel/lang/front kernel/lang/core kernel/lang/lib kernel/lang/display
+LANG_INCLUDES := $(addprefix -I,$(LANG_DIRS))
+
 # ---- flags ---------------------------------------------------------------------
 OPT     ?= -O2
 CFLAGS  := -std=gnu11 $(OPT) -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
-           -D_GNU_SOURCE -fPIC -MMD -MP -Iruntime -Ikernel -Ikernel/lang $(SAN_FLAGS) $(EXTRA_CFLAGS)
+           -D_GNU_SOURCE -fPIC -MMD -MP -Iruntime -Ikernel $(LANG_INCLUDES) $(SAN_FLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SAN_FLAGS)
 LIBS    := -lm -lpthread -ldl
 ifeq ($(HAVE_CUDA),1)
@@ -122,7 +128,7 @@ LDFLAGS += $(shell echo 'int main(void){return 0;}' | $(CC) -x c - -Wl,--fatal-w
 # the first device discovery (so nothing CUDA is mapped at exec).
 RT_C  := $(wildcard runtime/*.c runtime/nn/*.c)
 RT_CU := $(if $(HAVE_CUDA),$(wildcard runtime/cuda/*.cu runtime/nn/*.cu),)
-LANG_C    := $(wildcard kernel/lang/*.c)
+LANG_C    := $(wildcard $(addsuffix /*.c,$(LANG_DIRS)))
 JUPYTER_C := $(if $(HAVE_JUPYTER_PROTO),$(wildcard kernel/jupyter/*.c),)
 MAIN_C    := $(wildcard kernel/*.c)
 

@@ -24,12 +24,12 @@ lib="$BUILD/libcgpujupyter.a"
 if [ -f "$lib" ]; then
   bin=$(mktemp /tmp/kernel_dispatch_bench.XXXXXX)
   trap 'rm -f "$bin"' EXIT
-  ${CC:-gcc} -std=gnu11 -O2 -D_GNU_SOURCE -Ikernel -Ikernel/lang -Iruntime tests/bench/kernel_dispatch_bench.c \
+  ${CC:-gcc} -std=gnu11 -O2 -D_GNU_SOURCE -Ikernel -Ikernel/lang -Ikernel/lang/front -Ikernel/lang/core -Ikernel/lang/lib -Ikernel/lang/display -Iruntime tests/bench/kernel_dispatch_bench.c \
     "$lib" -ljansson -lzmq -lcrypto -lpthread -o "$bin"
   core=$("$bin" 20000)
   client=$(mktemp /tmp/kernel_rtt_client.XXXXXX)
   trap 'rm -f "$bin" "$client"' EXIT
-  ${CC:-gcc} -std=gnu11 -O2 -D_GNU_SOURCE -Ikernel -Ikernel/lang -Iruntime tests/bench/kernel_rtt_client.c \
+  ${CC:-gcc} -std=gnu11 -O2 -D_GNU_SOURCE -Ikernel -Ikernel/lang -Ikernel/lang/front -Ikernel/lang/core -Ikernel/lang/lib -Ikernel/lang/display -Iruntime tests/bench/kernel_rtt_client.c \
     "$lib" -ljansson -lzmq -lcrypto -lpthread -o "$client"
 fi
 

@@ -1,6 +1,6 @@
 /* builtins.c — the binding API of builtins.h: registration, argument
  * binding and conversion, objects and modules, the running cell's outputs,
- * interrupts, and the init hooks of the display and training code.
+ * interrupts.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -11,18 +11,6 @@
 #include "interp.h"
 #include "format_array.h"
 #include "numfmt.h"
-
-/* ---- init hooks ------------------------------------------------------------------- */
-
-/* The helpers' hooks. Weak empty defaults live in weak_hooks.c, which sorts
- * after every helper file in the library, so the linker takes a helper's
- * definition whenever one exists. */
-void lang_run_init_hooks(lang_state *L)
-{
-    lang_init_format(L);
-    lang_init_plot(L);
-    lang_init_nn(L);
-}
 
 /* ---- registration ------------------------------------------------------------------- */
 

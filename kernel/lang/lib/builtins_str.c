@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "interp.h"
+#include "libraries.h"
 
 #define SELF_S lv_str_cstr(a->self)
 #define SELF_N lv_str_len(a->self)

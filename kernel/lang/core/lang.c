@@ -9,6 +9,7 @@
 #include <time.h>
 #include <string.h>
 #include "interp.h"
+#include "libraries.h"
 #include "cli.h"
 
 /* ---- bundles and results -------------------------------------------------------- */
@@ -113,12 +114,7 @@ lang_state *lang_new(void)
     lang_state *L = calloc(1, sizeof *L);
     if (!L) return NULL;
     if (gindex_grow(L) < 0) { free(L); return NULL; }
-    lang_init_core(L);
-    lang_init_str(L);
-    lang_init_array(L);
-    lang_init_device(L);
-    lang_run_init_hooks(L);
-    if (L->err_pending) errors_reset(L); /* an init hook failed: the rest still works */
+    lang_open_libraries(L);
     return L;
 }
 

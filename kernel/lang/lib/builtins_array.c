@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "interp.h"
+#include "libraries.h"
 
 /* ---- argument helpers ------------------------------------------------------------------ */
 

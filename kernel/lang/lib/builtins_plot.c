@@ -16,6 +16,7 @@
 #include "builtins.h"
 #include "numfmt.h"
 #include "plot.h"
+#include "libraries.h"
 
 #include <math.h>
 #include <stdio.h>

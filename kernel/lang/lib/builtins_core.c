@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "interp.h"
+#include "libraries.h"
 
 /* ---- output ------------------------------------------------------------------------ */
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "html.h"
 #include "interp.h"
+#include "libraries.h"
 
 /* A device as a value. Physical and logical devices share the layout;
  * the class says which. Owned by its object. */

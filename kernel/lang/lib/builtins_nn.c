@@ -26,6 +26,7 @@
 #include "builtins.h"
 #include "html.h"
 #include "nn/nn.h"
+#include "libraries.h"
 
 /* ---- small helpers ------------------------------------------------------------------- */
 

@@ -139,10 +139,6 @@ void repr_str_quoted(fmtbuf *b, const char *s, size_t n);
 lang_value format_value(lang_state *L, lang_value v, const char *spec);
 
 /* ---- builtins (builtins_*.c) ---- */
-void lang_init_core(lang_state *L);
-void lang_init_str(lang_state *L);
-void lang_init_array(lang_state *L);
-void lang_init_device(lang_state *L);
 extern const lang_method lang_str_methods[];
 extern const lang_method lang_list_methods[];
 extern const lang_method lang_tuple_methods[];
@@ -165,8 +161,6 @@ lang_status lang_execute_named(lang_state *L, const char *code, const lang_outpu
 char *lang_help_text(lang_state *L, lang_value v, const char *name);
 /* The doc of a builtin value (or NULL). */
 const char *lang_builtin_doc(lang_value v);
-/* Runs the registered init hooks (builtins.c). */
-void lang_run_init_hooks(lang_state *L);
 /* rt placement log sink for the current state */
 void lang_device_log_sink(void *ctx, const char *line);
 

@@ -64,7 +64,7 @@
  *         return lang_object_new(L, &counter_class, c);
  *     }
  *
- *     void lang_init_example(lang_state *L)   // listed in lang_new's init table
+ *     void lang_init_example(lang_state *L)   // one row in lib/libraries.c
  *     {
  *         lang_register_builtin(L, "twice", bi_twice,
  *             "twice(x)\nReturns x * 2.\n>>> twice(21)\n42.0");
@@ -244,11 +244,8 @@ void *lang_ext_get(lang_state *L, const char *key);
  * e.g. plotting shows the pending figure (matplotlib-inline style). */
 void lang_on_cell_end(lang_state *L, void (*fn)(lang_state *L, void *ctx), void *ctx);
 
-/* Init hooks, called in this order by lang_new. Each helper defines its own;
- * weak empty defaults (weak_hooks.c) keep the build linking before they exist. */
-void lang_init_format(lang_state *L);   /* display helper (format_*.c, html*.c) */
-void lang_init_plot(lang_state *L);     /* display helper (plot*.c): plt */
-void lang_init_nn(lang_state *L);       /* training helper (builtins_nn.c) */
+/* Libraries: each lib/ file has one `void lang_init_NAME(lang_state *L)`
+ * listed in lib/libraries.c's table, which lang_new opens in order. */
 
 /* ---- the running cell's outputs --------------------------------------------- */
 
