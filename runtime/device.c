@@ -88,7 +88,18 @@ static int layout(rt_device_kind kind, int n) {
     return k;
 }
 
+/* Runs just before discovery: the language copies its os.environ into the
+ * process environment then, so CUDA_VISIBLE_DEVICES set in a cell counts. */
+static void (*discovery_hook)(void *ctx);
+static void *discovery_ctx;
+
+void rt_set_discovery_hook(void (*fn)(void *ctx), void *ctx) {
+    discovery_hook = fn;
+    discovery_ctx = ctx;
+}
+
 static void discover(void) {
+    if (discovery_hook) discovery_hook(discovery_ctx);
     int n = rt_cuda_discover(reg.gpu_props, MAX_PHYSICAL, reg.gpu_reason, sizeof reg.gpu_reason);
     if (n > 0 && !rt_cuda_backend()) {
         snprintf(reg.gpu_reason, sizeof reg.gpu_reason, "the CUDA backend is missing from this build");

@@ -85,6 +85,10 @@ rt_device_kind rt_device_kind_of(const rt_device *d);
 int         rt_device_index(const rt_device *d);       /* logical index */
 int         rt_device_physical_index(const rt_device *d);
 const char *rt_gpu_unavailable_reason(void);           /* NULL when GPUs exist */
+/* fn(ctx) runs once, just before discovery (set it before any device use;
+ * NULL removes it): the language copies its os.environ into the process
+ * environment there, so CUDA_VISIBLE_DEVICES set in a cell is honoured. */
+void        rt_set_discovery_hook(void (*fn)(void *ctx), void *ctx);
 
 typedef struct {
     char   name[256];          /* "NVIDIA H100 80GB HBM3" or the CPU model */

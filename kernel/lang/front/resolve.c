@@ -209,6 +209,7 @@ static void collect_bindings(resolver *R, scope *s, block *b)
             collect_bindings(R, s, &st->u.with.body);
             break;
         case S_TIME: collect_bindings(R, s, &st->u.time.body); break;
+        case S_IMPORT: for (int j = 0; j < st->u.import.n; j++) collect_target(R, s, st->u.import.targets[j]); break;
         default: break;
         }
     }
@@ -413,6 +414,7 @@ static void r_stmt(resolver *R, scope *S, node *st)
     case S_DEL: for (int j = 0; j < st->u.del.n; j++) r_target(R, S, st->u.del.targets[j]); break;
     case S_ASSERT: r_expr(R, S, st->u.assert_.cond); r_expr(R, S, st->u.assert_.msg); break;
     case S_TIME: r_block(R, S, &st->u.time.body); break;
+    case S_IMPORT: for (int j = 0; j < st->u.import.n; j++) r_target(R, S, st->u.import.targets[j]); break;
     default: break;
     }
 }
