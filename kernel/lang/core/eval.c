@@ -555,6 +555,11 @@ __attribute__((noinline)) static lang_value call_general(lang_state *L, frame *F
     return r;
 }
 
+static int obj_class_is_module(const lang_class *c)
+{
+    return c && strcmp(c->name, "module") == 0;
+}
+
 __attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, node *e)
 {
     node *fnode = e->u.call.fn;
@@ -574,6 +579,14 @@ __attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, n
         /* obj.method(...): call the type's method directly, no bound object */
         self = eval(L, F, fnode->u.attr.obj);
         if (lv_is_err(self)) return self;
+        if (self.type == LV_OBJECT && fnode->u.attr.cache_tab == (const void *)lv_object_class(self)) {
+            /* a module's function seen here before (a module's attributes
+             * never change; the module keeps the function alive) */
+            lv_builtinobj *b = (lv_builtinobj *)fnode->u.attr.cache_m;
+            lv_release(self);
+            if (simple) return fast_call(L, F, e, b->fn, b->name, b->self);
+            return call_general(L, F, e, lv_retain(lv_from_obj(b)), lv_none(), NULL);
+        }
         /* per-site cache: the same call site usually sees the same type */
         const lang_method *tab = op_methods_of(self);
         if (tab && tab == fnode->u.attr.cache_tab) {
@@ -590,12 +603,17 @@ __attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, n
         }
         if (m) fn = lv_none();
         else {
+            const lang_class *self_class = lv_object_class(self);
             fn = op_getattr(L, self, fnode->u.attr.name);
             lv_release(self);
             self = lv_none();
             if (lv_is_err(fn)) { locate(L, F, fnode); return fn; }
+            if (fn.type == LV_BUILTIN && obj_class_is_module(self_class)) {
+                fnode->u.attr.cache_tab = self_class;
+                fnode->u.attr.cache_m = LV_OBJ(fn, lv_builtinobj);
+            }
             if (simple && fn.type == LV_BUILTIN) {
-                /* a module's function (np.sqrt(x)): as fast as a global builtin */
+                /* an attribute that is a builtin function (np.sqrt(x)) */
                 lv_builtinobj *b = LV_OBJ(fn, lv_builtinobj);
                 lang_value r = fast_call(L, F, e, b->fn, b->name, b->self);
                 lv_release(fn);
