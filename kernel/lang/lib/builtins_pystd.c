@@ -78,6 +78,14 @@ lang_value os_environ(lang_state *L, const lang_args *a)
     return d;
 }
 
+const char *module_getenv(lang_state *L, const char *key)
+{
+    environ_state *e = lang_ext_get(L, "os.environ");
+    if (!e) return getenv(key);
+    lang_value v = lv_dict_get_str(e->dict, key);
+    return v.type == LV_STR ? lv_str_cstr(v) : NULL;
+}
+
 lang_value os_getenv(lang_state *L, const lang_args *a)
 {
     lang_value v[2];

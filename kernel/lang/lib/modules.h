@@ -71,6 +71,11 @@ MODULE_FN(np_random_shuffle); MODULE_FN(np_random_permutation); MODULE_FN(np_ran
 MODULE_FN(tf_random_normal); MODULE_FN(tf_random_uniform);
 MODULE_FN(keras_loss_class);
 
+/* An environment variable as the session's os.environ has it (the process
+ * environment until os.environ is first used); NULL when unset.
+ * builtins_pystd.c. */
+const char *module_getenv(lang_state *L, const char *key);
+
 /* The message of a missing attribute `name` of module `path` (what C-GPU
  * has instead), written into buf. modules.c. */
 void module_missing_reason(lang_state *L, const char *path, const char *name, char *buf, size_t cap);
