@@ -9,7 +9,6 @@
 #include "html.h"
 #include "interp.h"
 #include "libraries.h"
-#include "modules.h"
 
 /* A device as a value. Physical and logical devices share the layout;
  * the class says which. Owned by its object. */
@@ -102,19 +101,6 @@ static int parse_kind(lang_state *L, lang_value v, int *kind /* -1: all */)
     return 0;
 }
 
-/* One warning line on stderr when GPUs are asked for and there are none,
- * as TensorFlow logs it at discovery (hidden, as TensorFlow's warnings are,
- * when TF_CPP_MIN_LOG_LEVEL is 2 or more). */
-static void warn_no_gpu(lang_state *L)
-{
-    const char *level = module_getenv(L, "TF_CPP_MIN_LOG_LEVEL");
-    const char *reason = rt_gpu_unavailable_reason();
-    if ((level && atoi(level) >= 2) || !reason) return;
-    char line[640];
-    int n = snprintf(line, sizeof line, "W C-GPU: skipping GPU devices: %s\n", reason);
-    lang_write(L, "stderr", line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
-}
-
 static lang_value device_list(lang_state *L, const lang_args *a, int physical)
 {
     lang_value v[1];
@@ -137,7 +123,6 @@ static lang_value device_list(lang_state *L, const lang_args *a, int physical)
             if (lv_is_err(o)) { lv_release(out); return o; }
             if (lv_list_append_take(out, o) < 0) { lv_release(out); return lang_nomem(L); }
         }
-        if (physical && dk == RT_GPU && n == 0) warn_no_gpu(L);
     }
     return out;
 }

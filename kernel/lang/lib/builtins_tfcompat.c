@@ -5,6 +5,8 @@
  * generator) and Keras's loss classes.
  */
 #include <math.h>
+#include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
@@ -19,6 +21,28 @@ lang_value tf_version(lang_state *L, const lang_args *a)
 }
 
 /* ---- tf.config ------------------------------------------------------------------------------ */
+
+/* tf.config.list_physical_devices: C-GPU's list_physical_devices, plus the
+ * one warning line TensorFlow logs on stderr when GPUs are asked for and
+ * there are none (hidden, as TensorFlow's warnings are, when
+ * TF_CPP_MIN_LOG_LEVEL is 2 or more). */
+lang_value tf_list_physical_devices(lang_state *L, const lang_args *a)
+{
+    int s = lang_global_find(L, "list_physical_devices");
+    if (s < 0 || lv_is_missing(L->g[s].builtin)) return lang_raise(L, LANG_E_DEVICE, "devices are not available");
+    lang_value r = lang_call(L, L->g[s].builtin, a->n, a->v, a->nkw, a->kwname, a->kw);
+    if (lv_is_err(r)) return r;
+    lang_value kind = a->n ? a->v[0] : a->nkw ? a->kw[0] : lv_none();
+    int gpu_asked = kind.type != LV_STR || strcasecmp(lv_str_cstr(kind), "GPU") == 0;
+    const char *level = module_getenv(L, "TF_CPP_MIN_LOG_LEVEL");
+    const char *reason = rt_physical_device_count(RT_GPU) == 0 ? rt_gpu_unavailable_reason() : NULL;
+    if (gpu_asked && reason && !(level && atoi(level) >= 2)) {
+        char line[640];
+        int n = snprintf(line, sizeof line, "W C-GPU: skipping GPU devices: %s\n", reason);
+        lang_write(L, "stderr", line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
+    }
+    return r;
+}
 
 typedef struct { double memory_limit; int has_limit; } logical_config;
 

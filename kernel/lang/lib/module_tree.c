@@ -93,7 +93,9 @@ const module_attr lang_module_attrs[] = {
     MISSING("tensorflow", "lite", "C-GPU has no TensorFlow Lite"),
     MISSING("tensorflow", "Tensor", "C-GPU's arrays (array())"),
 
-    G("tensorflow.config", "list_physical_devices", "list_physical_devices"),
+    FN("tensorflow.config", "list_physical_devices", tf_list_physical_devices,
+       "list_physical_devices(device_type=None)\nC-GPU's list_physical_devices; with no GPU it logs why on stderr, as TensorFlow does.\n"
+       ">>> len(tf.config.list_physical_devices('GPU'))"),
     G("tensorflow.config", "list_logical_devices", "list_logical_devices"),
     FN("tensorflow.config", "set_logical_device_configuration", tf_set_logical_device_configuration,
        "set_logical_device_configuration(device, logical_devices)\nSplits a physical device into len(logical_devices) logical ones (C-GPU's set_virtual_devices).\n"
@@ -107,7 +109,8 @@ const module_attr lang_module_attrs[] = {
        ">>> tf.config.experimental.set_memory_growth(gpus[0], True)"),
     FN("tensorflow.config.experimental", "get_memory_growth", tf_get_memory_growth,
        "get_memory_growth(device)\nTrue: C-GPU always allocates on demand.\n>>> tf.config.experimental.get_memory_growth(gpus[0])"),
-    G("tensorflow.config.experimental", "list_physical_devices", "list_physical_devices"),
+    FN("tensorflow.config.experimental", "list_physical_devices", tf_list_physical_devices,
+       "list_physical_devices(device_type=None)\nThe older name of tf.config.list_physical_devices.\n>>> tf.config.experimental.list_physical_devices('GPU')"),
     FN("tensorflow.config.experimental", "set_virtual_device_configuration", tf_set_logical_device_configuration,
        "set_virtual_device_configuration(device, logical_devices)\nThe older name of set_logical_device_configuration.\n"
        ">>> tf.config.experimental.set_virtual_device_configuration(gpus[0], [cfg, cfg])"),

@@ -68,7 +68,7 @@ MODULE_FN(tf_logical_device_configuration); MODULE_FN(tf_set_logical_device_conf
 MODULE_FN(tf_set_memory_growth); MODULE_FN(tf_get_memory_growth); MODULE_FN(tf_version);
 MODULE_FN(np_random_normal); MODULE_FN(np_random_uniform); MODULE_FN(np_random_randint);
 MODULE_FN(np_random_shuffle); MODULE_FN(np_random_permutation); MODULE_FN(np_random_choice);
-MODULE_FN(tf_random_normal); MODULE_FN(tf_random_uniform);
+MODULE_FN(tf_list_physical_devices); MODULE_FN(tf_random_normal); MODULE_FN(tf_random_uniform);
 MODULE_FN(keras_loss_class);
 
 /* An environment variable as the session's os.environ has it (the process
