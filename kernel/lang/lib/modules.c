@@ -184,7 +184,7 @@ void module_missing_reason(lang_state *L, const char *path, const char *name, ch
     const char *shown = lang_modules[index].shown;
     for (const module_attr *a = lang_module_attrs; a->module; a++)
         if (a->kind == MA_MISSING && strcmp(a->module, path) == 0 && strcmp(a->name, name) == 0) {
-            snprintf(buf, cap, " (C-GPU: %s)", a->target);
+            snprintf(buf, cap, strncmp(a->target, "C-GPU", 5) == 0 ? " (%s)" : " (in C-GPU: %s)", a->target);
             return;
         }
     /* What the module has: its submodules, else its names. */
@@ -204,6 +204,7 @@ void module_missing_reason(lang_state *L, const char *path, const char *name, ch
         if (b.len > cap / 2) { fmtbuf_puts(&b, ", ..."); break; }
     }
     if (k) snprintf(buf, cap, " (C-GPU implements %s)", b.s ? b.s : "");
+    else snprintf(buf, cap, " (C-GPU implements nothing of %s in this build)", shown);
     fmtbuf_free(&b);
 }
 
