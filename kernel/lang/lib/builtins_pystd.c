@@ -679,6 +679,7 @@ lang_value sys_stderr(lang_state *L, const lang_args *a) { (void)a; return lang_
 typedef struct {
     lang_value file;      /* owned */
     char       delim;
+    char       eol[8];    /* lineterminator */
 } csv_writer_data;
 
 static void csv_writer_free(void *p)
@@ -690,7 +691,7 @@ static void csv_writer_free(void *p)
 
 /* One row as CSV text ("excel" dialect: quote fields holding the delimiter,
  * a quote or a line break; lines end with \r\n). */
-static char *csv_format_row(lang_state *L, lang_value row, char delim)
+static char *csv_format_row(lang_state *L, lang_value row, char delim, const char *eol)
 {
     lang_value items = iter_to_list(L, row);
     if (lv_is_err(items)) return NULL;
@@ -714,7 +715,7 @@ static char *csv_format_row(lang_state *L, lang_value row, char delim)
         free(s);
     }
     lv_release(items);
-    fmtbuf_puts(&b, "\r\n");
+    fmtbuf_puts(&b, eol);
     char *r = fmtbuf_take(&b);
     if (!r) lang_nomem(L);
     return r;
@@ -734,7 +735,7 @@ static lang_value csv_writerow(lang_state *L, const lang_args *a)
     csv_writer_data *w = lv_object_data(a->self);
     lang_value v[1];
     if (lang_args_bind(L, a, "row", v) < 0) return lv_err();
-    char *line = csv_format_row(L, v[0], w->delim);
+    char *line = csv_format_row(L, v[0], w->delim, w->eol);
     if (!line) return lv_err();
     lang_value s = lv_str_take(line);
     lang_value r = call_method(L, w->file, "write", 1, &s);
@@ -782,9 +783,12 @@ static int csv_delimiter(lang_state *L, lang_value v, char *out)
 
 lang_value csv_writer(lang_state *L, const lang_args *a)
 {
-    lang_value v[2];
+    lang_value v[3];
     char delim;
-    if (lang_args_bind(L, a, "f, delimiter=", v) < 0 || csv_delimiter(L, v[1], &delim) < 0) return lv_err();
+    const char *eol = "\r\n";
+    if (lang_args_bind(L, a, "f, delimiter=, lineterminator=", v) < 0 || csv_delimiter(L, v[1], &delim) < 0 ||
+        (!lv_is_missing(v[2]) && lang_get_str(L, v[2], "lineterminator", &eol) < 0)) return lv_err();
+    if (strlen(eol) >= sizeof ((csv_writer_data *)0)->eol) return lang_raise(L, LANG_E_VALUE, "lineterminator is too long");
     lang_value w = op_getattr(L, v[0], "write");
     if (lv_is_err(w)) {
         lang_error_clear(L);
@@ -795,6 +799,7 @@ lang_value csv_writer(lang_state *L, const lang_args *a)
     if (!d) return lang_nomem(L);
     d->file = lv_retain(v[0]);
     d->delim = delim;
+    snprintf(d->eol, sizeof d->eol, "%s", eol);
     return lang_object_new(L, &csv_writer_class, d);
 }
 

@@ -392,7 +392,7 @@ const module_attr lang_module_attrs[] = {
     NUM("sys", "maxsize", 9223372036854775807.0),
 
     /* ---- csv ---- */
-    FN("csv", "writer", csv_writer, "writer(f, delimiter=',')\nWrites rows of values to a file object: w.writerow(row), w.writerows(rows).\n"
+    FN("csv", "writer", csv_writer, "writer(f, delimiter=',', lineterminator='\\r\\n')\nWrites rows of values to a file object: w.writerow(row), w.writerows(rows).\n"
        ">>> csv.writer(f).writerow(['epoch', 'loss'])"),
     FN("csv", "reader", csv_reader, "reader(f, delimiter=',')\nThe rows of a file object (or a list of lines) as lists of strings.\n"
        ">>> rows = list(csv.reader(f))"),
