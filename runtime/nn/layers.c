@@ -149,33 +149,22 @@ static nn_layer *layer_new(nn_layer_kind kind, const char *base)
     return l;
 }
 
-static rt_status check_input_shape(const int64_t *shape, int ndim)
-{
-    if (ndim < 1 || ndim > RT_MAX_DIMS - 1)
-        return rt_set_error(RT_EVALUE, "Input shape must have between 1 and %d dimensions, got %d", RT_MAX_DIMS - 1, ndim);
-    for (int i = 0; i < ndim; i++)
-        if (shape[i] <= 0)
-            return rt_set_error(RT_EVALUE, "Input shape dimensions must be positive integers, got %lld", (long long)shape[i]);
-    return RT_OK;
-}
-
 nn_layer *nn_input(const int64_t *shape, int ndim)
 {
-    if (check_input_shape(shape, ndim)) return NULL;
+    if (ndim < 1 || ndim > RT_MAX_DIMS - 1) {
+        rt_set_error(RT_EVALUE, "Input shape must have between 1 and %d dimensions, got %d", RT_MAX_DIMS - 1, ndim);
+        return NULL;
+    }
+    for (int i = 0; i < ndim; i++)
+        if (shape[i] <= 0) {
+            rt_set_error(RT_EVALUE, "Input shape dimensions must be positive integers, got %lld", (long long)shape[i]);
+            return NULL;
+        }
     nn_layer *l = layer_new(NN_LAYER_INPUT, "input_layer");
     if (!l) return NULL;
     l->in_ndim = ndim;
     memcpy(l->in_shape, shape, (size_t)ndim * sizeof *shape);
     return l;
-}
-
-rt_status nn_layer_set_input_shape(nn_layer *l, const int64_t *shape, int ndim)
-{
-    rt_status st = check_input_shape(shape, ndim);
-    if (st) return st;
-    l->in_ndim = ndim;
-    memcpy(l->in_shape, shape, (size_t)ndim * sizeof *shape);
-    return RT_OK;
 }
 
 nn_layer *nn_dense(int64_t units, nn_activation act, int use_bias, nn_initializer kinit, nn_initializer binit)

@@ -182,12 +182,6 @@ rt_status nn_model_add(nn_model *m, nn_layer *l)
         l->built = 1;   /* marks it used */
         return RT_OK;
     }
-    if (l->in_ndim > 0 && m->nlayers == 0 && !m->has_input) {
-        /* Keras 2: input_shape= on the first layer stands for an Input */
-        m->has_input = 1;
-        m->in_ndim = l->in_ndim;
-        memcpy(m->in_shape, l->in_shape, sizeof m->in_shape);
-    }
     if (m->nlayers == m->cap) {
         int cap = m->cap ? 2 * m->cap : 4;
         nn_layer **nl = realloc(m->layers, (size_t)cap * sizeof *nl);

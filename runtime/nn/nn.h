@@ -104,10 +104,6 @@ nn_layer *nn_dropout(double rate);                         /* 0 <= rate < 1 */
 nn_layer *nn_activation_layer(nn_activation act);
 nn_layer *nn_layer_retain(nn_layer *l);
 void      nn_layer_release(nn_layer *l);                   /* NULL is fine */
-/* Keras 2's input_shape= on a layer: when the layer is the first one added
- * to a model without an Input, the model takes this input shape (as if
- * Input(shape) came first); on later layers it is ignored, as in Keras. */
-rt_status nn_layer_set_input_shape(nn_layer *l, const int64_t *shape, int ndim);
 
 /* Read-only description of a layer. Pointers are borrowed from the layer. */
 typedef struct {

@@ -45,7 +45,7 @@ struct nn_layer {
     int            use_bias;
     nn_initializer kinit, binit;
     double         rate;                /* Dropout */
-    int            in_ndim;             /* Input; other layers: input_shape= (0: none) */
+    int            in_ndim;             /* Input */
     int64_t        in_shape[RT_MAX_DIMS];
     /* build */
     int            built;

@@ -246,27 +246,10 @@ static lang_value bi_input(lang_state *L, const lang_args *a)
     return layer_result(L, nn_input(shape, nd));
 }
 
-/* Keras 2's input_shape=[...] / input_dim=n on a first layer: the layer
- * (a new reference) with its input shape set; consumes l. */
-static lang_value with_input_shape(lang_state *L, nn_layer *l, lang_value input_shape, lang_value input_dim)
-{
-    int64_t shape[RT_MAX_DIMS];
-    int nd = 0;
-    if (!l) return lang_raise_rt(L);
-    if (!lv_is_missing(input_shape) && !lv_is_none(input_shape)) {
-        if (lang_get_shape(L, input_shape, "input_shape", shape, &nd) < 0) { nn_layer_release(l); return lv_err(); }
-    } else if (!lv_is_missing(input_dim) && !lv_is_none(input_dim)) {
-        if (lang_get_int(L, input_dim, "input_dim", &shape[0]) < 0) { nn_layer_release(l); return lv_err(); }
-        nd = 1;
-    }
-    if (nd && nn_layer_set_input_shape(l, shape, nd)) { nn_layer_release(l); return lang_raise_rt(L); }
-    return layer_result(L, l);
-}
-
 static lang_value bi_dense(lang_state *L, const lang_args *a)
 {
-    lang_value v[8];
-    if (lang_args_bind(L, a, "units, activation=, use_bias=, kernel_initializer=, bias_initializer=, name=, input_shape=, input_dim=", v) < 0)
+    lang_value v[6];
+    if (lang_args_bind(L, a, "units, activation=, use_bias=, kernel_initializer=, bias_initializer=, name=", v) < 0)
         return lv_err();
     int64_t units;
     nn_activation act;
@@ -277,14 +260,14 @@ static lang_value bi_dense(lang_state *L, const lang_args *a)
         get_initializer(L, v[3], "kernel_initializer", NN_INIT_GLOROT_UNIFORM, &ki) < 0 ||
         get_initializer(L, v[4], "bias_initializer", NN_INIT_ZEROS, &bi) < 0)
         return lv_err();
-    return with_input_shape(L, nn_dense(units, act, bias, ki, bi), v[6], v[7]);
+    return layer_result(L, nn_dense(units, act, bias, ki, bi));
 }
 
 static lang_value bi_flatten(lang_state *L, const lang_args *a)
 {
-    lang_value v[2];
-    if (lang_args_bind(L, a, "name=, input_shape=", v) < 0) return lv_err();
-    return with_input_shape(L, nn_flatten(), v[1], lv_missing());
+    lang_value v[1];
+    if (lang_args_bind(L, a, "name=", v) < 0) return lv_err();
+    return layer_result(L, nn_flatten());
 }
 
 static lang_value bi_dropout(lang_state *L, const lang_args *a)
