@@ -48,7 +48,7 @@ static struct {
 static int driver_present(char *reason, size_t cap) {
     void *h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
     if (h) return 1; /* kept open: cudart opens it again at once */
-    snprintf(reason, cap, "no NVIDIA driver on this machine (%s)", dlerror());
+    snprintf(reason, cap, "no GPU: no NVIDIA driver on this machine (%s)", dlerror());
     return 0;
 }
 
@@ -76,7 +76,7 @@ static int find_library(char *path, size_t cap) {
 static int load_library(char *reason, size_t cap) {
     char path[PATH_MAX + 64];
     if (!find_library(path, sizeof path)) {
-        snprintf(reason, cap, "the CUDA backend %s is not installed next to this program "
+        snprintf(reason, cap, "no GPU: the CUDA backend %s is not installed next to this program "
                  "(nor in ../lib/cgpu/; CGPU_CUDA_LIB names another path)", CUDA_LIBRARY_NAME);
         return 0;
     }
@@ -84,14 +84,14 @@ static int load_library(char *reason, size_t cap) {
      * with its name, not as a crash in the middle of a cell. */
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
-        snprintf(reason, cap, "cannot load the CUDA backend: %s", dlerror());
+        snprintf(reason, cap, "no GPU: cannot load the CUDA backend: %s", dlerror());
         return 0;
     }
     lib.discover = (__typeof__(lib.discover))dlsym(h, "rt_cuda_discover");
     lib.backend = (__typeof__(lib.backend))dlsym(h, "rt_cuda_backend");
     lib.device_state_new = (__typeof__(lib.device_state_new))dlsym(h, "rt_cuda_device_state_new");
     if (!lib.discover || !lib.backend || !lib.device_state_new) {
-        snprintf(reason, cap, "%.300s is not a C-GPU CUDA backend (entry points missing)", path);
+        snprintf(reason, cap, "no GPU: %.300s is not a C-GPU CUDA backend (entry points missing)", path);
         dlclose(h);
         memset(&lib, 0, sizeof lib);
         return 0;
@@ -100,18 +100,9 @@ static int load_library(char *reason, size_t cap) {
     return 1;
 }
 
-/* CUDA_VISIBLE_DEVICES that lists no device ("" or "-1", as TensorFlow's
- * users write to hide GPUs): nothing to load. */
-static int all_gpus_hidden(char *reason, size_t cap) {
-    const char *v = getenv("CUDA_VISIBLE_DEVICES");
-    if (!v || (*v && strncmp(v, "-1", 2) != 0)) return 0;
-    snprintf(reason, cap, "CUDA_VISIBLE_DEVICES='%s' hides every GPU", v);
-    return 1;
-}
-
 int rt_cuda_discover(rt_device_props *props, int max, char *reason, size_t reason_cap) {
     char why[512];
-    if (all_gpus_hidden(why, sizeof why) || !driver_present(why, sizeof why) || !load_library(why, sizeof why)) {
+    if (!driver_present(why, sizeof why) || !load_library(why, sizeof why)) {
         if (reason && reason_cap) snprintf(reason, reason_cap, "%s", why);
         return 0;
     }

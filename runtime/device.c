@@ -98,9 +98,27 @@ void rt_set_discovery_hook(void (*fn)(void *ctx), void *ctx) {
     discovery_ctx = ctx;
 }
 
+/* CUDA_VISIBLE_DEVICES that lists no device ("" or "-1", as TensorFlow's
+ * users write to hide GPUs): no CUDA library needs loading. */
+static int all_gpus_hidden(char *reason, size_t cap) {
+#ifdef CGPU_HAVE_CUDA
+    const char *v = getenv("CUDA_VISIBLE_DEVICES");
+    if (!v || (*v && strncmp(v, "-1", 2) != 0)) return 0;
+    snprintf(reason, cap, "CUDA_VISIBLE_DEVICES='%s' hides every GPU", v);
+    return 1;
+#else
+    (void)reason; (void)cap;
+    return 0;
+#endif
+}
+
 static void discover(void) {
     if (discovery_hook) discovery_hook(discovery_ctx);
-    int n = rt_cuda_discover(reg.gpu_props, MAX_PHYSICAL, reg.gpu_reason, sizeof reg.gpu_reason);
+    int n = all_gpus_hidden(reg.gpu_reason, sizeof reg.gpu_reason) ? 0
+          : rt_cuda_discover(reg.gpu_props, MAX_PHYSICAL, reg.gpu_reason, sizeof reg.gpu_reason);
+    /* the reason says why; callers say "no GPU" themselves ("No GPU: ...") */
+    if (strncmp(reg.gpu_reason, "no GPU: ", 8) == 0)
+        memmove(reg.gpu_reason, reg.gpu_reason + 8, strlen(reg.gpu_reason + 8) + 1);
     if (n > 0 && !rt_cuda_backend()) {
         snprintf(reg.gpu_reason, sizeof reg.gpu_reason, "the CUDA backend is missing from this build");
         n = 0;

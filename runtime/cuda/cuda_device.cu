@@ -145,13 +145,13 @@ extern "C" int rt_cuda_discover(rt_device_props *props, int max, char *reason, s
     cudaError_t e = cudaGetDeviceCount(&count);
     if (e != cudaSuccess) {
         if (reason && reason_cap)
-            snprintf(reason, reason_cap, "cudaGetDeviceCount failed: %s (error %d)",
+            snprintf(reason, reason_cap, "no GPU: cudaGetDeviceCount failed: %s (error %d)",
                      cudaGetErrorString(e), (int)e);
         (void)cudaGetLastError();
         return 0;
     }
     if (count <= 0) {
-        if (reason && reason_cap) snprintf(reason, reason_cap, "no CUDA device found");
+        if (reason && reason_cap) snprintf(reason, reason_cap, "no GPU: no CUDA device found");
         return 0;
     }
     visible_gpus = count;
@@ -161,7 +161,7 @@ extern "C" int rt_cuda_discover(rt_device_props *props, int max, char *reason, s
         e = cudaGetDeviceProperties(&p, i);
         if (e != cudaSuccess) {
             if (reason && reason_cap)
-                snprintf(reason, reason_cap, "cudaGetDeviceProperties(%d) failed: %s (error %d)",
+                snprintf(reason, reason_cap, "no GPU: cudaGetDeviceProperties(%d) failed: %s (error %d)",
                          i, cudaGetErrorString(e), (int)e);
             (void)cudaGetLastError();
             return 0;
