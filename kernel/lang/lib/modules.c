@@ -142,12 +142,33 @@ static lang_value module_get(lang_state *L, int index)
     return lv_retain(r->objs[index]);
 }
 
+/* "datasets.mnist": the builtin `datasets`' attribute mnist (new
+ * reference), LV_MISSING when this build lacks any part. */
+static lang_value global_path(lang_state *L, const char *path)
+{
+    char part[64];
+    size_t len = strcspn(path, ".");
+    snprintf(part, sizeof part, "%.*s", (int)len, path);
+    int s = lang_global_find(L, part);
+    if (s < 0 || lv_is_missing(L->g[s].builtin)) return lv_missing();
+    lang_value v = lv_retain(L->g[s].builtin);
+    for (const char *p = path + len; *p == '.' && !lv_is_missing(v); p += len + 1) {
+        len = strcspn(p + 1, ".");
+        snprintf(part, sizeof part, "%.*s", (int)len, p + 1);
+        lang_value x = op_getattr(L, v, part);
+        if (lv_is_err(x)) { lang_error_clear(L); x = lv_missing(); }
+        lv_release(v);
+        v = x;
+    }
+    return v;
+}
+
 /* The value of row r of m: new reference, LV_MISSING when this build has
  * no such global, LV_ERR when raised. */
 static lang_value row_value(lang_state *L, module_obj *m, int r)
 {
     const module_attr *a = m->attr[r];
-    if (a->kind == MA_GLOBAL) {
+    if (a->kind == MA_GLOBAL && !strchr(a->target, '.')) {
         if (m->slot[r] < 0) m->slot[r] = lang_global_find(L, a->target);
         if (m->slot[r] < 0) return lv_missing();
         return lv_retain(L->g[m->slot[r]].builtin);   /* LV_MISSING stays missing */
@@ -160,6 +181,7 @@ static lang_value row_value(lang_state *L, module_obj *m, int r)
         v = i < 0 ? lang_raise(L, LANG_E_IMPORT, "module '%s' is not in the table", a->target) : module_get(L, i);
         break;
     }
+    case MA_GLOBAL: v = global_path(L, a->target); break;
     case MA_FN: v = lang_builtin_value(L, a->name, a->fn, a->doc); break;
     case MA_VALUE: {
         lang_args none = { 0, NULL, 0, NULL, NULL, lv_none(), a->name };
@@ -197,8 +219,10 @@ void module_missing_reason(lang_state *L, const char *path, const char *name, ch
         if (strcmp(a->module, path) != 0 || a->kind == MA_MISSING || a->name[0] == '_') continue;
         if (subs && a->kind != MA_MODULE) continue;
         if (a->kind == MA_GLOBAL) {
-            int s = lang_global_find(L, a->target);
-            if (s < 0 || lv_is_missing(L->g[s].builtin)) continue;
+            lang_value v = global_path(L, a->target);
+            int have = !lv_is_missing(v);
+            lv_release(v);
+            if (!have) continue;
         }
         fmtbuf_printf(&b, "%s%s.%s", k++ ? ", " : "", shown, a->name);
         if (b.len > cap / 2) { fmtbuf_puts(&b, ", ..."); break; }

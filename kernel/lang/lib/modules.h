@@ -16,7 +16,8 @@
 
 typedef enum {
     MA_MODULE,   /* target: the submodule's path */
-    MA_GLOBAL,   /* target: the C-GPU global (its builtin binding) */
+    MA_GLOBAL,   /* target: the C-GPU global (its builtin binding), or a
+                  * dotted path from one ("datasets.mnist") */
     MA_FN,       /* fn, doc: a function of this module */
     MA_VALUE,    /* fn: called once per session (no arguments) to make the value */
     MA_STR,      /* target: the string */
