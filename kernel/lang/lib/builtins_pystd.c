@@ -108,10 +108,12 @@ static int path_arg(lang_state *L, const lang_args *a, const char *spec, lang_va
     return lang_get_str(L, v[0], "path", path);
 }
 
+/* Python's OSError text ("[Errno 2] No such file or directory: 'x'"); the
+ * language has no OSError kind here, so it is a ValueError. */
 static lang_value os_error(lang_state *L, const char *what, const char *path)
 {
-    return lang_raise(L, errno == ENOENT ? LANG_E_VALUE : LANG_E_VALUE, "[Errno %d] %s: %s: '%s'",
-                      errno, strerror(errno), what, path);
+    (void)what;
+    return lang_raise(L, LANG_E_VALUE, "[Errno %d] %s: '%s'", errno, strerror(errno), path);
 }
 
 lang_value os_getcwd(lang_state *L, const lang_args *a)
@@ -329,8 +331,7 @@ lang_value math_unary(lang_state *L, const lang_args *a)
     if (domain) return lang_raise(L, LANG_E_VALUE, "math domain error");
     if (!strcmp(f, "floor") || !strcmp(f, "ceil") || !strcmp(f, "trunc")) {
         if (v[0].type == LV_INT || v[0].type == LV_BOOL) return lv_int(v[0].type == LV_INT ? v[0].u.i : v[0].u.b);
-        if (!isfinite(x)) return lang_raise(L, isnan(x) ? LANG_E_VALUE : LANG_E_VALUE, "cannot convert float %s to integer",
-                                            isnan(x) ? "NaN" : "infinity");
+        if (!isfinite(x)) return lang_raise(L, LANG_E_VALUE, "cannot convert float %s to integer", isnan(x) ? "NaN" : "infinity");
         r = !strcmp(f, "floor") ? floor(x) : !strcmp(f, "ceil") ? ceil(x) : trunc(x);
         return lv_int((int64_t)r);
     }
@@ -415,10 +416,12 @@ static double host_uniform(void)
     return ((double)(w[0] >> 5) * 67108864.0 + (double)(w[1] >> 6)) / 9007199254740992.0;
 }
 
-/* An integer in [0, n). */
-static int64_t host_below(int64_t n)
+int64_t module_random_below(int64_t n)
 {
-    return n <= 1 ? 0 : (int64_t)(host_uniform() * (double)n) % n;
+    uint32_t w[2];
+    rt_rand_host_u32(w, 2);
+    uint64_t x = ((uint64_t)w[0] << 32) | w[1];
+    return n <= 1 ? 0 : (int64_t)(x % (uint64_t)n);
 }
 
 lang_value random_seed(lang_state *L, const lang_args *a)
@@ -453,7 +456,7 @@ lang_value random_randint(lang_state *L, const lang_args *a)
     if (lang_args_bind(L, a, "a, b", v) < 0 || lang_get_int(L, v[0], "a", &lo) < 0 || lang_get_int(L, v[1], "b", &hi) < 0)
         return lv_err();
     if (hi < lo) return lang_raise(L, LANG_E_VALUE, "empty range in randint(%lld, %lld)", (long long)lo, (long long)hi);
-    return lv_int(lo + host_below(hi - lo + 1));
+    return lv_int(lo + module_random_below(hi - lo + 1));
 }
 
 lang_value random_gauss(lang_state *L, const lang_args *a)
@@ -474,7 +477,7 @@ lang_value random_choice(lang_state *L, const lang_args *a)
     lang_value items = iter_to_list(L, v[0]);
     if (lv_is_err(items)) return items;
     size_t n = lv_list_len(items);
-    lang_value r = n ? lv_retain(lv_list_items(items)[host_below((int64_t)n)])
+    lang_value r = n ? lv_retain(lv_list_items(items)[module_random_below((int64_t)n)])
                      : lang_raise(L, LANG_E_INDEX, "Cannot choose from an empty sequence");
     lv_release(items);
     return r;
@@ -484,7 +487,7 @@ lang_value random_choice(lang_state *L, const lang_args *a)
 static void shuffle_items(lang_value *items, size_t n)
 {
     for (size_t i = n; i > 1; i--) {
-        size_t j = (size_t)host_below((int64_t)i);
+        size_t j = (size_t)module_random_below((int64_t)i);
         lang_value t = items[i - 1];
         items[i - 1] = items[j];
         items[j] = t;

@@ -201,14 +201,6 @@ static lang_value tf_draw(lang_state *L, const lang_args *a, int normal)
 lang_value tf_random_normal(lang_state *L, const lang_args *a) { return tf_draw(L, a, 1); }
 lang_value tf_random_uniform(lang_state *L, const lang_args *a) { return tf_draw(L, a, 0); }
 
-static int64_t below(int64_t n)
-{
-    uint32_t w[2];
-    rt_rand_host_u32(w, 2);
-    uint64_t x = ((uint64_t)w[0] << 32) | w[1];
-    return n <= 1 ? 0 : (int64_t)(x % (uint64_t)n);
-}
-
 lang_value np_random_randint(lang_state *L, const lang_args *a)
 {
     lang_value v[3];
@@ -219,13 +211,13 @@ lang_value np_random_randint(lang_state *L, const lang_args *a)
     else if (lang_get_int(L, v[1], "high", &hi) < 0) return lv_err();
     if (hi <= lo) return lang_raise(L, LANG_E_VALUE, "low >= high");
     if (size_arg(L, v[2], shape, &ndim) < 0) return lv_err();
-    if (ndim < 0) return lv_int(lo + below(hi - lo));
+    if (ndim < 0) return lv_int(lo + module_random_below(hi - lo));
     int64_t n = 1;
     for (int i = 0; i < ndim; i++) n *= shape[i];
     if (lo < INT32_MIN || hi - 1 > INT32_MAX) return lang_raise(L, LANG_E_VALUE, "randint bounds must fit int32");
     int32_t *buf = malloc((size_t)(n ? n : 1) * sizeof *buf);
     if (!buf) return lang_nomem(L);
-    for (int64_t i = 0; i < n; i++) buf[i] = (int32_t)(lo + below(hi - lo));
+    for (int64_t i = 0; i < n; i++) buf[i] = (int32_t)(lo + module_random_below(hi - lo));
     rt_array *r = rt_from_host(buf, RT_INT32, shape, ndim, RT_INT32, NULL);
     free(buf);
     return lang_array_result(L, r);
@@ -238,7 +230,7 @@ static rt_array *random_order(int64_t n)
     if (!buf) return NULL;
     for (int64_t i = 0; i < n; i++) buf[i] = (int32_t)i;
     for (int64_t i = n; i > 1; i--) {
-        int64_t j = below(i);
+        int64_t j = module_random_below(i);
         int32_t t = buf[i - 1];
         buf[i - 1] = buf[j];
         buf[j] = t;
@@ -286,7 +278,7 @@ lang_value np_random_choice(lang_state *L, const lang_args *a)
     for (int i = 0; i < ndim; i++) count *= shape[i];
     int32_t *buf = malloc((size_t)(count ? count : 1) * sizeof *buf);
     if (!buf) { rt_array_release(pool); return lang_nomem(L); }
-    for (int64_t i = 0; i < count; i++) buf[i] = (int32_t)below(n);
+    for (int64_t i = 0; i < count; i++) buf[i] = (int32_t)module_random_below(n);
     int64_t one = 1;
     rt_array *idx = rt_from_host(buf, RT_INT32, ndim < 0 ? &one : shape, ndim < 0 ? 1 : ndim, RT_INT32, NULL);
     free(buf);

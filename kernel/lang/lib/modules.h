@@ -77,6 +77,10 @@ MODULE_FN(keras_loss_class);
  * builtins_pystd.c. */
 const char *module_getenv(lang_state *L, const char *key);
 
+/* A host random integer in [0, n) from the runtime's generator (so one
+ * seed reproduces random, np.random and device draws). builtins_pystd.c. */
+int64_t module_random_below(int64_t n);
+
 /* The message of a missing attribute `name` of module `path` (what C-GPU
  * has instead), written into buf. modules.c. */
 void module_missing_reason(lang_state *L, const char *path, const char *name, char *buf, size_t cap);
