@@ -624,6 +624,27 @@ lang_value logging_get_logger(lang_state *L, const lang_args *a)
     return obj;
 }
 
+/* logging.info(...) and friends: the root logger's method of that name. */
+lang_value logging_log(lang_state *L, const lang_args *a)
+{
+    lang_args none = { 0, NULL, 0, NULL, NULL, lv_none(), "getLogger" };
+    lang_value root = logging_get_logger(L, &none);
+    if (lv_is_err(root)) return root;
+    lang_args b = *a;
+    b.self = root;
+    lang_value r = logger_log(L, &b);
+    lv_release(root);
+    return r;
+}
+
+lang_value matplotlib_use(lang_state *L, const lang_args *a)
+{
+    lang_value v[2];
+    const char *backend;
+    if (lang_args_bind(L, a, "backend, force=", v) < 0 || lang_get_str(L, v[0], "backend", &backend) < 0) return lv_err();
+    return lv_none();
+}
+
 lang_value logging_basic_config(lang_state *L, const lang_args *a)
 {
     (void)L; (void)a;

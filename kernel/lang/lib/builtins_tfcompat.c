@@ -44,6 +44,29 @@ lang_value tf_list_physical_devices(lang_state *L, const lang_args *a)
     return r;
 }
 
+lang_value tf_test_is_gpu_available(lang_state *L, const lang_args *a)
+{
+    lang_value v[2];
+    if (lang_args_bind(L, a, "cuda_only=, min_cuda_compute_capability=", v) < 0) return lv_err();
+    return lv_bool(rt_physical_device_count(RT_GPU) > 0);
+}
+
+lang_value tf_test_gpu_device_name(lang_state *L, const lang_args *a)
+{
+    if (lang_args_bind(L, a, "", NULL) < 0) return lv_err();
+    return lv_str(rt_logical_device_count(RT_GPU) > 0 ? "/device:GPU:0" : "");
+}
+
+lang_value tf_test_is_built_with_cuda(lang_state *L, const lang_args *a)
+{
+    if (lang_args_bind(L, a, "", NULL) < 0) return lv_err();
+#ifdef CGPU_HAVE_CUDA
+    return lv_bool(1);
+#else
+    return lv_bool(0);
+#endif
+}
+
 typedef struct { double memory_limit; int has_limit; } logical_config;
 
 static char *config_repr(lang_state *L, lang_value self)

@@ -27,6 +27,7 @@ const module_info lang_modules[] = {
     {"tensorflow.random", "tf.random", "set_seed, normal, uniform"},
     {"tensorflow.math", "tf.math", "element-wise functions and reductions"},
     {"tensorflow.nn", "tf.nn", "activations"},
+    {"tensorflow.test", "tf.test", "is_gpu_available, gpu_device_name, is_built_with_cuda"},
     {"keras", "keras", "Keras-style models, layers, optimizers, losses, callbacks (also tf.keras)"},
     {"keras.models", "keras.models", "Sequential, load_model"},
     {"keras.layers", "keras.layers", "the layers C-GPU implements"},
@@ -84,7 +85,7 @@ const module_attr lang_module_attrs[] = {
     MISSING("tensorflow", "function", "C-GPU runs code as written; no graph compilation is needed"),
     MISSING("tensorflow", "data", "pass arrays to model.fit (batch_size=, shuffle=, validation_split=)"),
     MISSING("tensorflow", "image", "C-GPU has no image operations"),
-    MISSING("tensorflow", "test", "tf.config.list_physical_devices('GPU') says whether there is a GPU"),
+    SUB("tensorflow", "test", "tensorflow.test"),
     MISSING("tensorflow", "compat", "C-GPU has one API, TensorFlow 2's spellings"),
     MISSING("tensorflow", "saved_model", "model.save('model.cgnn') and load_model"),
     MISSING("tensorflow", "lite", "C-GPU has no TensorFlow Lite"),
@@ -136,6 +137,13 @@ const module_attr lang_module_attrs[] = {
     G("tensorflow.math", "maximum", "maximum"), G("tensorflow.math", "minimum", "minimum"),
     G("tensorflow.math", "reduce_sum", "sum"), G("tensorflow.math", "reduce_mean", "mean"),
     G("tensorflow.math", "argmax", "argmax"),
+    FN("tensorflow.test", "is_gpu_available", tf_test_is_gpu_available,
+       "is_gpu_available(cuda_only=False, min_cuda_compute_capability=None)\nTrue when C-GPU sees a GPU (TensorFlow's older spelling of len(list_physical_devices('GPU')) > 0).\n"
+       ">>> tf.test.is_gpu_available()"),
+    FN("tensorflow.test", "gpu_device_name", tf_test_gpu_device_name,
+       "gpu_device_name()\n'/device:GPU:0' when there is a GPU, else ''.\n>>> tf.test.gpu_device_name()"),
+    FN("tensorflow.test", "is_built_with_cuda", tf_test_is_built_with_cuda,
+       "is_built_with_cuda()\nTrue when this C-GPU build has its CUDA backend.\n>>> tf.test.is_built_with_cuda()"),
     G("tensorflow.nn", "relu", "relu"), G("tensorflow.nn", "sigmoid", "sigmoid"), G("tensorflow.nn", "tanh", "tanh"),
 
     /* ---- keras (also tf.keras) ---- */
@@ -225,6 +233,7 @@ const module_attr lang_module_attrs[] = {
     G("keras.callbacks", "ModelCheckpoint", "ModelCheckpoint"),
     G("keras.callbacks", "CSVLogger", "CSVLogger"),
     G("keras.callbacks", "TerminateOnNaN", "TerminateOnNaN"),
+    G("keras.callbacks", "DeviceMonitor", "DeviceMonitor"),
     MISSING("keras.callbacks", "TensorBoard", "CSVLogger writes each epoch's logs; plt plots history.history"),
     MISSING("keras.callbacks", "ReduceLROnPlateau", "EarlyStopping"),
 
@@ -236,6 +245,7 @@ const module_attr lang_module_attrs[] = {
 
     G("keras.utils", "to_categorical", "to_categorical"),
     G("keras.utils", "get_file", "get_file"),
+    G("keras.utils", "set_random_seed", "seed"),
     MISSING("keras.utils", "plot_model", "print(model.summary()) or display(model)"),
 
     G("keras.backend", "clear_session", "clear_session"),
@@ -301,6 +311,7 @@ const module_attr lang_module_attrs[] = {
 
     /* ---- matplotlib ---- */
     G("matplotlib", "pyplot", "plt"),
+    FN("matplotlib", "use", matplotlib_use, "use(backend)\nAccepted: C-GPU's figures are always drawn inline as SVG.\n>>> matplotlib.use('Agg')"),
 
     /* ---- os ---- */
     SUB("os", "path", "os.path"),
@@ -375,6 +386,11 @@ const module_attr lang_module_attrs[] = {
     INT("logging", "FATAL", 50), INT("logging", "NOTSET", 0),
     FN("logging", "getLogger", logging_get_logger,
        "getLogger(name=None)\nA logger (setLevel, info, warning, error are accepted; warning and error print to stderr).\n>>> logging.getLogger('train')"),
+    FN("logging", "debug", logging_log, "debug(msg, *args)\nLogs on the root logger at DEBUG.\n>>> logging.debug('x')"),
+    FN("logging", "info", logging_log, "info(msg, *args)\nLogs on the root logger at INFO.\n>>> logging.info('epoch done')"),
+    FN("logging", "warning", logging_log, "warning(msg, *args)\nLogs on the root logger at WARNING (stderr).\n>>> logging.warning('slow')"),
+    FN("logging", "error", logging_log, "error(msg, *args)\nLogs on the root logger at ERROR (stderr).\n>>> logging.error('failed')"),
+    FN("logging", "critical", logging_log, "critical(msg, *args)\nLogs on the root logger at CRITICAL (stderr).\n>>> logging.critical('stop')"),
     FN("logging", "basicConfig", logging_basic_config, "basicConfig(**kwargs)\nAccepted; C-GPU's loggers need no set-up.\n>>> logging.basicConfig(level=logging.INFO)"),
 
     /* ---- sys ---- */

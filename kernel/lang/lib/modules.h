@@ -62,14 +62,15 @@ MODULE_FN(math_unary); MODULE_FN(math_binary); MODULE_FN(math_test); MODULE_FN(m
 MODULE_FN(math_gcd);
 MODULE_FN(random_seed); MODULE_FN(random_random); MODULE_FN(random_uniform); MODULE_FN(random_randint);
 MODULE_FN(random_choice); MODULE_FN(random_shuffle); MODULE_FN(random_gauss);
-MODULE_FN(logging_get_logger); MODULE_FN(logging_basic_config);
+MODULE_FN(logging_get_logger); MODULE_FN(logging_basic_config); MODULE_FN(logging_log); MODULE_FN(matplotlib_use);
 MODULE_FN(sys_argv); MODULE_FN(sys_stdout); MODULE_FN(sys_stderr);
 MODULE_FN(csv_writer); MODULE_FN(csv_reader);
 MODULE_FN(tf_logical_device_configuration); MODULE_FN(tf_set_logical_device_configuration);
 MODULE_FN(tf_set_memory_growth); MODULE_FN(tf_get_memory_growth); MODULE_FN(tf_version);
 MODULE_FN(np_random_normal); MODULE_FN(np_random_uniform); MODULE_FN(np_random_randint);
 MODULE_FN(np_random_shuffle); MODULE_FN(np_random_permutation); MODULE_FN(np_random_choice);
-MODULE_FN(tf_list_physical_devices); MODULE_FN(tf_random_normal); MODULE_FN(tf_random_uniform);
+MODULE_FN(tf_list_physical_devices); MODULE_FN(tf_test_is_gpu_available); MODULE_FN(tf_test_gpu_device_name);
+MODULE_FN(tf_test_is_built_with_cuda); MODULE_FN(tf_random_normal); MODULE_FN(tf_random_uniform);
 MODULE_FN(keras_loss_class);
 
 /* An environment variable as the session's os.environ has it (the process
