@@ -7,9 +7,11 @@
  *
  *   lang_modules --print-reference   prints the section to paste into REFERENCE.md
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "test.h"
 #include "lang.h"
 #include "modules.h"
@@ -181,6 +183,35 @@ TEST(missing_names_say_what_cgpu_has) {
     lang_free(L);
 }
 
+static void *interrupt_later(void *p)
+{
+    struct timespec ts = { 0, 200 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    lang_interrupt(p);
+    return NULL;
+}
+
+TEST(time_sleep_is_interruptible) {
+    lang_state *L = lang_new();
+    lang_result r = {0};
+    sink s;
+    CHECK(run(L, "import time", &r, &s) == LANG_OK);
+    pthread_t th;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pthread_create(&th, NULL, interrupt_later, L);
+    lang_status st = run(L, "time.sleep(30)", &r, &s);
+    pthread_join(th, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    CHECK(st == LANG_ERROR && r.ename && strcmp(r.ename, "KeyboardInterrupt") == 0);
+    CHECK(took < 5.0);
+    lang_clear_interrupt(L);
+    CHECK(run(L, "time.sleep(0.01)", &r, &s) == LANG_OK);   /* the session goes on */
+    lang_result_clear(&r);
+    lang_free(L);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--print-reference") == 0) {
@@ -193,5 +224,6 @@ int main(int argc, char **argv)
     RUN(reference_lists_the_tree);
     RUN(every_name_resolves_or_its_global_is_absent);
     RUN(missing_names_say_what_cgpu_has);
+    RUN(time_sleep_is_interruptible);
     return test_summary();
 }

@@ -903,5 +903,8 @@ lang_value csv_reader(lang_state *L, const lang_args *a)
     char *s = fmtbuf_take(&text);
     lang_value rows = csv_parse(L, s ? s : "", delim);
     free(s);
-    return rows;
+    if (lv_is_err(rows)) return rows;
+    lang_value it = iter_new(L, rows);   /* an iterator, as Python's reader (next(r) skips a header) */
+    lv_release(rows);
+    return it;
 }

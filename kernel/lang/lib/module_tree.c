@@ -405,7 +405,7 @@ const module_attr lang_module_attrs[] = {
     /* ---- csv ---- */
     FN("csv", "writer", csv_writer, "writer(f, delimiter=',', lineterminator='\\r\\n')\nWrites rows of values to a file object: w.writerow(row), w.writerows(rows).\n"
        ">>> csv.writer(f).writerow(['epoch', 'loss'])"),
-    FN("csv", "reader", csv_reader, "reader(f, delimiter=',')\nThe rows of a file object (or a list of lines) as lists of strings.\n"
+    FN("csv", "reader", csv_reader, "reader(f, delimiter=',')\nAn iterator over the rows of a file object (or a list of lines), each a list of strings.\n"
        ">>> rows = list(csv.reader(f))"),
 
     {NULL, NULL, MA_NONE, NULL, NULL, 0, NULL},
