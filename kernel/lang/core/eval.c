@@ -579,6 +579,7 @@ __attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, n
         /* obj.method(...): call the type's method directly, no bound object */
         self = eval(L, F, fnode->u.attr.obj);
         if (lv_is_err(self)) return self;
+        /* per-site cache: the same call site usually sees the same type */
         if (self.type == LV_OBJECT && fnode->u.attr.cache_tab == (const void *)lv_object_class(self)) {
             /* a module's function seen here before (a module's attributes
              * never change; the module keeps the function alive) */
@@ -587,7 +588,6 @@ __attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, n
             if (simple) return fast_call(L, F, e, b->fn, b->name, b->self);
             return call_general(L, F, e, lv_retain(lv_from_obj(b)), lv_none(), NULL);
         }
-        /* per-site cache: the same call site usually sees the same type */
         const lang_method *tab = op_methods_of(self);
         if (tab && tab == fnode->u.attr.cache_tab) {
             m = fnode->u.attr.cache_m;

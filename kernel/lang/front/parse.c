@@ -854,9 +854,16 @@ static node *parse_magic(parser *P, token *k, int cell_level);
 static const char *parse_dotted(parser *P)
 {
     token *first = expect(P, T_NAME, "a module name");
-    token *last = first;
-    while (curt(P) == T_DOT && peekt(P, 1) == T_NAME) { advance(P); last = cur(P); advance(P); }
-    return pstrndup(P, first->start, (size_t)(last->start + last->len - first->start));
+    char buf[256];
+    size_t len = (size_t)snprintf(buf, sizeof buf, "%.*s", first->len, first->start);
+    while (curt(P) == T_DOT && peekt(P, 1) == T_NAME) {   /* "a . b" is "a.b" too */
+        advance(P);
+        token *t = cur(P);
+        advance(P);
+        if (len < sizeof buf) len += (size_t)snprintf(buf + len, sizeof buf - len, ".%.*s", t->len, t->start);
+    }
+    if (len >= sizeof buf) p_fail(P, first->line, first->col, 0, "module name too long");
+    return pstrndup(P, buf, len);
 }
 
 static node *name_target(parser *P, token *at, const char *id)
@@ -966,7 +973,10 @@ static node *parse_small_stmt(parser *P)
         n->u.global.n = names.n;
         return n;
     }
-    case T_IMPORT: case T_FROM: return parse_import(P, k);
+    case T_IMPORT: case T_FROM: {
+        node *n = parse_import(P, k);
+        return n;
+    }
     case T_CLASS: case T_TRY: case T_EXCEPT: case T_FINALLY: case T_RAISE: case T_YIELD:
         p_fail(P, k->line, k->col, 0, "'%.*s' is not supported in C-GPU", k->len, k->start);
     case T_MAGIC:
