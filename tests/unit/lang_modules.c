@@ -52,8 +52,13 @@ static const char *const end_marker = "<!-- module tree: end -->";
 
 static char *read_reference(void)
 {
-    /* from the repository root, or next to this file */
-    const char *paths[] = {"kernel/lang/REFERENCE.md", "../../kernel/lang/REFERENCE.md"};
+    /* from the repository root (where the suites run), or from this
+     * source file's folder */
+    char beside[4096];
+    const char *slash = strrchr(__FILE__, '/');
+    snprintf(beside, sizeof beside, "%.*s/../../kernel/lang/REFERENCE.md", slash ? (int)(slash - __FILE__) : 1,
+             slash ? __FILE__ : ".");
+    const char *paths[] = {"kernel/lang/REFERENCE.md", beside};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         FILE *f = fopen(paths[i], "rb");
         if (!f) continue;
@@ -71,8 +76,9 @@ static char *read_reference(void)
 
 TEST(reference_lists_the_tree) {
     char *ref = read_reference(), *want = reference_section();
-    CHECK(ref != NULL && want != NULL);
-    if (!ref || !want) { free(ref); free(want); return; }
+    if (!ref) { free(want); SKIP("kernel/lang/REFERENCE.md not found (run from the repository root)"); }
+    CHECK(want != NULL);
+    if (!want) { free(ref); return; }
     char *b = strstr(ref, begin_marker), *e = b ? strstr(b, end_marker) : NULL;
     CHECK(b != NULL && e != NULL);
     if (b && e) {
