@@ -334,3 +334,13 @@ lang_value keras_loss_class(lang_state *L, const lang_args *a)
         if (strcmp(losses[i].cls, a->fname) == 0) return lv_str(losses[i].name);
     return lang_raise(L, LANG_E_VALUE, "unknown loss class %s", a->fname);
 }
+
+/* ---- matplotlib ---------------------------------------------------------------------------- */
+
+lang_value matplotlib_use(lang_state *L, const lang_args *a)
+{
+    lang_value v[2];
+    const char *backend;
+    if (lang_args_bind(L, a, "backend, force=", v) < 0 || lang_get_str(L, v[0], "backend", &backend) < 0) return lv_err();
+    return lv_none();
+}

@@ -49,8 +49,9 @@ extern const module_attr lang_module_attrs[];
 typedef struct { const char *module; const char *instead; } module_missing;
 extern const module_missing lang_missing_modules[];
 
-/* The functions module_tree.c points to: builtins_pystd.c (os, time, math,
- * random, logging, sys, csv) and builtins_tfcompat.c (TensorFlow and NumPy
+/* The functions module_tree.c points to: builtins_os.c (os, os.path, time,
+ * sys), builtins_pymath.c (math, random), builtins_logging.c,
+ * builtins_csv.c and builtins_tfcompat.c (TensorFlow, NumPy and matplotlib
  * spellings that need more than a name). */
 #define MODULE_FN(name) lang_value name(lang_state *L, const lang_args *a)
 MODULE_FN(os_environ); MODULE_FN(os_getcwd); MODULE_FN(os_listdir); MODULE_FN(os_makedirs);
@@ -75,11 +76,11 @@ MODULE_FN(keras_loss_class);
 
 /* An environment variable as the session's os.environ has it (the process
  * environment until os.environ is first used); NULL when unset.
- * builtins_pystd.c. */
+ * builtins_os.c. */
 const char *module_getenv(lang_state *L, const char *key);
 
 /* A host random integer in [0, n) from the runtime's generator (so one
- * seed reproduces random, np.random and device draws). builtins_pystd.c. */
+ * seed reproduces random, np.random and device draws). builtins_pymath.c. */
 int64_t module_random_below(int64_t n);
 
 /* The message of a missing attribute `name` of module `path` (what C-GPU
