@@ -200,9 +200,7 @@ lang_value random_shuffle(lang_state *L, const lang_args *a)
     if (lang_args_bind(L, a, "x", v) < 0) return lv_err();
     if (v[0].type != LV_LIST)
         return lang_raise(L, LANG_E_TYPE, "shuffle() takes a list, not %s%s", lv_type_name(v[0]),
-                          v[0].type == LV_ARRAY ? " (for arrays: x[np.random.permutation(len(x))])" : "");
+                          v[0].type == LV_ARRAY ? " (for arrays: np.random.shuffle(x))" : "");
     shuffle_items(lv_list_items(v[0]), lv_list_len(v[0]));
     return lv_none();
 }
-
-lang_value np_random_shuffle(lang_state *L, const lang_args *a) { return random_shuffle(L, a); }

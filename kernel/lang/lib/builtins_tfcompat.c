@@ -263,6 +263,26 @@ static rt_array *random_order(int64_t n)
     return r;
 }
 
+/* np.random.shuffle(x): a list in place (as random.shuffle), or an array's
+ * rows in place (x[:] = x[order]). */
+lang_value np_random_shuffle(lang_state *L, const lang_args *a)
+{
+    lang_value v[1];
+    if (lang_args_bind(L, a, "x", v) < 0) return lv_err();
+    if (v[0].type != LV_ARRAY) return random_shuffle(L, a);
+    rt_array *x = v[0].u.a;
+    if (x->ndim == 0) return lang_raise(L, LANG_E_VALUE, "shuffle() needs an array of at least 1 dimension");
+    rt_array *order = random_order(x->shape[0]);
+    rt_array *g = order ? rt_gather(x, order, 0) : NULL;
+    rt_array_release(order);
+    if (!g) return lang_raise_rt(L);
+    lang_value shuffled = lv_array_take(g);
+    index_item all = { 1, lv_missing(), lv_missing(), lv_missing(), lv_missing() };
+    int rc = op_setitem(L, v[0], &all, 1, 0, shuffled);
+    lv_release(shuffled);
+    return rc < 0 ? lv_err() : lv_none();
+}
+
 lang_value np_random_permutation(lang_state *L, const lang_args *a)
 {
     lang_value v[1];

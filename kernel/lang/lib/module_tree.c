@@ -303,7 +303,7 @@ const module_attr lang_module_attrs[] = {
     FN("numpy.random", "randint", np_random_randint,
        "randint(low, high=None, size=None)\nRandom integers in [low, high) (or [0, low)).\n>>> np.random.randint(0, 10, size=5)"),
     FN("numpy.random", "shuffle", np_random_shuffle,
-       "shuffle(x)\nShuffles a list in place (arrays: use permutation).\n>>> np.random.shuffle(items)"),
+       "shuffle(x)\nShuffles a list, or an array's rows, in place.\n>>> np.random.shuffle(x_train)"),
     FN("numpy.random", "permutation", np_random_permutation,
        "permutation(x)\nA shuffled copy of an array or list, or of arange(n) for an int.\n>>> np.random.permutation(10)"),
     FN("numpy.random", "choice", np_random_choice,

@@ -62,7 +62,7 @@ MODULE_FN(time_time); MODULE_FN(time_perf_counter); MODULE_FN(time_sleep);
 MODULE_FN(math_unary); MODULE_FN(math_binary); MODULE_FN(math_test); MODULE_FN(math_factorial);
 MODULE_FN(math_gcd);
 MODULE_FN(random_seed); MODULE_FN(random_random); MODULE_FN(random_uniform); MODULE_FN(random_randint);
-MODULE_FN(random_choice); MODULE_FN(random_shuffle); MODULE_FN(random_gauss);
+MODULE_FN(random_choice); MODULE_FN(random_shuffle); /* lists; np.random.shuffle adds arrays */ MODULE_FN(random_gauss);
 MODULE_FN(logging_get_logger); MODULE_FN(logging_basic_config); MODULE_FN(logging_log); MODULE_FN(matplotlib_use);
 MODULE_FN(sys_argv); MODULE_FN(sys_stdout); MODULE_FN(sys_stderr);
 MODULE_FN(csv_writer); MODULE_FN(csv_reader);
