@@ -3,7 +3,8 @@
  * name resolves in this build or its C-GPU global is absent from it; every
  * name C-GPU lacks (the table's hints, and common TensorFlow/NumPy names
  * without a hint) gives an AttributeError that names the module and says
- * what C-GPU has.
+ * what C-GPU has; os.environ's CUDA_VISIBLE_DEVICES set in a cell hides
+ * the GPUs; time.sleep stops on an interrupt.
  *
  *   lang_modules --print-reference   prints the section to paste into REFERENCE.md
  */
@@ -189,6 +190,29 @@ TEST(missing_names_say_what_cgpu_has) {
     lang_free(L);
 }
 
+/* Runs first, before anything in this process discovers devices. */
+TEST(cuda_visible_devices_from_a_cell_hides_gpus) {
+    lang_state *L = lang_new();
+    lang_result r = {0};
+    sink s;
+    CHECK(run(L, "import os\nos.environ['CUDA_VISIBLE_DEVICES'] = '-1'\nimport tensorflow as tf\n"
+                 "n = len(tf.config.list_physical_devices('GPU'))", &r, &s) == LANG_OK);
+    CHECK(strstr(s.text, "W C-GPU: skipping GPU devices: ") != NULL);   /* the one warning line */
+    CHECK(run(L, "print(n, gpu_unavailable_reason())", &r, &s) == LANG_OK);
+#ifdef CGPU_HAVE_CUDA
+    CHECK_STR(s.text, "0 CUDA_VISIBLE_DEVICES='-1' hides every GPU\n");
+#else
+    CHECK_STR(s.text, "0 this build has no CUDA support\n");
+#endif
+    const char *env = getenv("CUDA_VISIBLE_DEVICES");
+    CHECK(env && strcmp(env, "-1") == 0);   /* copied into the process before discovery */
+    /* TF_CPP_MIN_LOG_LEVEL=2 hides the warning, as it hides TensorFlow's */
+    CHECK(run(L, "os.environ['TF_CPP_MIN_LOG_LEVEL'] = '2'\ntf.config.list_physical_devices('GPU')", &r, &s) == LANG_OK);
+    CHECK(strstr(s.text, "W C-GPU") == NULL);
+    lang_result_clear(&r);
+    lang_free(L);
+}
+
 static void *interrupt_later(void *p)
 {
     struct timespec ts = { 0, 200 * 1000 * 1000 };
@@ -227,6 +251,7 @@ int main(int argc, char **argv)
         free(s);
         return 0;
     }
+    RUN(cuda_visible_devices_from_a_cell_hides_gpus);
     RUN(reference_lists_the_tree);
     RUN(every_name_resolves_or_its_global_is_absent);
     RUN(missing_names_say_what_cgpu_has);
