@@ -60,10 +60,11 @@ def rss_mb(pid):
 class Kernel:
     """A kernel started by jupyter_client's KernelManager (the real launch path)."""
 
-    def __init__(self, **kw):
+    def __init__(self, env=None, **kw):
         self.log = tempfile.NamedTemporaryFile("w+", prefix="cgpu-faults-", suffix=".log", delete=False)
         self.km = KernelManager(kernel_name="cgpu", **kw)
-        self.km.start_kernel(stderr=self.log, stdout=self.log)
+        extra = {"env": env} if env is not None else {}
+        self.km.start_kernel(stderr=self.log, stdout=self.log, **extra)
         self.kc = self.km.client()
         self.kc.start_channels()
         self.kc.wait_for_ready(timeout=TIMEOUT)
