@@ -68,7 +68,7 @@ def test_single_large_requests_fail_at_once(limited):
 def test_at_its_limit_the_kernel_still_answers(limited):
     # hold most of the limit, then ask for more: the request fails, yet the
     # kernel answers kernel_info, is interruptible and keeps what it holds
-    content, _, _ = execute(limited.kc, 'hog = "x" * (200 * 2 ** 20)')
+    content, _, _ = execute(limited.kc, 'hog = "x" * (120 * 2 ** 20)')
     assert content["status"] == "ok", content
     content, _, _ = execute(limited.kc, 'more = "y" * (200 * 2 ** 20)')
     assert content["ename"] == "MemoryError", content
@@ -80,7 +80,7 @@ def test_at_its_limit_the_kernel_still_answers(limited):
     content = finish_cell(limited.kc, cell)
     assert content["ename"] == "KeyboardInterrupt", content
     content, value, _ = execute(limited.kc, "len(hog)")
-    assert value == str(200 * 2 ** 20)
+    assert value == str(120 * 2 ** 20)
 
 
 def run_exec(code, env_extra, tmp_path):
