@@ -369,6 +369,7 @@ rt_status rt_get_memory_info(rt_device *d, rt_memory_info *out) {
     d = rt_resolve_device(d);
     memset(out, 0, sizeof *out);
     rt_allocator_stats(d, &out->used, &out->cached);
+    out->limit = d->kind == RT_CPU && !rt_device_memory_limit(d) ? rt_host_memory_limit(NULL) : rt_device_memory_limit(d);
     if (d->kind == RT_GPU && !d->backend_state) {
         out->total = reg.gpu_props[d->physical].total_memory;
         return RT_OK;

@@ -44,6 +44,16 @@ static lang_value interrupted(lang_state *L)
     return lang_raise(L, LANG_E_INTERRUPT, "interrupted by the user");
 }
 
+/* A loop's back-edge: raises KeyboardInterrupt when interrupted, and every
+ * 16384 passes checks the kernel's host memory limit (growth made of many
+ * small allocations never asks for much at once). 1 when it raised. */
+static int loop_break(lang_state *L)
+{
+    if (L->interrupt) { interrupted(L); return 1; }
+    if ((++L->loop_ticks & 0x3fff) == 0 && rt_host_memory_poll() != RT_OK) { lang_raise_rt(L); return 1; }
+    return 0;
+}
+
 int check_stack(lang_state *L)
 {
     char here;
@@ -721,7 +731,7 @@ static int comp_level(lang_state *L, frame *F, node *e, int gi, lang_value first
     if (lv_is_err(it)) { locate(L, F, g->iter); return -1; }
     int rc = 0;
     for (;;) {
-        if (L->interrupt) { interrupted(L); rc = -1; break; }
+        if (loop_break(L)) { rc = -1; break; }
         lang_value item;
         int r = iter_next(L, it, &item);
         if (r < 0) { locate(L, F, g->iter); rc = -1; break; }
@@ -1169,7 +1179,7 @@ static int exec_for(lang_state *L, frame *F, node *s)
         int64_t i = r->start, stop = r->stop, step = r->step;
         node *t = s->u.loop.target;
         for (; step > 0 ? i < stop : i > stop; i += step) {
-            if (L->interrupt) { interrupted(L); locate(L, F, s); x = XC_ERR; break; }
+            if (loop_break(L)) { locate(L, F, s); x = XC_ERR; break; }
             store_name(L, F, t, lv_int(i));
             x = exec_block(L, F, &s->u.loop.body);
             if (x == XC_CONTINUE) { x = XC_OK; continue; }
@@ -1182,7 +1192,7 @@ static int exec_for(lang_state *L, frame *F, node *s)
         lv_release(src);
         if (lv_is_err(it)) { locate(L, F, s->u.loop.iter); return XC_ERR; }
         for (;;) {
-            if (L->interrupt) { interrupted(L); locate(L, F, s); x = XC_ERR; break; }
+            if (loop_break(L)) { locate(L, F, s); x = XC_ERR; break; }
             lang_value item;
             int r = iter_next(L, it, &item);
             if (r < 0) { locate(L, F, s->u.loop.iter); x = XC_ERR; break; }
@@ -1470,7 +1480,7 @@ static int exec_stmt(lang_state *L, frame *F, node *s)
     }
     case S_WHILE: {
         for (;;) {
-            if (L->interrupt) { interrupted(L); locate(L, F, s); return XC_ERR; }
+            if (loop_break(L)) { locate(L, F, s); return XC_ERR; }
             lang_value c = eval(L, F, s->u.cond.cond);
             if (lv_is_err(c)) return XC_ERR;
             int t = truthy(L, c);
