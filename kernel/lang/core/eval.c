@@ -162,6 +162,7 @@ void lv_func_free(lv_funcobj *f)
             if (f->free[i]) lv_release(lv_from_obj(f->free[i]));
         free(f->free);
     }
+    if (f->owner) lv_release(lv_from_obj(f->owner));
     arena_release(f->arena);
     lv_free_obj(&f->h);
 }
@@ -308,7 +309,7 @@ bound:
         slotbuf[i] = lv_from_obj(c);
     }
     {
-        frame fr = { L->top_frame, def, fo->arena, slotbuf, fo->free, lv_none() };
+        frame fr = { L->top_frame, def, fo->arena, slotbuf, fo->free, lv_none(), fo };
         L->top_frame = &fr;
         int x = exec_block(L, &fr, &def->body);
         L->top_frame = fr.parent;
@@ -337,6 +338,14 @@ lang_value call_value(lang_state *L, lang_value fn, const lang_args *a)
         lv_builtinobj *b = LV_OBJ(fn, lv_builtinobj);
         lang_args a2 = *a;
         if (b->self.type != LV_NONE) a2.self = b->self;
+        else if (b->type_tag == BUILTIN_TAG_METHOD) {
+            /* Cls.method(obj, ...) for a class defined from C */
+            if (a->n < 1 || a->v[0].type != LV_INSTANCE)
+                return lang_raise(L, LANG_E_TYPE, "%s() needs an instance as its first argument", b->name);
+            a2.self = a->v[0];
+            a2.v++;
+            a2.n--;
+        }
         a2.fname = b->name;
         lang_value r = b->fn(L, &a2);
         if (r.type == LV_ERR) {
@@ -347,6 +356,8 @@ lang_value call_value(lang_state *L, lang_value fn, const lang_args *a)
         return r;
     }
     case LV_FUNCTION: return call_user(L, LV_OBJ(fn, lv_funcobj), a);
+    case LV_CLASS: return class_call(L, fn, a);
+    case LV_INSTANCE: return instance_call(L, fn, a);
     case LV_OBJECT: {
         lv_objectobj *o = LV_OBJ(fn, lv_objectobj);
         if (o->cls->call) {
@@ -1369,6 +1380,202 @@ __attribute__((noinline)) static int exec_del(lang_state *L, frame *F, node *s)
     return XC_OK;
 }
 
+/* ---- classes and exceptions ----------------------------------------------------------------- */
+
+/* Applies the decorators of def (innermost first) to v (taken). */
+static lang_value decorate(lang_state *L, frame *F, ast_func *def, lang_value v)
+{
+    for (int i = def->ndecorators - 1; i >= 0; i--) {
+        lang_value d = eval(L, F, def->decorators[i]);
+        if (lv_is_err(d)) { lv_release(v); return d; }
+        lang_value r = lang_call(L, d, 1, &v, 0, NULL, NULL);
+        lv_release(d);
+        lv_release(v);
+        if (lv_is_err(r)) return r;
+        v = r;
+    }
+    return v;
+}
+
+/* Runs a class body (a function without parameters) and returns its local
+ * names as a dict: the class's attributes. */
+static lang_value run_class_body(lang_state *L, frame *F, ast_func *body)
+{
+    lang_value fv = make_function(L, F, body);
+    if (lv_is_err(fv)) return fv;
+    lv_funcobj *fo = LV_OBJ(fv, lv_funcobj);
+    if (check_stack(L) < 0) { lv_release(fv); return lv_err(); }
+    int nl = body->nlocals;
+    lang_value slotbuf[nl > 0 ? nl : 1];
+    for (int i = 0; i < nl; i++) slotbuf[i] = lv_missing();
+    lang_value dict = lv_dict_new();
+    int ok = !lv_is_err(dict);
+    if (!ok) lang_nomem(L);
+    for (int i = 0; ok && i < nl; i++) {
+        if (!body->is_cell[i]) continue;
+        lv_cellobj *c = new_cell(lv_missing());
+        if (!c) { lang_nomem(L); ok = 0; break; }
+        slotbuf[i] = lv_from_obj(c);
+    }
+    if (ok) {
+        frame fr = { L->top_frame, body, fo->arena, slotbuf, fo->free, lv_none(), NULL };
+        L->top_frame = &fr;
+        int x = exec_block(L, &fr, &body->body);
+        L->top_frame = fr.parent;
+        lv_release(fr.retval);
+        if (x == XC_ERR) { ok = 0; L->err_located = 0; }
+        else if (x != XC_OK) { lang_raise(L, LANG_E_SYNTAX, "'return', 'break' or 'continue' outside a function or loop in a class body"); ok = 0; }
+    }
+    if (ok && body->doc && lv_dict_set_str(dict, "__doc__", lv_none()) == 0) {
+        lang_value d = lv_str(body->doc);
+        if (!lv_is_err(d)) { lv_dict_set_str(dict, "__doc__", d); lv_release(d); }
+    }
+    for (int i = 0; ok && i < nl; i++) {
+        lang_value v = body->is_cell[i] ? LV_OBJ(slotbuf[i], lv_cellobj)->v : slotbuf[i];
+        if (v.type == LV_MISSING) continue;
+        if (lv_dict_set_str(dict, body->localnames[i], v) < 0) { lang_nomem(L); ok = 0; }
+    }
+    for (int i = 0; i < nl; i++) lv_release(slotbuf[i]);
+    lv_release(fv);
+    if (!ok) { lv_release(dict); return lv_err(); }
+    return dict;
+}
+
+__attribute__((noinline)) static int exec_class(lang_state *L, frame *F, node *s)
+{
+    ast_func *body = s->u.cls.body;
+    lang_value base = lv_none();
+    if (s->u.cls.base) {
+        base = eval(L, F, s->u.cls.base);
+        if (lv_is_err(base)) return XC_ERR;
+        if (base.type != LV_CLASS) {
+            lang_raise(L, LANG_E_TYPE, "a class can derive from a class, not from %s%s", lv_type_name(base),
+                       base.type == LV_BUILTIN || base.type == LV_OBJECT ? " (this builtin cannot be subclassed)" : "");
+            lv_release(base);
+            locate(L, F, s->u.cls.base);
+            return XC_ERR;
+        }
+    }
+    lang_value dict = run_class_body(L, F, body);
+    if (lv_is_err(dict)) { lv_release(base); locate(L, F, s); return XC_ERR; }
+    lang_value cls = class_new(L, body->name, base.type == LV_CLASS ? LV_OBJ(base, lv_classobj) : NULL, dict);
+    lv_release(base);
+    if (!lv_is_err(cls)) {
+        /* the methods know their class (super()) */
+        size_t it = 0;
+        lang_value k, v;
+        while (lv_dict_next(dict, &it, &k, &v)) {
+            if (v.type == LV_INSTANCE) v = lv_dict_get_str(LV_OBJ(v, lv_instanceobj)->dict, "__func__");
+            if (v.type == LV_INSTANCE || v.type != LV_FUNCTION) continue;
+            lv_funcobj *fo = LV_OBJ(v, lv_funcobj);
+            if (fo->owner) continue;
+            LV_OBJ(cls, lv_classobj)->h.refcount++;
+            fo->owner = LV_OBJ(cls, lv_classobj);
+        }
+    }
+    lv_release(dict);
+    if (!lv_is_err(cls) && body->ndecorators) cls = decorate(L, F, body, cls);
+    if (lv_is_err(cls)) { locate(L, F, s); return XC_ERR; }
+    store_name(L, F, body->bind, cls);
+    lv_release(cls);
+    return XC_OK;
+}
+
+/* raise [exc [from cause]] */
+__attribute__((noinline)) static int exec_raise(lang_state *L, frame *F, node *s)
+{
+    if (!s->u.raise.exc) {
+        if (!L->handling) {
+            lang_raise(L, LANG_E_RUNTIME, "No active exception to reraise");
+            locate(L, F, s);
+            return XC_ERR;
+        }
+        errors_restore_copy(L, L->handling);
+        return XC_ERR;
+    }
+    lang_value v = eval(L, F, s->u.raise.exc);
+    if (lv_is_err(v)) return XC_ERR;
+    if (s->u.raise.cause) {
+        /* the cause is evaluated and accepted; tracebacks show the raised error */
+        lang_value c = eval(L, F, s->u.raise.cause);
+        if (lv_is_err(c)) { lv_release(v); return XC_ERR; }
+        lv_release(c);
+    }
+    exc_raise(L, v);
+    lv_release(v);
+    locate(L, F, s);
+    return XC_ERR;
+}
+
+/* The except clause of try statement s that handles the error saved in
+ * *saved: its index, -1 when none does, -2 when evaluating a clause raised.
+ * A bare except does not catch KeyboardInterrupt: an interrupt always
+ * stops the cell unless a clause names KeyboardInterrupt (or BaseException). */
+static int find_handler(lang_state *L, frame *F, node *s, exc_saved *saved)
+{
+    for (int i = 0; i < s->u.try_.nhandlers; i++) {
+        except_clause *h = &s->u.try_.handlers[i];
+        if (!h->type) {
+            if (saved->kind == LANG_E_INTERRUPT) continue;
+            return i;
+        }
+        lang_value spec = eval(L, F, h->type);
+        if (lv_is_err(spec)) return -2;
+        int m = exc_matches(L, saved, spec);
+        lv_release(spec);
+        if (m < 0) { locate(L, F, h->type); return -2; }
+        if (m) return i;
+    }
+    return -1;
+}
+
+__attribute__((noinline)) static int exec_try(lang_state *L, frame *F, node *s)
+{
+    int x = exec_block(L, F, &s->u.try_.body);
+    if (x == XC_ERR && s->u.try_.nhandlers) {
+        exc_saved saved;
+        errors_save(L, &saved);
+        int hi = find_handler(L, F, s, &saved);
+        if (hi == -1) {
+            errors_restore(L, &saved);
+        } else if (hi >= 0) {
+            except_clause *h = &s->u.try_.handlers[hi];
+            x = XC_OK;
+            if (h->name) {
+                lang_value e = exc_instance(L, &saved);
+                if (lv_is_err(e)) x = XC_ERR;
+                else {
+                    if (store(L, F, h->name, e) < 0) x = XC_ERR;
+                    lv_release(e);
+                }
+            }
+            if (x == XC_OK) {
+                saved.prev = L->handling;
+                L->handling = &saved;
+                x = exec_block(L, F, &h->body);
+                L->handling = saved.prev;
+            }
+        }
+        errors_saved_free(&saved);
+    } else if (x == XC_OK && s->u.try_.orelse.n) {
+        x = exec_block(L, F, &s->u.try_.orelse);
+    }
+    if (!s->u.try_.finalbody.n) return x;
+    /* finally: runs on every way out; an error or return pending across it
+     * continues afterwards unless the finally block itself leaves */
+    if (x == XC_ERR) {
+        exc_saved pending;
+        errors_save(L, &pending);
+        int fx = exec_block(L, F, &s->u.try_.finalbody);
+        if (fx == XC_OK) errors_restore(L, &pending);
+        else x = fx;
+        errors_saved_free(&pending);
+        return x;
+    }
+    int fx = exec_block(L, F, &s->u.try_.finalbody);
+    return fx == XC_OK ? x : fx;
+}
+
 static int exec_stmt(lang_state *L, frame *F, node *s)
 {
     switch ((node_kind)s->kind) {
@@ -1423,10 +1630,14 @@ static int exec_stmt(lang_state *L, frame *F, node *s)
     case S_DEF: {
         lang_value f = make_function(L, F, s->u.func);
         if (lv_is_err(f)) { locate(L, F, s); return XC_ERR; }
+        if (s->u.func->ndecorators && (f = decorate(L, F, s->u.func, f), lv_is_err(f))) { locate(L, F, s); return XC_ERR; }
         store_name(L, F, s->u.func->bind, f);
         lv_release(f);
         return XC_OK;
     }
+    case S_CLASS: return exec_class(L, F, s);
+    case S_TRY: return exec_try(L, F, s);
+    case S_RAISE: return exec_raise(L, F, s);
     case S_RETURN: {
         lang_value v = s->u.expr ? eval(L, F, s->u.expr) : lv_none();
         if (lv_is_err(v)) return XC_ERR;
@@ -1478,7 +1689,7 @@ int eval_cell(lang_state *L, ast_func *top, lang_arena *A, lang_value *last)
         if (!c) { rc = -1; lang_nomem(L); break; }
         slotbuf[i] = lv_from_obj(c);
     }
-    frame fr = { L->top_frame, top, A, slotbuf, NULL, lv_none() };
+    frame fr = { L->top_frame, top, A, slotbuf, NULL, lv_none(), NULL };
     L->top_frame = &fr;
     block *b = &top->body;
     for (int i = 0; rc == 0 && i < b->n; i++) {

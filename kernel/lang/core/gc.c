@@ -32,7 +32,7 @@ static size_t gc_count, gc_allocs;
 static int tracked(int t)
 {
     return t == LV_LIST || t == LV_TUPLE || t == LV_DICT || t == LV_FUNCTION || t == LV_CELL || t == LV_ITER ||
-           t == LV_BUILTIN;
+           t == LV_BUILTIN || t == LV_CLASS || t == LV_INSTANCE;
 }
 
 #define HEAD(o) ((gc_head *)(o) - 1)
@@ -110,6 +110,19 @@ static void traverse(lv_obj *o, visit_fn fn, void *ctx)
             for (int i = 0; i < f->def->ndefaults + f->def->nkwonly; i++) visit_value(f->defaults[i], fn, ctx);
         if (f->free)
             for (int i = 0; i < f->def->nfree; i++) if (f->free[i]) fn(&f->free[i]->h, ctx);
+        if (f->owner) fn(&f->owner->h, ctx);
+        break;
+    }
+    case LV_CLASS: {
+        lv_classobj *c = (lv_classobj *)o;
+        if (c->base) fn(&c->base->h, ctx);
+        visit_value(c->dict, fn, ctx);
+        break;
+    }
+    case LV_INSTANCE: {
+        lv_instanceobj *in = (lv_instanceobj *)o;
+        if (in->cls) fn(&in->cls->h, ctx);
+        visit_value(in->dict, fn, ctx);
         break;
     }
     case LV_CELL: visit_value(((lv_cellobj *)o)->v, fn, ctx); break;
@@ -167,6 +180,27 @@ static void clear(lv_obj *o)
                 f->free[i] = NULL;
                 if (c) lv_release(lv_from_obj(c));
             }
+        if (f->owner) { lv_classobj *c = f->owner; f->owner = NULL; lv_release(lv_from_obj(c)); }
+        break;
+    }
+    case LV_CLASS: {
+        lv_classobj *c = (lv_classobj *)o;
+        lv_classobj *b = c->base;
+        lang_value d = c->dict;
+        c->base = NULL;
+        c->dict = lv_none();
+        if (b) lv_release(lv_from_obj(b));
+        lv_release(d);
+        break;
+    }
+    case LV_INSTANCE: {
+        lv_instanceobj *in = (lv_instanceobj *)o;
+        lv_classobj *c = in->cls;
+        lang_value d = in->dict;
+        in->cls = NULL;
+        in->dict = lv_none();
+        if (c) lv_release(lv_from_obj(c));
+        lv_release(d);
         break;
     }
     case LV_CELL: {

@@ -9,6 +9,7 @@
 #include "ast.h"
 #include "builtins.h"
 #include "object.h"
+#include "numfmt.h"
 
 #define LANG_MAX_CALL_DEPTH 1000   /* RecursionError beyond this many user calls */
 
@@ -49,7 +50,19 @@ typedef struct frame {
     lang_value   *slots;      /* fn->nlocals */
     lv_cellobj  **free;       /* fn->nfree captured cells */
     lang_value    retval;     /* set by 'return' */
+    lv_funcobj   *func;       /* the running function object (super()), NULL at cell level */
 } frame;
+
+/* An error taken out of the state while an except clause looks at it or
+ * handles it (errors.c). Owns what it holds. */
+typedef struct exc_saved {
+    struct exc_saved *prev;   /* the exception handled around this one */
+    lang_error_kind kind;
+    char       *msg;
+    lang_value  value;        /* the exception instance, or LV_MISSING */
+    tb_entry   *tb;
+    int         ntb, captb;
+} exc_saved;
 
 struct lang_state {
     gslot      *g;            /* owned */
@@ -64,6 +77,9 @@ struct lang_state {
     tb_entry   *tb;           /* owned */
     int         ntb, captb;
     int         err_located;  /* the innermost node of the current frame is recorded */
+    lang_value  err_value;    /* the exception instance raised by `raise` or made for an
+                                 except clause (owned), or LV_MISSING: made when caught */
+    exc_saved  *handling;     /* the exceptions being handled (bare `raise`), innermost first */
 
     const lang_output *out;   /* of the running cell, or NULL */
     volatile sig_atomic_t interrupt;
@@ -81,6 +97,11 @@ struct lang_state {
     /* registered classes with a constructor (isinstance, type) */
     const lang_class **classes;
     int         nclasses, capclasses;
+
+    /* language classes (classes.c): owned references */
+    lang_value  object_class;            /* `object`, the implicit base */
+    lang_value  exc_class[LANG_E_COUNT]; /* the builtin exception class of each error kind */
+    lang_value  super_class, staticmethod_class, classmethod_class, property_class;
 };
 
 /* ---- globals (lang.c) ---- */
@@ -164,7 +185,46 @@ const char *lang_builtin_doc(lang_value v);
 /* rt placement log sink for the current state */
 void lang_device_log_sink(void *ctx, const char *line);
 
+/* ---- classes and instances (classes.c) ---- */
+void       classes_init(lang_state *L);  /* object, the exception classes, super ... */
+void       classes_free(lang_state *L);
+/* A class named `name` with base (NULL: object) and the attributes of dict
+ * (retained). New reference or LV_ERR. */
+lang_value class_new(lang_state *L, const char *name, lv_classobj *base, lang_value dict);
+int        class_is_subclass(const lv_classobj *c, const lv_classobj *base);
+lang_value class_call(lang_state *L, lang_value cls, const lang_args *a);     /* Cls(...) */
+lang_value instance_call(lang_state *L, lang_value obj, const lang_args *a); /* obj(...) */
+lang_value class_getattr(lang_state *L, lang_value obj, const char *name);   /* class or instance */
+int        class_setattr(lang_state *L, lang_value obj, const char *name, lang_value v);
+int        instance_repr(lang_state *L, fmtbuf *b, lang_value v, int str);   /* 0 / -1 */
+int64_t    instance_len(lang_state *L, lang_value v);                        /* -1 raised */
+int        instance_truthy(lang_state *L, lang_value v);                     /* 1/0/-1 */
+lang_value instance_getitem(lang_state *L, lang_value v, lang_value key);
+/* a == b through __eq__: 1/0, -1 raised, -2 when neither defines __eq__ */
+int        instance_eq(lang_state *L, lang_value a, lang_value b);
+/* The class of a pending or saved error; its instance (made when needed). */
+lv_classobj *exc_class_of(lang_state *L, lang_error_kind kind, lang_value value);
+lang_value exc_instance(lang_state *L, exc_saved *s); /* new reference */
+/* Does the saved error match an except clause's class or tuple? 1/0, -1 raised */
+int        exc_matches(lang_state *L, const exc_saved *s, lang_value spec);
+/* raise v (an exception class or instance): always returns -1 with the error set */
+int        exc_raise(lang_state *L, lang_value v);
+/* A builtin that is a method of a class defined from C: called on the class
+ * (Cls.method(obj, ...)) it takes its receiver from the first argument. */
+#define BUILTIN_TAG_METHOD (-2)
+/* The function of a bound method builtin: its self is (function, instance). */
+lang_value method_bound_call(lang_state *L, const lang_args *a);
+
 /* ---- errors (errors.c) ---- */
+/* Moves the pending error into s (the state has no error afterwards). */
+void errors_save(lang_state *L, exc_saved *s);
+/* Makes a copy of s the pending error (bare `raise`; its traceback kept). */
+void errors_restore_copy(lang_state *L, const exc_saved *s);
+/* Makes s the pending error again, emptying s. */
+void errors_restore(lang_state *L, exc_saved *s);
+void errors_saved_free(exc_saved *s);
+/* Records an exception instance as the pending error (kind from its class). */
+void errors_set_value(lang_state *L, lang_value inst, lang_error_kind kind, const char *msg);
 /* Formats the pending error into res (ename, evalue, traceback) and clears it. */
 void errors_to_result(lang_state *L, lang_result *res);
 void errors_reset(lang_state *L);

@@ -439,6 +439,11 @@ lang_value op_compare(lang_state *L, cmpop op, lang_value a, lang_value b)
         if (op == CMP_EQ) return lv_bool(0);
         if (op == CMP_NE) return lv_bool(1);
     }
+    if ((op == CMP_EQ || op == CMP_NE) && (a.type == LV_INSTANCE || b.type == LV_INSTANCE)) {
+        int eq = instance_eq(L, a, b);
+        if (eq == -1) return lv_err();
+        if (eq >= 0) return lv_bool(op == CMP_EQ ? eq : !eq);
+    }
     if (op == CMP_EQ) return lv_bool(lv_equal(a, b));
     if (op == CMP_NE) return lv_bool(!lv_equal(a, b));
     int c = order(L, a, b, names[op]);
@@ -455,6 +460,7 @@ lang_value op_compare(lang_state *L, cmpop op, lang_value a, lang_value b)
 int op_truthy(lang_state *L, lang_value v)
 {
     if (v.type == LV_BOOL) return v.u.b;
+    if (v.type == LV_INSTANCE) return instance_truthy(L, v);
     if (v.type == LV_ARRAY) {
         rt_array *a = v.u.a;
         if (a->size != 1)
@@ -841,6 +847,13 @@ lang_value op_getitem(lang_state *L, lang_value obj, const index_item *items, in
         lv_release(key);
         return lv_retain(v);
     }
+    if (obj.type == LV_INSTANCE) {
+        lang_value key = tuple_form ? tuple_key(L, items, n) : lv_retain(items[0].v);
+        if (lv_is_err(key)) return key;
+        lang_value r = instance_getitem(L, obj, key);
+        lv_release(key);
+        return r;
+    }
     if (obj.type == LV_OBJECT) {
         const lang_class *c = lv_object_class(obj);
         if (c->getitem) {
@@ -1016,6 +1029,7 @@ static lang_value no_attr(lang_state *L, lang_value obj, const char *name)
 
 lang_value op_getattr(lang_state *L, lang_value obj, const char *name)
 {
+    if (obj.type == LV_INSTANCE || obj.type == LV_CLASS) return class_getattr(L, obj, name);
     const lang_method *m = op_find_method(obj, name);
     if (m) return bound_method(L, m, obj);
     switch (obj.type) {
@@ -1052,6 +1066,7 @@ lang_value op_getattr(lang_state *L, lang_value obj, const char *name)
 
 int op_setattr(lang_state *L, lang_value obj, const char *name, lang_value v)
 {
+    if (obj.type == LV_INSTANCE || obj.type == LV_CLASS) return class_setattr(L, obj, name, v);
     if (obj.type == LV_OBJECT) {
         const lang_class *c = lv_object_class(obj);
         if (c->setattr) {

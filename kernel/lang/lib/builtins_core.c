@@ -103,6 +103,10 @@ static lang_value bi_len(lang_state *L, const lang_args *a)
         }
         break;
     }
+    case LV_INSTANCE: {
+        int64_t n = instance_len(L, v);
+        return n < 0 ? lv_err() : lv_int(n);
+    }
     default: break;
     }
     return lang_raise(L, LANG_E_TYPE, "object of type '%s' has no len()", lv_type_name(v));
@@ -721,6 +725,11 @@ static lang_value bi_type(lang_state *L, const lang_args *a)
     lang_value v[1];
     if (lang_args_bind(L, a, "object", v) < 0) return lv_err();
     lang_value x = v[0];
+    if (x.type == LV_INSTANCE) return lv_retain(lv_from_obj(LV_OBJ(x, lv_instanceobj)->cls));
+    if (x.type == LV_CLASS) {
+        int s = lang_global_find(L, "type");
+        if (s >= 0 && L->g[s].builtin.type == LV_BUILTIN) return lv_retain(L->g[s].builtin);
+    }
     if (x.type == LV_OBJECT) {
         const lang_class *c = lv_object_class(x);
         int s = lang_global_find(L, c->name);
@@ -742,6 +751,7 @@ static lang_value bi_type(lang_state *L, const lang_args *a)
 
 static int instance_of(lang_value x, lang_value t)
 {
+    if (t.type == LV_CLASS) return lang_is_instance(x, t);
     if (t.type != LV_BUILTIN) return -1;
     lv_builtinobj *b = LV_OBJ(t, lv_builtinobj);
     if (b->cls) return lv_object_class(x) == b->cls;
@@ -767,6 +777,29 @@ static lang_value bi_isinstance(lang_state *L, const lang_args *a)
     int r = instance_of(v[0], v[1]);
     if (r < 0) return lang_raise(L, LANG_E_TYPE, "isinstance() arg 2 must be a type or tuple of types");
     return lv_bool(r);
+}
+
+static int subclass_of(lang_value c, lang_value t)
+{
+    if (t.type == LV_CLASS) return c.type == LV_CLASS && class_is_subclass(LV_OBJ(c, lv_classobj), LV_OBJ(t, lv_classobj));
+    if (t.type != LV_BUILTIN) return -1;
+    return c.type == LV_BUILTIN && lv_equal(c, t);
+}
+
+static lang_value bi_issubclass(lang_state *L, const lang_args *a)
+{
+    lang_value v[2];
+    if (lang_args_bind(L, a, "cls, classinfo", v) < 0) return lv_err();
+    if (v[0].type != LV_CLASS && !(v[0].type == LV_BUILTIN && (LV_OBJ(v[0], lv_builtinobj)->cls || LV_OBJ(v[0], lv_builtinobj)->type_tag >= 0)))
+        return lang_raise(L, LANG_E_TYPE, "issubclass() arg 1 must be a class");
+    int64_t n = 1;
+    lang_value *ts = v[1].type == LV_TUPLE ? lv_seq_items(v[1], &n) : &v[1];
+    for (int64_t i = 0; i < n; i++) {
+        int r = subclass_of(v[0], ts[i]);
+        if (r < 0) return lang_raise(L, LANG_E_TYPE, "issubclass() arg 2 must be a class or tuple of classes");
+        if (r) return lv_bool(1);
+    }
+    return lv_bool(0);
 }
 
 static lang_value bi_help(lang_state *L, const lang_args *a)
@@ -828,7 +861,14 @@ static lang_value bi_callable(lang_state *L, const lang_args *a)
 {
     lang_value v[1];
     if (lang_args_bind(L, a, "object", v) < 0) return lv_err();
-    int c = v[0].type == LV_FUNCTION || v[0].type == LV_BUILTIN ||
+    if (v[0].type == LV_INSTANCE) {
+        lang_value cls = lv_from_obj(LV_OBJ(v[0], lv_instanceobj)->cls);
+        lang_value f = op_getattr(L, cls, "__call__");
+        if (lv_is_err(f)) { lang_error_clear(L); return lv_bool(0); }
+        lv_release(f);
+        return lv_bool(1);
+    }
+    int c = v[0].type == LV_FUNCTION || v[0].type == LV_BUILTIN || v[0].type == LV_CLASS ||
             (v[0].type == LV_OBJECT && lv_object_class(v[0])->call);
     return lv_bool(c);
 }
@@ -961,6 +1001,8 @@ void lang_init_core(lang_state *L)
         "type(object)\nThe type of a value.\n>>> type(1.5)\n<class 'float'>");
     lang_register_builtin(L, "isinstance", bi_isinstance,
         "isinstance(object, classinfo)\nTrue when object is of the type (or one of a tuple of types).\n>>> isinstance(3, (int, float))\nTrue");
+    lang_register_builtin(L, "issubclass", bi_issubclass,
+        "issubclass(cls, classinfo)\nTrue when cls is classinfo or derives from it (or from one of a tuple).\n>>> issubclass(KeyError, LookupError)\nTrue");
     lang_register_builtin(L, "help", bi_help,
         "help(x)\nShows the documentation of a builtin, a function or a value.\n>>> help(len)");
     lang_register_builtin(L, "format", bi_format,
