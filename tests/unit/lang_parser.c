@@ -239,7 +239,7 @@ TEST(magics)
     CHECK_STR(P("%%time\nx = 1\ny\n"), "(time [(= x 1) y])");
     CHECK_STR(P("%who"), "(who)");
     CHECK_STR(P("%reset -f"), "(reset)");
-    CHECK_STR(P("%foo"), "ERROR 1:0 unknown magic %foo (C-GPU knows %time, %%time, %who, %reset -f)");
+    CHECK_STR(P("%foo"), "ERROR 1:0 unknown magic %foo (C-GPU knows %time, %%time, %who, %reset -f, %matplotlib inline)");
 }
 
 TEST(syntax_errors_name_line_and_token)

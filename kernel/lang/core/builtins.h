@@ -157,6 +157,8 @@ lang_value lang_nomem(lang_state *L);          /* OutOfMemoryError */
  *     FILE *f = fopen(path, "r");
  *     if (!f) return lang_raise_os(L, errno, path); */
 lang_value lang_raise_os(lang_state *L, int errnum, const char *filename);
+/* Raises KeyError(key): the message is repr(key), e.args == (key,). */
+lang_value lang_raise_key(lang_state *L, lang_value key);
 /* 1 when an error is pending (between a raise and the cell boundary). */
 int        lang_error_pending(lang_state *L);
 lang_error_kind lang_error_kind_of(lang_state *L); /* of the pending error */

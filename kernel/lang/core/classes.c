@@ -663,6 +663,15 @@ lang_value lang_raise_os(lang_state *L, int errnum, const char *filename)
     return lv_err();
 }
 
+lang_value lang_raise_key(lang_state *L, lang_value key)
+{
+    lang_value inst = lang_call(L, L->exc_class[LANG_E_KEY], 1, &key, 0, NULL, NULL);
+    if (lv_is_err(inst)) return inst;
+    exc_raise(L, inst);
+    lv_release(inst);
+    return lv_err();
+}
+
 /* ---- set-up ------------------------------------------------------------------------------------ */
 
 static const lang_method exception_methods[] = {

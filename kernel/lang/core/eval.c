@@ -1305,8 +1305,18 @@ static int exec_magic(lang_state *L, node *s)
         free(names);
         return XC_OK;
     }
-    /* %reset [-f] */
     const char *arg = s->u.magic.arg ? s->u.magic.arg : "";
+    if (s->op == MAGIC_MATPLOTLIB) {
+        /* figures are always shown inline at the end of the cell */
+        static const char *const inline_like[] = { "", "inline", "notebook", "widget", "ipympl", "nbagg", NULL };
+        size_t n = strcspn(arg, " \t");
+        for (int i = 0; inline_like[i]; i++)
+            if (strlen(inline_like[i]) == n && strncmp(arg, inline_like[i], n) == 0) return XC_OK;
+        char *msg = lang_strdupf("C-GPU draws figures inline: %%matplotlib %.*s is treated as %%matplotlib inline\n", (int)n, arg);
+        if (msg) { lang_write(L, "stderr", msg, strlen(msg)); free(msg); }
+        return XC_OK;
+    }
+    /* %reset [-f] */
     if (strstr(arg, "-f") == NULL) {
         char *answer = NULL;
         int rc = L->out && L->out->input

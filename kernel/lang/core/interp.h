@@ -169,6 +169,8 @@ extern const char *const lang_array_attrs[];
 lang_value array_getattr(lang_state *L, lang_value self, const char *name);
 /* Sorts a list in place (builtins_core.c). 0 or -1. */
 int sort_list(lang_state *L, lang_value list, lang_value key, int reverse);
+/* 'format' % values (percent.c) */
+lang_value str_percent_format(lang_state *L, lang_value fmt, lang_value values);
 /* "str.format" core, shared with f-strings. */
 lang_value str_format(lang_state *L, const char *fmt, size_t n, const lang_args *a);
 /* A builtin naming a type (int, str ...): repr "<class 'int'>", isinstance. */

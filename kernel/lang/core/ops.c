@@ -265,6 +265,7 @@ static lang_value matmul(lang_state *L, lang_value a, lang_value b)
 lang_value op_binary(lang_state *L, binop op, lang_value a, lang_value b)
 {
     if (lv_is_number(a) && lv_is_number(b)) return num_binary(L, op, a, b);
+    if (op == OP_MOD && a.type == LV_STR) return str_percent_format(L, a, b);
     if (op == OP_MATMUL) return matmul(L, a, b);
     if (a.type == LV_ARRAY || b.type == LV_ARRAY) {
         rt_binary_op r;
@@ -823,11 +824,7 @@ static lang_value tuple_key(lang_state *L, const index_item *items, int n)
 
 static lang_value key_error(lang_state *L, lang_value key)
 {
-    char *r = lang_repr(L, key);
-    if (!r) return lv_err();
-    lang_raise(L, LANG_E_KEY, "%s", r);
-    free(r);
-    return lv_err();
+    return lang_raise_key(L, key);
 }
 
 lang_value op_getitem(lang_state *L, lang_value obj, const index_item *items, int n, int tuple_form)

@@ -40,7 +40,7 @@ typedef enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_IN, CMP_NOT_I
 /* Where a name lives (filled by resolve.c). */
 typedef enum { NAME_UNRESOLVED, NAME_GLOBAL, NAME_LOCAL, NAME_CELL, NAME_FREE } name_scope;
 
-typedef enum { MAGIC_WHO, MAGIC_RESET } magic_kind;
+typedef enum { MAGIC_WHO, MAGIC_RESET, MAGIC_MATPLOTLIB } magic_kind;
 
 typedef struct node node;
 typedef struct { node **s; int n; } block;

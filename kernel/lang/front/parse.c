@@ -1239,7 +1239,13 @@ static node *parse_magic(parser *P, token *k, int cell_level)
         n->u.magic.arg = pstrndup(P, arg, strlen(arg));
         return n;
     }
-    p_fail(P, k->line, k->col, 0, "unknown magic %%%.*s (C-GPU knows %%time, %%%%time, %%who, %%reset -f)", (int)wl, t);
+    if (wl == 10 && strncmp(t, "matplotlib", 10) == 0) {
+        node *n = mk(P, S_MAGIC, k);
+        n->op = MAGIC_MATPLOTLIB;
+        n->u.magic.arg = pstrndup(P, arg, strlen(arg));
+        return n;
+    }
+    p_fail(P, k->line, k->col, 0, "unknown magic %%%.*s (C-GPU knows %%time, %%%%time, %%who, %%reset -f, %%matplotlib inline)", (int)wl, t);
 }
 
 /* Parses `text` (a piece of the cell: a magic's statement or an f-string
