@@ -442,14 +442,15 @@ static lang_value exc_init(lang_state *L, const lang_args *a)
 {
     if (a->nkw) return lang_raise(L, LANG_E_TYPE, "%s() takes no keyword arguments", lv_type_name(a->self));
     lang_value d = LV_OBJ(a->self, lv_instanceobj)->dict;
-    lang_value args = lv_tuple_of((size_t)a->n, a->v);
+    lv_classobj *c = LV_OBJ(a->self, lv_instanceobj)->cls;
+    int os = c && c->exc_kind >= 0 && class_is_subclass(c, LV_OBJ(L->exc_class[LANG_E_OS], lv_classobj));
+    int full = os && a->n >= 2 && a->n <= 3;
+    /* OSError(errno, strerror, filename).args is (errno, strerror) */
+    lang_value args = lv_tuple_of((size_t)(full ? 2 : a->n), a->v);
     if (lv_is_err(args)) return lang_nomem(L);
     int rc = lv_dict_set_str(d, "args", args);
     lv_release(args);
-    lv_classobj *c = LV_OBJ(a->self, lv_instanceobj)->cls;
-    if (rc == 0 && c && c->exc_kind >= 0 && class_is_subclass(c, LV_OBJ(L->exc_class[LANG_E_OS], lv_classobj))) {
-        /* OSError(errno, strerror[, filename]) */
-        int full = a->n >= 2 && a->n <= 3;
+    if (rc == 0 && os) {
         rc |= lv_dict_set_str(d, "errno", full ? a->v[0] : lv_none());
         rc |= lv_dict_set_str(d, "strerror", full ? a->v[1] : lv_none());
         rc |= lv_dict_set_str(d, "filename", a->n == 3 ? a->v[2] : lv_none());
@@ -471,11 +472,14 @@ static lang_value exc_str(lang_state *L, const lang_args *a)
     int rc;
     if (n == 1 && c && class_is_subclass(c, LV_OBJ(L->exc_class[LANG_E_KEY], lv_classobj))) {
         rc = repr_to(L, &b, it[0], 0); /* KeyError('x') reads 'x' */
-    } else if (n >= 2 && n <= 3 && it[0].type == LV_INT && c &&
-               class_is_subclass(c, LV_OBJ(L->exc_class[LANG_E_OS], lv_classobj))) {
-        fmtbuf_printf(&b, "[Errno %lld] ", (long long)it[0].u.i);
-        rc = str_to(L, &b, it[1]);
-        if (rc == 0 && n == 3) { fmtbuf_puts(&b, ": "); rc = repr_to(L, &b, it[2], 0); }
+    } else if (n == 2 && c && class_is_subclass(c, LV_OBJ(L->exc_class[LANG_E_OS], lv_classobj))) {
+        /* [Errno 2] No such file or directory: 'x.csv' */
+        fmtbuf_puts(&b, "[Errno ");
+        rc = str_to(L, &b, it[0]);
+        fmtbuf_puts(&b, "] ");
+        if (rc == 0) rc = str_to(L, &b, it[1]);
+        lang_value fn = lv_dict_get_str(in->dict, "filename");
+        if (rc == 0 && !lv_is_missing(fn) && !lv_is_none(fn)) { fmtbuf_puts(&b, ": "); rc = repr_to(L, &b, fn, 0); }
     } else if (n == 1) {
         rc = str_to(L, &b, it[0]);
     } else {

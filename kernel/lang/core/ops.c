@@ -845,6 +845,9 @@ lang_value op_getitem(lang_state *L, lang_value obj, const index_item *items, in
         return lv_retain(v);
     }
     if (obj.type == LV_INSTANCE) {
+        if (!tuple_form && items[0].is_slice)
+            return lang_raise(L, LANG_E_TYPE, "'%s' object: slicing an instance is not supported in C-GPU (it has no slice objects); index it with keys or integers",
+                              lv_type_name(obj));
         lang_value key = tuple_form ? tuple_key(L, items, n) : lv_retain(items[0].v);
         if (lv_is_err(key)) return key;
         lang_value r = instance_getitem(L, obj, key);

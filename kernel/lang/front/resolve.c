@@ -252,10 +252,13 @@ static int find_free(resolver *R, scope *fs, const char *name)
         if (slot >= 0) { s->host->is_cell[slot] = 1; index = slot; break; }
         s = s->parent;
     }
-    /* a class body's names are not visible to its methods (Python) */
-    while (index < 0 && s && s->is_class) {
-        s = s->parent;
-        while (s && s->kind == SC_COMP) s = s->parent;
+    /* a class body's names are not visible to its methods (Python): a
+     * method captures through the class body, which captures from its own
+     * enclosing function */
+    if (index < 0 && s && s->is_class) {
+        index = find_free(R, s, name);
+        if (index < 0) return -1;
+        from_free = 1;
     }
     if (index < 0) {
         if (!s || s->kind == SC_MODULE) return -1;
