@@ -605,6 +605,13 @@ TEST(subclassable_builtin_class)
     CHECK_STR(R.ename, "MyError");
     CHECK_STR(R.evalue, "'k'");
     CHECK(lang_error_pending(L) == 0);
+    /* completion after `h.` lists the instance's and its classes' attributes */
+    lang_completion comp;
+    lang_complete(L, "h.se", 4, &comp);
+    CHECK(comp.n == 2 && has_match(&comp, "seen") && has_match(&comp, "set_model"));
+    lang_completion_clear(&comp);
+    CHECK(run(L, "help(TimeHistory)") == LANG_OK);
+    CHECK(strstr(S.out, "class TimeHistory(Hook)") != NULL);
     lv_release(hook_class);
     lang_free(L);
 }

@@ -126,6 +126,22 @@ static void attr_matches(lang_value v, const char *prefix, size_t pl, strvec *sv
         add_methods(sv, c->methods, prefix, pl);
         break;
     }
+    case LV_INSTANCE: case LV_CLASS: {
+        /* the instance's attributes, then its class's and the bases' (not __dunder__ ones) */
+        lv_classobj *c = v.type == LV_CLASS ? LV_OBJ(v, lv_classobj) : LV_OBJ(v, lv_instanceobj)->cls;
+        lang_value d = v.type == LV_INSTANCE ? LV_OBJ(v, lv_instanceobj)->dict : lv_none();
+        for (; ; c = c->base) {
+            size_t i = 0;
+            lang_value k, val;
+            while (d.type == LV_DICT && lv_dict_next(d, &i, &k, &val)) {
+                const char *n = lv_str_cstr(k);
+                if (k.type == LV_STR && strncmp(n, prefix, pl) == 0 && !(n[0] == '_' && n[1] == '_' && pl < 2)) sv_add(sv, n);
+            }
+            if (!c) break;
+            d = c->dict;
+        }
+        break;
+    }
     default: break;
     }
 }
@@ -209,6 +225,17 @@ char *lang_help_text(lang_state *L, lang_value v, const char *name)
             if (o->cls->doc && (!o->doc || strcmp(o->cls->doc, o->doc) != 0)) fmtbuf_printf(&b, "\n\n%s", o->cls->doc);
             list_methods(&b, "Methods", o->cls->methods);
         }
+        break;
+    }
+    case LV_CLASS: {
+        lv_classobj *c = LV_OBJ(v, lv_classobj);
+        fmtbuf_printf(&b, "class %s(%s)", c->name, c->base ? c->base->name : "");
+        if (c->doc) fmtbuf_printf(&b, "\n%s", c->doc);
+        else {
+            lang_value d = lv_dict_get_str(c->dict, "__doc__");
+            if (d.type == LV_STR) fmtbuf_printf(&b, "\nDocstring: %s", lv_str_cstr(d));
+        }
+        fmtbuf_puts(&b, "\nType: type");
         break;
     }
     case LV_FUNCTION: {
