@@ -693,6 +693,7 @@ TEST(random_input_never_crashes)
         "in", "while", "lambda", "+", "-", "*", "**", "/", "//", "%", "@", "\n", "\n    ", " ", "return", "not",
         "and", "or", "array", "zeros", "len", "print", "None", "True", "[1,2]", "range(3)", "%time", "with",
         "import", "del", "\\", "#", "'''", "=", "==", "<", "pass", "break", "a[0]", "b.c", "-1e400", "\t",
+        "class", "try", "except", "finally", "raise", "self", "super()", "Exception", "'%s%d' %", "@",
     };
     unsigned seed = 12345;
     int ran = 0;

@@ -21,6 +21,44 @@
 #include <string.h>
 #include "interp.h"
 
+/* ---- attribute dicts -----------------------------------------------------------------
+ * Attribute names are C strings; looking one up makes a string value on the
+ * stack instead of the heap (a method call does several lookups). The
+ * stack value is never stored: a new key is inserted as a heap string. */
+
+#define NAME_KEY_MAX 64
+
+static lang_value stack_name(char *mem, const char *name, size_t n)
+{
+    lv_strobj *o = (lv_strobj *)mem;
+    memset(o, 0, sizeof *o);
+    o->h.refcount = 1;
+    o->h.type = LV_STR;
+    o->len = n;
+    o->ncp = (int64_t)n;
+    memcpy(o->s, name, n + 1);
+    return lv_from_obj(o);
+}
+
+/* dict[name], borrowed, or LV_MISSING */
+static lang_value dict_get_name(lang_value dict, const char *name)
+{
+    if (dict.type != LV_DICT) return lv_missing();
+    size_t n = strlen(name);
+    if (n >= NAME_KEY_MAX) return lv_dict_get_str(dict, name);
+    _Alignas(lv_strobj) char mem[sizeof(lv_strobj) + NAME_KEY_MAX];
+    return lv_dict_get(dict, stack_name(mem, name, n));
+}
+
+/* dict[name] = v: 0, or -1 out of memory */
+static int dict_set_name(lang_value dict, const char *name, lang_value v)
+{
+    size_t n = strlen(name);
+    if (n >= NAME_KEY_MAX || lv_is_missing(dict_get_name(dict, name))) return lv_dict_set_str(dict, name, v);
+    _Alignas(lv_strobj) char mem[sizeof(lv_strobj) + NAME_KEY_MAX];
+    return lv_dict_set(dict, stack_name(mem, name, n), v); /* replaces the value, keeps the stored key */
+}
+
 /* ---- classes -------------------------------------------------------------------- */
 
 lang_value class_new(lang_state *L, const char *name, lv_classobj *base, lang_value dict)
@@ -51,7 +89,7 @@ int class_is_subclass(const lv_classobj *c, const lv_classobj *base)
 static lang_value class_lookup(const lv_classobj *c, const char *name)
 {
     for (; c; c = c->base) {
-        lang_value v = lv_dict_get_str(c->dict, name);
+        lang_value v = dict_get_name(c->dict, name);
         if (!lv_is_missing(v)) return v;
     }
     return lv_missing();
@@ -139,11 +177,11 @@ static lang_value resolve_found(lang_state *L, lang_value found, lang_value obj,
     int on_instance = obj.type == LV_INSTANCE;
     if (found.type == LV_INSTANCE) {
         lang_value d = LV_OBJ(found, lv_instanceobj)->dict;
-        if (is_instance_of(found, L->staticmethod_class)) return lv_retain(lv_dict_get_str(d, "__func__"));
+        if (is_instance_of(found, L->staticmethod_class)) return lv_retain(dict_get_name(d, "__func__"));
         if (is_instance_of(found, L->classmethod_class))
-            return bind_method(L, lv_dict_get_str(d, "__func__"), lv_from_obj(cls));
+            return bind_method(L, dict_get_name(d, "__func__"), lv_from_obj(cls));
         if (is_instance_of(found, L->property_class) && on_instance) {
-            lang_value fget = lv_dict_get_str(d, "fget");
+            lang_value fget = dict_get_name(d, "fget");
             lang_args a = { 0, NULL, 0, NULL, NULL, lv_none(), "property" };
             return call_with_self(L, fget, obj, &a);
         }
@@ -154,13 +192,21 @@ static lang_value resolve_found(lang_state *L, lang_value found, lang_value obj,
     return lv_retain(found);
 }
 
+lang_value instance_method(lang_value obj, const char *name)
+{
+    lv_instanceobj *in = LV_OBJ(obj, lv_instanceobj);
+    if (!in->cls || !lv_is_missing(dict_get_name(in->dict, name))) return lv_missing();
+    lang_value fn = class_lookup(in->cls, name);
+    return fn.type == LV_FUNCTION ? fn : lv_missing();
+}
+
 /* ---- attributes ---------------------------------------------------------------------- */
 
 static lang_value super_getattr(lang_state *L, lang_value sup, const char *name)
 {
     lang_value d = LV_OBJ(sup, lv_instanceobj)->dict;
-    lv_classobj *start = as_class(lv_dict_get_str(d, "__thisclass__"));
-    lang_value self = lv_dict_get_str(d, "__self__");
+    lv_classobj *start = as_class(dict_get_name(d, "__thisclass__"));
+    lang_value self = dict_get_name(d, "__self__");
     lang_value found = start && start->base ? class_lookup(start->base, name) : lv_missing();
     if (lv_is_missing(found)) return lang_raise(L, LANG_E_ATTRIBUTE, "'super' object has no attribute '%s'", name);
     lv_classobj *sc = self.type == LV_INSTANCE ? LV_OBJ(self, lv_instanceobj)->cls : as_class(self);
@@ -189,9 +235,9 @@ lang_value class_getattr(lang_state *L, lang_value obj, const char *name)
     lv_instanceobj *in = LV_OBJ(obj, lv_instanceobj);
     if (in->cls && L->super_class.type == LV_CLASS && in->cls == LV_OBJ(L->super_class, lv_classobj))
         return super_getattr(L, obj, name);
-    if (strcmp(name, "__class__") == 0) return lv_retain(lv_from_obj(in->cls));
-    if (strcmp(name, "__dict__") == 0) return lv_retain(in->dict);
-    lang_value v = lv_dict_get_str(in->dict, name);
+    if (name[0] == '_' && strcmp(name, "__class__") == 0) return lv_retain(lv_from_obj(in->cls));
+    if (name[0] == '_' && strcmp(name, "__dict__") == 0) return lv_retain(in->dict);
+    lang_value v = dict_get_name(in->dict, name);
     if (!lv_is_missing(v)) return lv_retain(v);
     lang_value found = in->cls ? class_lookup(in->cls, name) : lv_missing();
     if (lv_is_missing(found)) {
@@ -210,7 +256,7 @@ int class_setattr(lang_state *L, lang_value obj, const char *name, lang_value v)
     lv_instanceobj *in = LV_OBJ(obj, lv_instanceobj);
     lang_value found = in->cls ? class_lookup(in->cls, name) : lv_missing();
     if (is_instance_of(found, L->property_class)) {
-        lang_value fset = lv_dict_get_str(LV_OBJ(found, lv_instanceobj)->dict, "fset");
+        lang_value fset = dict_get_name(LV_OBJ(found, lv_instanceobj)->dict, "fset");
         if (lv_is_missing(fset) || lv_is_none(fset))
             return lang_fail(L, LANG_E_ATTRIBUTE, "property '%s' of '%s' object has no setter", name, lv_type_name(obj));
         lang_args a = { 1, &v, 0, NULL, NULL, lv_none(), name };
@@ -219,7 +265,7 @@ int class_setattr(lang_state *L, lang_value obj, const char *name, lang_value v)
         lv_release(r);
         return 0;
     }
-    if (lv_dict_set_str(in->dict, name, v) < 0) { lang_nomem(L); return -1; }
+    if (dict_set_name(in->dict, name, v) < 0) { lang_nomem(L); return -1; }
     return 0;
 }
 
@@ -426,7 +472,7 @@ static lang_value prop_setter(lang_state *L, const lang_args *a)
 {
     lang_value v[1];
     if (lang_args_bind(L, a, "fset", v) < 0) return lv_err();
-    lang_value args[2] = { lv_dict_get_str(LV_OBJ(a->self, lv_instanceobj)->dict, "fget"), v[0] };
+    lang_value args[2] = { dict_get_name(LV_OBJ(a->self, lv_instanceobj)->dict, "fget"), v[0] };
     return lang_call(L, L->property_class, 2, args, 0, NULL, NULL);
 }
 
@@ -434,7 +480,7 @@ static lang_value prop_setter(lang_state *L, const lang_args *a)
 
 static lang_value exc_args(lang_value self)
 {
-    lang_value args = lv_dict_get_str(LV_OBJ(self, lv_instanceobj)->dict, "args");
+    lang_value args = dict_get_name(LV_OBJ(self, lv_instanceobj)->dict, "args");
     return args.type == LV_TUPLE ? args : lv_missing();
 }
 
@@ -478,7 +524,7 @@ static lang_value exc_str(lang_state *L, const lang_args *a)
         rc = str_to(L, &b, it[0]);
         fmtbuf_puts(&b, "] ");
         if (rc == 0) rc = str_to(L, &b, it[1]);
-        lang_value fn = lv_dict_get_str(in->dict, "filename");
+        lang_value fn = dict_get_name(in->dict, "filename");
         if (rc == 0 && !lv_is_missing(fn) && !lv_is_none(fn)) { fmtbuf_puts(&b, ": "); rc = repr_to(L, &b, fn, 0); }
     } else if (n == 1) {
         rc = str_to(L, &b, it[0]);
@@ -616,7 +662,7 @@ lang_value lang_call_method(lang_state *L, lang_value obj, const char *name, int
 {
     if (obj.type == LV_INSTANCE) {
         lv_instanceobj *in = LV_OBJ(obj, lv_instanceobj);
-        if (lv_is_missing(lv_dict_get_str(in->dict, name))) {
+        if (lv_is_missing(dict_get_name(in->dict, name))) {
             lang_value fn = in->cls ? class_lookup(in->cls, name) : lv_missing();
             if (fn.type == LV_FUNCTION || (fn.type == LV_BUILTIN && LV_OBJ(fn, lv_builtinobj)->type_tag == BUILTIN_TAG_METHOD)) {
                 lang_args a = { n, args, nkw, kwname, kw, lv_none(), name };

@@ -535,6 +535,29 @@ static lang_value fast_call(lang_state *L, frame *F, node *e, lang_builtin_fn fn
     return r;
 }
 
+/* obj.method(positional args) for an instance: f(obj, args...) with the
+ * arguments on the stack. Consumes self; f is borrowed from the class. */
+__attribute__((noinline)) static lang_value call_method_fast(lang_state *L, frame *F, node *e, lang_value f, lang_value self)
+{
+    int n = e->u.call.nargs;
+    lang_value argv[n + 1];
+    argv[0] = self;
+    lang_value fn = lv_retain(f); /* the call may rebind the class attribute */
+    for (int i = 0; i < n; i++) {
+        argv[i + 1] = eval(L, F, e->u.call.args[i]);
+        if (argv[i + 1].type == LV_ERR) {
+            for (int k = 0; k <= i; k++) lv_release(argv[k]);
+            lv_release(fn);
+            return lv_err();
+        }
+    }
+    lang_args a = { n + 1, argv, 0, NULL, NULL, lv_none(), NULL };
+    lang_value r = call_value(L, fn, &a);
+    for (int i = 0; i <= n; i++) lv_release(argv[i]);
+    lv_release(fn);
+    return r;
+}
+
 /* The general call: keyword arguments, *args and **kwargs, collected into
  * growable buffers (kept out of eval_call so the common path's stack frame
  * stays small). Consumes fn and self. */
@@ -585,6 +608,11 @@ __attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, n
         /* obj.method(...): call the type's method directly, no bound object */
         self = eval(L, F, fnode->u.attr.obj);
         if (lv_is_err(self)) return self;
+        if (self.type == LV_INSTANCE && simple) {
+            /* obj.method(args): the class's function with obj first, no bound method made */
+            lang_value f = instance_method(self, fnode->u.attr.name);
+            if (f.type == LV_FUNCTION) return call_method_fast(L, F, e, f, self);
+        }
         /* per-site cache: the same call site usually sees the same type */
         const lang_method *tab = op_methods_of(self);
         if (tab && tab == fnode->u.attr.cache_tab) {
@@ -1471,16 +1499,20 @@ __attribute__((noinline)) static int exec_class(lang_state *L, frame *F, node *s
     lang_value cls = class_new(L, body->name, base.type == LV_CLASS ? LV_OBJ(base, lv_classobj) : NULL, dict);
     lv_release(base);
     if (!lv_is_err(cls)) {
-        /* the methods know their class (super()) */
+        /* the methods know their class (super()), also those wrapped by
+         * staticmethod, classmethod and property */
         size_t it = 0;
         lang_value k, v;
         while (lv_dict_next(dict, &it, &k, &v)) {
-            if (v.type == LV_INSTANCE) v = lv_dict_get_str(LV_OBJ(v, lv_instanceobj)->dict, "__func__");
-            if (v.type == LV_INSTANCE || v.type != LV_FUNCTION) continue;
-            lv_funcobj *fo = LV_OBJ(v, lv_funcobj);
-            if (fo->owner) continue;
-            LV_OBJ(cls, lv_classobj)->h.refcount++;
-            fo->owner = LV_OBJ(cls, lv_classobj);
+            static const char *const wrapped[] = { "__func__", "fget", "fset" };
+            lang_value fns[3] = { v, lv_none(), lv_none() };
+            if (v.type == LV_INSTANCE)
+                for (int i = 0; i < 3; i++) fns[i] = lv_dict_get_str(LV_OBJ(v, lv_instanceobj)->dict, wrapped[i]);
+            for (int i = 0; i < 3; i++) {
+                if (fns[i].type != LV_FUNCTION || LV_OBJ(fns[i], lv_funcobj)->owner) continue;
+                LV_OBJ(cls, lv_classobj)->h.refcount++;
+                LV_OBJ(fns[i], lv_funcobj)->owner = LV_OBJ(cls, lv_classobj);
+            }
         }
     }
     lv_release(dict);

@@ -137,6 +137,17 @@ static void traverse(lv_obj *o, visit_fn fn, void *ctx)
     }
 }
 
+/* A class's base or an instance's class, and its dict, dropped */
+static void clear_class_ref(lv_classobj **cls, lang_value *dict)
+{
+    lv_classobj *c = *cls;
+    lang_value d = *dict;
+    *cls = NULL;
+    *dict = lv_none();
+    if (c) lv_release(lv_from_obj(c));
+    lv_release(d);
+}
+
 /* Drops every reference o holds (o stays a valid, empty object). */
 static void clear(lv_obj *o)
 {
@@ -183,26 +194,8 @@ static void clear(lv_obj *o)
         if (f->owner) { lv_classobj *c = f->owner; f->owner = NULL; lv_release(lv_from_obj(c)); }
         break;
     }
-    case LV_CLASS: {
-        lv_classobj *c = (lv_classobj *)o;
-        lv_classobj *b = c->base;
-        lang_value d = c->dict;
-        c->base = NULL;
-        c->dict = lv_none();
-        if (b) lv_release(lv_from_obj(b));
-        lv_release(d);
-        break;
-    }
-    case LV_INSTANCE: {
-        lv_instanceobj *in = (lv_instanceobj *)o;
-        lv_classobj *c = in->cls;
-        lang_value d = in->dict;
-        in->cls = NULL;
-        in->dict = lv_none();
-        if (c) lv_release(lv_from_obj(c));
-        lv_release(d);
-        break;
-    }
+    case LV_CLASS: clear_class_ref(&((lv_classobj *)o)->base, &((lv_classobj *)o)->dict); break;
+    case LV_INSTANCE: clear_class_ref(&((lv_instanceobj *)o)->cls, &((lv_instanceobj *)o)->dict); break;
     case LV_CELL: {
         lv_cellobj *c = (lv_cellobj *)o;
         lang_value v = c->v;

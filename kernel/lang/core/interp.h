@@ -197,6 +197,9 @@ int        class_is_subclass(const lv_classobj *c, const lv_classobj *base);
 lang_value class_call(lang_state *L, lang_value cls, const lang_args *a);     /* Cls(...) */
 lang_value instance_call(lang_state *L, lang_value obj, const lang_args *a); /* obj(...) */
 lang_value class_getattr(lang_state *L, lang_value obj, const char *name);   /* class or instance */
+/* The function `name` of an instance's class when obj.name is that plain
+ * method (borrowed), else LV_MISSING: obj.name(...) calls it with obj first. */
+lang_value instance_method(lang_value obj, const char *name);
 int        class_setattr(lang_state *L, lang_value obj, const char *name, lang_value v);
 int        instance_repr(lang_state *L, fmtbuf *b, lang_value v, int str);   /* 0 / -1 */
 int64_t    instance_len(lang_state *L, lang_value v);                        /* -1 raised */

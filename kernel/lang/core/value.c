@@ -18,7 +18,7 @@ static const char *const type_names[LV_TYPE_COUNT] = {
 const char *lv_type_name(lang_value v)
 {
     if (v.type == LV_OBJECT) return LV_OBJ(v, lv_objectobj)->cls->name;
-    if (v.type == LV_INSTANCE) return LV_OBJ(v, lv_instanceobj)->cls->name;
+    if (v.type == LV_INSTANCE) return LV_OBJ(v, lv_instanceobj)->cls ? LV_OBJ(v, lv_instanceobj)->cls->name : "object";
     if (v.type == LV_ITER) {
         switch (LV_OBJ(v, lv_iterobj)->kind) {
         case IT_ENUMERATE: return "enumerate";
