@@ -200,6 +200,20 @@ lang_value instance_method(lang_value obj, const char *name)
     return fn.type == LV_FUNCTION ? fn : lv_missing();
 }
 
+int class_each_attr(lang_value v, int (*fn)(void *ctx, const char *name), void *ctx)
+{
+    lv_classobj *c = v.type == LV_CLASS ? LV_OBJ(v, lv_classobj) : LV_OBJ(v, lv_instanceobj)->cls;
+    lang_value d = v.type == LV_INSTANCE ? LV_OBJ(v, lv_instanceobj)->dict : lv_none();
+    for (;; c = c->base) {
+        size_t i = 0;
+        lang_value k, val;
+        while (d.type == LV_DICT && lv_dict_next(d, &i, &k, &val))
+            if (k.type == LV_STR && fn(ctx, lv_str_cstr(k)) < 0) return -1;
+        if (!c) return 0;
+        d = c->dict;
+    }
+}
+
 /* ---- attributes ---------------------------------------------------------------------- */
 
 static lang_value super_getattr(lang_state *L, lang_value sup, const char *name)

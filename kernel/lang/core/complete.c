@@ -109,6 +109,16 @@ static void add_names(strvec *sv, const char *const *names, const char *prefix, 
     for (; names && *names; names++) if (strncmp(*names, prefix, pl) == 0) sv_add(sv, *names);
 }
 
+typedef struct { strvec *sv; const char *prefix; size_t pl; } attr_prefix;
+
+/* an attribute of a class or instance that starts with the prefix (__dunder__ names only when asked) */
+static int add_attr_name(void *ctx, const char *n)
+{
+    attr_prefix *ap = ctx;
+    if (strncmp(n, ap->prefix, ap->pl) == 0 && !(n[0] == '_' && n[1] == '_' && ap->pl < 2)) sv_add(ap->sv, n);
+    return 0;
+}
+
 static void attr_matches(lang_value v, const char *prefix, size_t pl, strvec *sv)
 {
     switch (v.type) {
@@ -127,19 +137,8 @@ static void attr_matches(lang_value v, const char *prefix, size_t pl, strvec *sv
         break;
     }
     case LV_INSTANCE: case LV_CLASS: {
-        /* the instance's attributes, then its class's and the bases' (not __dunder__ ones) */
-        lv_classobj *c = v.type == LV_CLASS ? LV_OBJ(v, lv_classobj) : LV_OBJ(v, lv_instanceobj)->cls;
-        lang_value d = v.type == LV_INSTANCE ? LV_OBJ(v, lv_instanceobj)->dict : lv_none();
-        for (; ; c = c->base) {
-            size_t i = 0;
-            lang_value k, val;
-            while (d.type == LV_DICT && lv_dict_next(d, &i, &k, &val)) {
-                const char *n = lv_str_cstr(k);
-                if (k.type == LV_STR && strncmp(n, prefix, pl) == 0 && !(n[0] == '_' && n[1] == '_' && pl < 2)) sv_add(sv, n);
-            }
-            if (!c) break;
-            d = c->dict;
-        }
+        attr_prefix ap = { sv, prefix, pl };
+        class_each_attr(v, add_attr_name, &ap);
         break;
     }
     default: break;

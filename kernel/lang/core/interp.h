@@ -200,6 +200,9 @@ lang_value class_getattr(lang_state *L, lang_value obj, const char *name);   /* 
 /* The function `name` of an instance's class when obj.name is that plain
  * method (borrowed), else LV_MISSING: obj.name(...) calls it with obj first. */
 lang_value instance_method(lang_value obj, const char *name);
+/* Calls fn with each attribute name of an instance (its own, then its
+ * classes') or a class; stops at fn's -1 and returns it. */
+int        class_each_attr(lang_value v, int (*fn)(void *ctx, const char *name), void *ctx);
 int        class_setattr(lang_state *L, lang_value obj, const char *name, lang_value v);
 int        instance_repr(lang_state *L, fmtbuf *b, lang_value v, int str);   /* 0 / -1 */
 int64_t    instance_len(lang_state *L, lang_value v);                        /* -1 raised */

@@ -907,6 +907,8 @@ static int add_unique(lang_value list, const char *name)
     return lv_list_append_take(list, s);
 }
 
+static int dir_add(void *ctx, const char *name) { return add_unique(*(lang_value *)ctx, name); }
+
 /* dir(x): the attribute and method names of a value; dir(): the user's names */
 static lang_value bi_dir(lang_state *L, const lang_args *a)
 {
@@ -918,6 +920,8 @@ static lang_value bi_dir(lang_state *L, const lang_args *a)
     if (lv_is_missing(v[0])) {
         for (int i = 0; i < L->ng && rc == 0; i++)
             if (L->g[i].value.type != LV_MISSING) rc = add_unique(out, L->g[i].name);
+    } else if (v[0].type == LV_INSTANCE || v[0].type == LV_CLASS) {
+        rc = class_each_attr(v[0], dir_add, &out);
     } else {
         const lang_method *m = op_methods_of(v[0]);
         for (; m && m->name && rc == 0; m++) rc = add_unique(out, m->name);
