@@ -416,6 +416,128 @@ int instance_eq(lang_state *L, lang_value a, lang_value b)
     return t;
 }
 
+/* ---- operators ---------------------------------------------------------------------------- */
+
+lang_value instance_binary(lang_state *L, binop op, lang_value a, lang_value b)
+{
+    /* ORDER binop */
+    static const char *const fwd[OP_BINARY_COUNT] = {
+        "__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__", "__pow__", "__matmul__",
+        "__and__", "__or__", "__xor__", "__lshift__", "__rshift__",
+    };
+    static const char *const rev[OP_BINARY_COUNT] = {
+        "__radd__", "__rsub__", "__rmul__", "__rtruediv__", "__rfloordiv__", "__rmod__", "__rpow__", "__rmatmul__",
+        "__rand__", "__ror__", "__rxor__", "__rlshift__", "__rrshift__",
+    };
+    lang_value r;
+    int k = 0;
+    if (a.type == LV_INSTANCE) k = call_special(L, a, fwd[op], 1, &b, &r);
+    if (k == 0 && b.type == LV_INSTANCE) k = call_special(L, b, rev[op], 1, &a, &r);
+    return k == 0 ? lv_missing() : k < 0 ? lv_err() : r;
+}
+
+lang_value instance_compare(lang_state *L, cmpop op, lang_value a, lang_value b)
+{
+    /* a < b, else the reflection b > a */
+    static const char *const fwd[] = { "__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__" };
+    static const char *const rev[] = { "__eq__", "__ne__", "__gt__", "__ge__", "__lt__", "__le__" };
+    if (op > CMP_GE) return lv_missing();
+    lang_value r;
+    int k = 0;
+    if (a.type == LV_INSTANCE) k = call_special(L, a, fwd[op], 1, &b, &r);
+    if (k == 0 && b.type == LV_INSTANCE) k = call_special(L, b, rev[op], 1, &a, &r);
+    return k == 0 ? lv_missing() : k < 0 ? lv_err() : r;
+}
+
+lang_value instance_unary(lang_state *L, unop op, lang_value a)
+{
+    lang_value r;
+    int k = call_special(L, a, op == UOP_NEG ? "__neg__" : op == UOP_POS ? "__pos__" : "__invert__", 0, NULL, &r);
+    if (k == 0) return lang_raise(L, LANG_E_TYPE, "bad operand type for unary %s: '%s'",
+                                  op == UOP_NEG ? "-" : op == UOP_POS ? "+" : "~", lv_type_name(a));
+    return k < 0 ? lv_err() : r;
+}
+
+int instance_setitem(lang_state *L, lang_value obj, lang_value key, lang_value v)
+{
+    lang_value args[2] = { key, v }, r;
+    int k = call_special(L, obj, "__setitem__", 2, args, &r);
+    if (k == 0) return lang_fail(L, LANG_E_TYPE, "'%s' object does not support item assignment", lv_type_name(obj));
+    if (k < 0) return -1;
+    lv_release(r);
+    return 0;
+}
+
+int instance_contains(lang_state *L, lang_value obj, lang_value item)
+{
+    lang_value r;
+    int k = call_special(L, obj, "__contains__", 1, &item, &r);
+    if (k < 0) return -1;
+    if (k > 0) {
+        int t = op_truthy(L, r);
+        lv_release(r);
+        return t;
+    }
+    /* no __contains__: look through the iteration */
+    lang_value it = iter_new(L, obj);
+    if (lv_is_err(it)) return -1;
+    int found = 0;
+    for (;;) {
+        lang_value x;
+        int n = iter_next(L, it, &x);
+        if (n <= 0) { if (n < 0) found = -1; break; }
+        lang_value eq = op_compare(L, CMP_EQ, x, item);
+        lv_release(x);
+        if (lv_is_err(eq)) { found = -1; break; }
+        int t = op_truthy(L, eq);
+        lv_release(eq);
+        if (t != 0) { found = t; break; }
+    }
+    lv_release(it);
+    return found;
+}
+
+/* ---- iteration: __iter__/__next__, or __getitem__ with 0, 1, 2 ... ------------------------------ */
+
+lang_value instance_iter(lang_state *L, lang_value v, lv_iterkind *kind)
+{
+    lang_value r;
+    int k = call_special(L, v, "__iter__", 0, NULL, &r);
+    if (k < 0) return lv_err();
+    if (k > 0) {
+        if (r.type == LV_INSTANCE) {
+            lv_classobj *c = LV_OBJ(r, lv_instanceobj)->cls;
+            if (!c || lv_is_missing(class_lookup(c, "__next__"))) {
+                lang_raise(L, LANG_E_TYPE, "iter() returned non-iterator of type '%s'", lv_type_name(r));
+                lv_release(r);
+                return lv_err();
+            }
+            *kind = IT_NEXT;
+            return r;
+        }
+        lang_value it = iter_new(L, r); /* a list, a generator-like iterator ... */
+        lv_release(r);
+        return it;
+    }
+    lv_classobj *c = LV_OBJ(v, lv_instanceobj)->cls;
+    if (c && !lv_is_missing(class_lookup(c, "__next__"))) { *kind = IT_NEXT; return lv_retain(v); }
+    if (c && !lv_is_missing(class_lookup(c, "__getitem__"))) { *kind = IT_GETITEM; return lv_retain(v); }
+    return lang_raise(L, LANG_E_TYPE, "'%s' object is not iterable", lv_type_name(v));
+}
+
+int instance_next(lang_state *L, lang_value src, int by_index, int64_t *pos, lang_value *out)
+{
+    lang_value idx = lv_int(*pos);
+    int k = by_index ? call_special(L, src, "__getitem__", 1, &idx, out)
+                     : call_special(L, src, "__next__", 0, NULL, out);
+    if (k > 0) { (*pos)++; return 1; }
+    if (k == 0) return lang_fail(L, LANG_E_TYPE, "'%s' object is not an iterator", lv_type_name(src));
+    /* StopIteration (or IndexError for __getitem__) ends the iteration */
+    lang_error_kind ek = L->err_kind;
+    if (ek == LANG_E_STOP_ITERATION || (by_index && ek == LANG_E_INDEX)) { lang_error_clear(L); return 0; }
+    return -1;
+}
+
 /* ---- super ------------------------------------------------------------------------------- */
 
 static lang_value make_super(lang_state *L, lang_value cls, lang_value self)

@@ -210,6 +210,19 @@ int        instance_truthy(lang_state *L, lang_value v);                     /* 
 lang_value instance_getitem(lang_state *L, lang_value v, lang_value key);
 /* a == b through __eq__: 1/0, -1 raised, -2 when neither defines __eq__ */
 int        instance_eq(lang_state *L, lang_value a, lang_value b);
+/* Operators through __add__/__radd__ ..., __lt__/__gt__ ...: the result,
+ * LV_ERR raised, or LV_MISSING when neither operand defines the method. */
+lang_value instance_binary(lang_state *L, binop op, lang_value a, lang_value b);
+lang_value instance_compare(lang_state *L, cmpop op, lang_value a, lang_value b);
+lang_value instance_unary(lang_state *L, unop op, lang_value a);   /* __neg__ __pos__ __invert__ */
+int        instance_setitem(lang_state *L, lang_value obj, lang_value key, lang_value v); /* 0 / -1 */
+int        instance_contains(lang_state *L, lang_value obj, lang_value item);            /* 1/0/-1 */
+/* What iterating an instance walks: an iterator (LV_ITER) over what its
+ * __iter__ returned, or the instance to walk with *kind IT_NEXT or
+ * IT_GETITEM; LV_ERR when raised. */
+lang_value instance_iter(lang_state *L, lang_value v, lv_iterkind *kind);
+/* The next item of an IT_NEXT / IT_GETITEM walk: 1 item, 0 end, -1 raised. */
+int        instance_next(lang_state *L, lang_value src, int by_index, int64_t *pos, lang_value *out);
 /* The class of a pending or saved error; its instance (made when needed). */
 lv_classobj *exc_class_of(lang_state *L, lang_error_kind kind, lang_value value);
 lang_value exc_instance(lang_state *L, exc_saved *s); /* new reference */

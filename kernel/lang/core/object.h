@@ -100,7 +100,11 @@ typedef struct {               /* LV_FUNCTION */
 } lv_funcobj;
 
 /* Lazy iterators (LV_ITER): enumerate, zip, iter(x) over sequences. */
-typedef enum { IT_SEQ, IT_STR, IT_DICT, IT_RANGE, IT_ARRAY, IT_ENUMERATE, IT_ZIP } lv_iterkind;
+typedef enum {
+    IT_SEQ, IT_STR, IT_DICT, IT_RANGE, IT_ARRAY, IT_ENUMERATE, IT_ZIP,
+    IT_NEXT,     /* src: an instance with __next__ (until StopIteration) */
+    IT_GETITEM,  /* src: an instance with __getitem__, called with 0, 1, 2 ... (until IndexError) */
+} lv_iterkind;
 typedef struct lv_iterobj {
     lv_obj       h;
     lv_iterkind  kind;

@@ -353,6 +353,10 @@ static lang_value bi_abs(lang_state *L, const lang_args *a)
     case LV_FLOAT: return lv_float(fabs(v.u.f));
     case LV_BOOL: return lv_int(v.u.b);
     case LV_ARRAY: return lang_array_result(L, rt_unary(RT_ABS, v.u.a));
+    case LV_INSTANCE: {
+        lang_value r = lang_call_method(L, v, "__abs__", 0, NULL, 0, NULL, NULL);
+        if (!lv_is_missing(r)) return r;
+    } /* fall through */
     default: return lang_raise(L, LANG_E_TYPE, "bad operand type for abs(): '%s'", lv_type_name(v));
     }
 }
@@ -802,6 +806,30 @@ static lang_value bi_issubclass(lang_state *L, const lang_args *a)
     return lv_bool(0);
 }
 
+static lang_value bi_iter(lang_state *L, const lang_args *a)
+{
+    lang_value v[1];
+    if (lang_args_bind(L, a, "object", v) < 0) return lv_err();
+    return iter_new(L, v[0]);
+}
+
+/* next(iterator, default=): the next item; StopIteration (or default) at the end */
+static lang_value bi_next(lang_state *L, const lang_args *a)
+{
+    lang_value v[2], out;
+    if (lang_args_bind(L, a, "iterator, default=", v) < 0) return lv_err();
+    int r;
+    if (v[0].type == LV_ITER) r = iter_next(L, v[0], &out);
+    else if (v[0].type == LV_INSTANCE) {
+        int64_t pos = 0;
+        r = instance_next(L, v[0], 0, &pos, &out);
+    } else return lang_raise(L, LANG_E_TYPE, "'%s' object is not an iterator", lv_type_name(v[0]));
+    if (r < 0) return lv_err();
+    if (r > 0) return out;
+    if (!lv_is_missing(v[1])) return lv_retain(v[1]);
+    return lang_raise(L, LANG_E_STOP_ITERATION, "%s", "");
+}
+
 static lang_value bi_help(lang_state *L, const lang_args *a)
 {
     lang_value v[1];
@@ -1005,6 +1033,10 @@ void lang_init_core(lang_state *L)
         "type(object)\nThe type of a value.\n>>> type(1.5)\n<class 'float'>");
     lang_register_builtin(L, "isinstance", bi_isinstance,
         "isinstance(object, classinfo)\nTrue when object is of the type (or one of a tuple of types).\n>>> isinstance(3, (int, float))\nTrue");
+    lang_register_builtin(L, "iter", bi_iter,
+        "iter(object)\nAn iterator over object (lists, strings, dicts, ranges, arrays, instances with __iter__).\n>>> it = iter([1, 2]); next(it)\n1");
+    lang_register_builtin(L, "next", bi_next,
+        "next(iterator, default=)\nThe iterator's next item; at the end default, or StopIteration.\n>>> next(iter([]), 'done')\n'done'");
     lang_register_builtin(L, "issubclass", bi_issubclass,
         "issubclass(cls, classinfo)\nTrue when cls is classinfo or derives from it (or from one of a tuple).\n>>> issubclass(KeyError, LookupError)\nTrue");
     lang_register_builtin(L, "help", bi_help,
