@@ -1215,11 +1215,56 @@ static int exec_for(lang_state *L, frame *F, node *s)
     return x;
 }
 
+static int exec_with(lang_state *L, frame *F, node *s, int i);
+
+/* with obj [as x] for an instance of a class with __enter__ and __exit__:
+ * __exit__(type, value, None) gets the error of the block, and a true
+ * result from it swallows that error. Consumes ctx. */
+__attribute__((noinline)) static int exec_with_instance(lang_state *L, frame *F, node *s, int i, lang_value ctx)
+{
+    lang_value v = lang_call_method(L, ctx, "__enter__", 0, NULL, 0, NULL, NULL);
+    if (lv_is_missing(v)) lang_raise(L, LANG_E_TYPE, "'%s' object does not support the context manager protocol (no __enter__)", lv_type_name(ctx));
+    if (lv_is_err(v) || lv_is_missing(v)) { lv_release(ctx); locate(L, F, s->u.with.items[i]); return XC_ERR; }
+    int x = XC_OK;
+    if (s->u.with.targets[i] && store(L, F, s->u.with.targets[i], v) < 0) x = XC_ERR;
+    lv_release(v);
+    if (x == XC_OK) x = exec_with(L, F, s, i + 1);
+    exc_saved pending = { 0 };
+    lang_value args[3] = { lv_none(), lv_none(), lv_none() };
+    if (x == XC_ERR) {
+        errors_save(L, &pending);
+        args[1] = exc_instance(L, &pending);
+        if (lv_is_err(args[1])) args[1] = lv_none();
+        else args[0] = lv_from_obj(LV_OBJ(args[1], lv_instanceobj)->cls);
+        if (L->err_pending) lang_error_clear(L);
+    }
+    lang_value r = lang_call_method(L, ctx, "__exit__", 3, args, 0, NULL, NULL);
+    lv_release(args[1]);
+    if (lv_is_missing(r)) r = lang_raise(L, LANG_E_TYPE, "'%s' object does not support the context manager protocol (no __exit__)", lv_type_name(ctx));
+    lv_release(ctx);
+    if (lv_is_err(r)) {
+        /* an error in __exit__ replaces the block's */
+        errors_saved_free(&pending);
+        if (x == XC_RETURN) { lv_release(F->retval); F->retval = lv_none(); }
+        locate(L, F, s);
+        return XC_ERR;
+    }
+    int swallow = x == XC_ERR ? op_truthy(L, r) : 0;
+    lv_release(r);
+    if (x == XC_ERR) {
+        if (swallow > 0) { errors_saved_free(&pending); return XC_OK; }
+        if (swallow == 0) errors_restore(L, &pending);
+        errors_saved_free(&pending);
+    }
+    return x;
+}
+
 static int exec_with(lang_state *L, frame *F, node *s, int i)
 {
     if (i == s->u.with.n) return exec_block(L, F, &s->u.with.body);
     lang_value ctx = eval(L, F, s->u.with.items[i]);
     if (lv_is_err(ctx)) return XC_ERR;
+    if (ctx.type == LV_INSTANCE) return exec_with_instance(L, F, s, i, ctx);
     const lang_class *cls = lv_object_class(ctx);
     if (!cls || !cls->enter) {
         lang_raise(L, LANG_E_TYPE, "'%s' object does not support the context manager protocol (with)", lv_type_name(ctx));
