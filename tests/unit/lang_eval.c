@@ -343,6 +343,11 @@ TEST(is_complete)
     CHECK_STR(lang_is_complete(L, "x = )", ind, sizeof ind), "invalid");
     CHECK_STR(lang_is_complete(L, "1 = x", ind, sizeof ind), "invalid");
     CHECK_STR(lang_is_complete(L, "x +", ind, sizeof ind), "invalid");
+    /* a try without its except yet, a class header, a decorator */
+    CHECK_STR(lang_is_complete(L, "try:\n    x = 1\n", ind, sizeof ind), "incomplete");
+    CHECK_STR(lang_is_complete(L, "class A(B):", ind, sizeof ind), "incomplete");
+    CHECK_STR(ind, "    ");
+    CHECK_STR(lang_is_complete(L, "try:\n    x = 1\nexcept ValueError as e:\n    pass\n\n", ind, sizeof ind), "complete");
     lang_free(L);
 }
 
