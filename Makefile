@@ -198,6 +198,13 @@ $(BUILD)/tests/kernel_%: $(BUILD)/tests/unit/kernel_%.o $(JUPYTER_LIB) $(LANG_LI
 
 # Stub libraries for the loaders' tests, in a folder so that the unit suite
 # does not take them for test programs.
+# A stand-in for the driver's NVML with fixed figures (runtime/gpu_stats.c's
+# test loads it through CGPU_NVML_LIB).
+NVML_STUB := $(BUILD)/tests/stub/libnvidia-ml.so.1
+$(NVML_STUB): tests/unit/stubs/nvml_stub.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared -fPIC -O1 -o $@ $<
+$(BUILD)/tests/rt_gpu_stats $(BUILD)/tests/lang_device_stats: $(NVML_STUB)
 # A CUDA backend of another interface version (the loader must refuse it).
 STALE_PLUGIN := $(BUILD)/tests/stub/libcgpucuda-stale.so
 $(STALE_PLUGIN): tests/unit/stubs/stale_plugin.c runtime/cuda_plugin.h
