@@ -105,6 +105,8 @@ TEST(backend_loads_under_the_stub_driver) {
     /* cudart's answer for the stub: the library loaded and ran */
     CHECK(strstr(out, "stub") != NULL);
     CHECK(strstr(out, "loaded=1") != NULL);
+    /* the library's error came back through the host table */
+    CHECK(strstr(out, "state=none error=creating state for GPU 0: ") != NULL);
 #endif
 }
 
@@ -150,6 +152,11 @@ int main(int argc, char **argv) {
         int n = rt_physical_device_count(RT_GPU);
         const char *why = rt_gpu_unavailable_reason();
         printf("gpus=%d loaded=%d reason=%s\n", n, mapped("libcgpucuda") == 1, why ? why : "-");
+        /* An entry that fails inside the library reports through the host's
+         * table (the error slot is the host's, read here). */
+        rt_clear_error();
+        void *state = rt_cuda_device_state_new(0);
+        printf("state=%s error=%s\n", state ? "made" : "none", rt_error_message());
         return 0;
     }
     RUN(nothing_cuda_mapped_before_discovery);
