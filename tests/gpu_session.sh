@@ -69,6 +69,8 @@ fi
 if has bench; then
   timeout 400 bash tests/bench/gpu_ops.sh > "$LOG/bench_gpu_ops.log" 2>&1
   say "bench gpu_ops: exit $?"; tail -n 14 "$LOG/bench_gpu_ops.log" | tee -a "$SUMMARY"
+  timeout 300 bash tests/bench/transfer_bench.sh > "$LOG/bench_transfer.log" 2>&1
+  say "bench transfer: exit $?"; tail -n 8 "$LOG/bench_transfer.log" | tee -a "$SUMMARY"
   timeout 400 bash tests/bench/nn_bench.sh > "$LOG/bench_nn.log" 2>&1
   say "bench nn: exit $?"; tail -n 24 "$LOG/bench_nn.log" | tee -a "$SUMMARY"
   # launch-shape variants of the element-wise kernels (a standalone CUDA program)
