@@ -53,6 +53,12 @@ static void fmt_watts(char *buf, size_t cap, double draw, double limit)
 
 static long long mib(int64_t bytes) { return (long long)(bytes >> 20); }
 
+/* How many of a GPU's processes the sample lists (0 when unknown). */
+static int processes_listed(const rt_gpu_stats *g)
+{
+    return g->process_count < 0 ? 0 : g->process_count < RT_GPU_STATS_MAX_PROCESSES ? g->process_count : RT_GPU_STATS_MAX_PROCESSES;
+}
+
 /* The table both displays share. NULL when out of memory. */
 static html_table *stats_table(const stats_obj *s)
 {
@@ -74,7 +80,7 @@ static html_table *stats_table(const stats_obj *s)
         procs[0] = '\0';
         if (g->process_count < 0) snprintf(procs, sizeof procs, "-");
         else if (g->process_count == 0) snprintf(procs, sizeof procs, "none");
-        int listed = g->process_count < RT_GPU_STATS_MAX_PROCESSES ? g->process_count : RT_GPU_STATS_MAX_PROCESSES;
+        int listed = processes_listed(g);
         for (int p = 0; p < listed && at < sizeof procs; p++) {
             const rt_gpu_process *pr = &g->processes[p];
             int n = pr->memory_bytes >= 0
@@ -126,36 +132,50 @@ static int stats_display(lang_state *L, lang_value self, lang_bundle *out)
     return 0;
 }
 
+/* d[key] = v, consuming v (lv_dict_set_str retains). 0, or -1 out of memory. */
+static int dict_set_take(lang_value d, const char *key, lang_value v)
+{
+    if (lv_is_err(v)) return -1;
+    int r = lv_dict_set_str(d, key, v);
+    lv_release(v);
+    return r == 0 ? 0 : -1;
+}
+
+static lang_value opt_int(int v) { return v >= 0 ? lv_int(v) : lv_none(); }
+static lang_value opt_float(double v) { return v >= 0 ? lv_float(v) : lv_none(); }
+
+/* The processes using a GPU as [(pid, bytes or None)], or None when the
+ * driver does not say. LV_ERR when out of memory. */
+static lang_value process_list(const rt_gpu_stats *g)
+{
+    if (g->process_count < 0) return lv_none();
+    lang_value procs = lv_list_new(0);
+    if (lv_is_err(procs)) return procs;
+    int listed = processes_listed(g);
+    for (int p = 0; p < listed; p++) {
+        lang_value t = lv_tuple_new(2);
+        if (lv_is_err(t)) { lv_release(procs); return t; }
+        lv_tuple_set_take(t, 0, lv_int(g->processes[p].pid));
+        lv_tuple_set_take(t, 1, g->processes[p].memory_bytes >= 0 ? lv_int(g->processes[p].memory_bytes) : lv_none());
+        if (lv_list_append_take(procs, t) < 0) { lv_release(procs); return lv_err(); }
+    }
+    return procs;
+}
+
 /* One GPU as a dict of its figures (None for unknown ones). */
 static lang_value gpu_dict(lang_state *L, const rt_gpu_stats *g)
 {
     lang_value d = lv_dict_new();
     if (lv_is_err(d)) return lang_nomem(L);
-    lang_value procs = lv_list_new(0);
-    int ok = !lv_is_err(procs);
-    int listed = g->process_count < RT_GPU_STATS_MAX_PROCESSES ? g->process_count : RT_GPU_STATS_MAX_PROCESSES;
-    for (int p = 0; ok && p < listed; p++) {
-        lang_value t = lv_tuple_new(2);
-        ok = !lv_is_err(t);
-        if (!ok) break;
-        lv_tuple_set_take(t, 0, lv_int(g->processes[p].pid));
-        lv_tuple_set_take(t, 1, g->processes[p].memory_bytes >= 0 ? lv_int(g->processes[p].memory_bytes) : lv_none());
-        ok = lv_list_append_take(procs, t) == 0;
-    }
-#define OPT_INT(v) ((v) >= 0 ? lv_int(v) : lv_none())
-#define OPT_FLOAT(v) ((v) >= 0 ? lv_float(v) : lv_none())
-    ok = ok && lv_dict_set_str(d, "index", lv_int(g->index)) == 0 && lv_dict_set_str(d, "name", lv_str(g->name)) == 0 &&
-         lv_dict_set_str(d, "utilization", OPT_INT(g->utilization)) == 0 &&
-         lv_dict_set_str(d, "memory_used", lv_int(g->memory_used_bytes)) == 0 &&
-         lv_dict_set_str(d, "memory_total", lv_int(g->memory_total_bytes)) == 0 &&
-         lv_dict_set_str(d, "temperature", OPT_INT(g->temperature_c)) == 0 &&
-         lv_dict_set_str(d, "power", OPT_FLOAT(g->power_watts)) == 0 &&
-         lv_dict_set_str(d, "power_limit", OPT_FLOAT(g->power_limit_watts)) == 0 &&
-         lv_dict_set_str(d, "sm_clock", OPT_INT(g->sm_clock_mhz)) == 0 &&
-         lv_dict_set_str(d, "processes", g->process_count >= 0 ? lv_retain(procs) : lv_none()) == 0;
-#undef OPT_INT
-#undef OPT_FLOAT
-    if (!lv_is_err(procs)) lv_release(procs);
+    int ok = dict_set_take(d, "index", lv_int(g->index)) == 0 && dict_set_take(d, "name", lv_str(g->name)) == 0 &&
+             dict_set_take(d, "utilization", opt_int(g->utilization)) == 0 &&
+             dict_set_take(d, "memory_used", lv_int(g->memory_used_bytes)) == 0 &&
+             dict_set_take(d, "memory_total", lv_int(g->memory_total_bytes)) == 0 &&
+             dict_set_take(d, "temperature", opt_int(g->temperature_c)) == 0 &&
+             dict_set_take(d, "power", opt_float(g->power_watts)) == 0 &&
+             dict_set_take(d, "power_limit", opt_float(g->power_limit_watts)) == 0 &&
+             dict_set_take(d, "sm_clock", opt_int(g->sm_clock_mhz)) == 0 &&
+             dict_set_take(d, "processes", process_list(g)) == 0;
     if (!ok) { lv_release(d); return lang_nomem(L); }
     return d;
 }
