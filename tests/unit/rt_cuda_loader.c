@@ -131,14 +131,9 @@ TEST(stale_library_is_refused) {
     SKIP("this build has no CUDA");
 #else
     if (access(CUDA_STUB_DRIVER, R_OK) != 0) SKIP("no CUDA stub driver at " CUDA_STUB_DRIVER);
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 64);
-    CHECK(n > 0);
-    if (n <= 0) return;
-    exe[n] = '\0';
-    strcpy(strrchr(exe, '/'), "/stub/libcgpucuda-stale.so");
-    CHECK(access(exe, R_OK) == 0);
-    const char *out = run_with_stub_driver(exe);
+    char stale[4200];
+    CHECK(test_file_beside_self("stub/libcgpucuda-stale.so", stale, sizeof stale));
+    const char *out = run_with_stub_driver(stale);
     CHECK(out != NULL);
     if (!out) return;
     CHECK(strstr(out, "was built for another version of C-GPU") != NULL);

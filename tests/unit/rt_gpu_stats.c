@@ -7,26 +7,13 @@
 #include "test.h"
 #include "gpu_stats.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char stub_path[PATH_MAX + 32];
-
-static int find_stub(void) {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return 0;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash) return 0;
-    *slash = '\0';
-    snprintf(stub_path, sizeof stub_path, "%s/stub/libnvidia-ml.so.1", exe);
-    return access(stub_path, R_OK) == 0;
-}
+static char stub_path[4200];
 
 TEST(host_figures) {
     rt_cpu_mark mark = {0, 0};
@@ -70,7 +57,7 @@ TEST(missing_library_is_a_reason) {
 }
 
 TEST(stub_nvml_figures) {
-    if (!find_stub()) SKIP("the stub NVML library was not built (make unit-tests)");
+    if (!test_file_beside_self("stub/libnvidia-ml.so.1", stub_path, sizeof stub_path)) SKIP("the stub NVML library was not built (make unit-tests)");
     setenv("CGPU_NVML_LIB", stub_path, 1);
     char why[256] = "unset";
     CHECK(rt_gpu_stats_count(why, sizeof why) == 2);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int test_passed, test_failed, test_skipped;
 static int test_cur_failed, test_cur_checks, test_cur_skipped;
@@ -55,6 +56,21 @@ static inline int test_gpus_expected(void) {
         if (!test_cur_checks) fprintf(stderr, "  FAIL %s: no checks ran\n", #name); \
         printf("  %s: FAILED\n", #name); } \
     else { test_passed++; if (getenv("TEST_VERBOSE")) printf("  %s: ok\n", #name); } } while (0)
+
+/* out = the directory of this test binary + "/" + rel (files the Makefile
+ * builds beside the tests, e.g. "stub/libnvidia-ml.so.1"); 1 when that
+ * file exists. */
+static inline int test_file_beside_self(const char *rel, char *out, size_t cap) {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return 0;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return 0;
+    *slash = '\0';
+    int w = snprintf(out, cap, "%s/%s", exe, rel);
+    return w > 0 && (size_t)w < cap && access(out, R_OK) == 0;
+}
 
 static inline int test_summary(void) {
     if (test_skipped) printf("%d passed, %d failed, %d skipped\n", test_passed, test_failed, test_skipped);
