@@ -261,7 +261,9 @@ static lang_value bi_device_stats(lang_state *L, const lang_args *a)
         if (!mark) {
             mark = calloc(1, sizeof *mark);
             if (!mark) { stats_free(s); return lang_nomem(L); }
-            lang_ext_set(L, "device_stats.cpu_mark", mark, free);
+            lang_ext_set(L, "device_stats.cpu_mark", mark, free); /* frees mark when it fails */
+            mark = lang_ext_get(L, "device_stats.cpu_mark");
+            if (!mark) { stats_free(s); return lang_nomem(L); }
         }
         if (rt_host_stats_sample(mark, &s->host) != RT_OK) { stats_free(s); return lang_raise_rt(L); }
     }
