@@ -75,6 +75,7 @@ static const cell CELLS[] = {
      "    if i == 1:\n        continue\n    total += f\nwhile total > 100:\n    total -= 50\n"
      "with device('CPU:0'):\n    z = ones(4) * 3\n%time s = sum(range(1000))\nprint(total, z, s)"},
     {"magic-help", NULL, "help(linspace)\n%who"},
+    {"device-stats", NULL, "s = device_stats()\nprint(s.gpus, s.cpu_utilization >= 0, s.reason)\ns"},
     {"fit", "seed(0)\nc = array([-40, -10, 0, 8, 15, 22, 38], dtype=float)\n"
             "f = array([-40, 14, 32, 46, 59, 72, 100], dtype=float)",
      "model = Sequential([Input(shape=[1]), Dense(units=1)])\n"
