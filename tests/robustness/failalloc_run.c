@@ -85,6 +85,7 @@ static const cell CELLS[] = {
      "        {}[i]\n    except KeyError as e:\n        log.append(repr(e))\n    except ValueError as e:\n        log.append(str(e))\n"
      "    finally:\n        log.append(i)\ntry:\n    try:\n        1 / 0\n    except ZeroDivisionError:\n        raise\nexcept Exception as e:\n"
      "    log.append(e.args)\nlog"},
+    {"device-stats", NULL, "s = device_stats()\nprint(s.gpus, s.cpu_utilization >= 0, s.reason)\ns"},
     {"fit", "seed(0)\nc = array([-40, -10, 0, 8, 15, 22, 38], dtype=float)\n"
             "f = array([-40, 14, 32, 46, 59, 72, 100], dtype=float)",
      "model = Sequential([Input(shape=[1]), Dense(units=1)])\n"
