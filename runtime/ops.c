@@ -142,6 +142,19 @@ rt_array *rt_weak_operand(rt_scalar s, const rt_array *other) {
     return r;
 }
 
+rt_status rt_assign_weak(rt_array *dst, rt_scalar s) {
+    if (null_arg(dst, "assign")) return rt_error_code();
+    if (s.kind == RT_WEAK_INT && rt_dtype_is_integer(dst->dtype) && !int_fits(s.i, dst->dtype))
+        return int_out_of_bounds(s, dst->dtype);
+    rt_log_quiet_push();
+    rt_array *v = rt_scalar_array(s, dst->dtype, dst->device);
+    rt_log_quiet_pop();
+    if (!v) return rt_error_code();
+    rt_status st = rt_assign(dst, v);
+    rt_array_release(v);
+    return st;
+}
+
 rt_array *rt_binary_weak(rt_binary_op op, const rt_array *a, rt_scalar s, int scalar_left) {
     if (null_arg(a, "binary op")) return NULL;
     rt_dtype st = rt_dtype_promote_weak(a->dtype, s.kind);

@@ -274,6 +274,9 @@ rt_array *rt_gather(const rt_array *a, const rt_array *indices, int axis);
 /* Writes `value` (broadcast) into the view `dst` (from rt_index_view). */
 rt_status rt_assign(rt_array *dst, const rt_array *value);
 rt_status rt_assign_scalar(rt_array *dst, double value);
+/* a[...] = number: the number converted to dst's dtype (ints exactly); an
+ * int that does not fit an integer dtype is an error (numpy 2). */
+rt_status rt_assign_weak(rt_array *dst, rt_scalar s);
 
 rt_array *rt_cast(const rt_array *a, rt_dtype t);
 rt_array *rt_to_device(const rt_array *a, rt_device *d); /* a copy, even if same device */

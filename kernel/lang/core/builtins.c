@@ -368,9 +368,10 @@ lang_value lang_array_item(lang_state *L, const rt_array *a, int64_t flat)
 static int host_shape(lang_state *L, lang_value v, int depth, int64_t *shape, int *ndim, int *kind, const char *what)
 {
     if (depth > RT_MAX_DIMS) return lang_fail(L, LANG_E_VALUE, "%s is nested too deeply (at most %d dimensions)", what, RT_MAX_DIMS);
-    int64_t n;
+    int64_t n = 0;
     lang_value *items = lv_seq_items(v, &n);
-    if (items) {
+    if (items || v.type == LV_LIST || v.type == LV_TUPLE) { /* an empty list has no items */
+        if (!items) n = 0;
         if (depth >= *ndim) { *ndim = depth + 1; shape[depth] = n; }
         else if (shape[depth] != n || *ndim == depth)
             return lang_fail(L, LANG_E_VALUE, "%s is not rectangular: a sequence of length %lld where %lld was expected",
@@ -405,9 +406,10 @@ static int host_shape(lang_state *L, lang_value v, int depth, int64_t *shape, in
 
 static int host_fill(lang_state *L, lang_value v, double **p)
 {
-    int64_t n;
+    int64_t n = 0;
     lang_value *items = lv_seq_items(v, &n);
-    if (items) {
+    if (items || v.type == LV_LIST || v.type == LV_TUPLE) {
+        if (!items) return 0;
         for (int64_t i = 0; i < n; i++) if (host_fill(L, items[i], p) < 0) return -1;
         return 0;
     }
@@ -430,7 +432,7 @@ rt_array *lang_to_array(lang_state *L, lang_value v, int dtype, const char *what
     }
     int64_t shape[RT_MAX_DIMS + 1];
     int ndim = 0, kind = 0;
-    if (!lv_is_number(v) && !lv_seq_items(v, &(int64_t){0})) {
+    if (!lv_is_number(v) && v.type != LV_LIST && v.type != LV_TUPLE && !lv_seq_items(v, &(int64_t){0})) {
         lang_fail(L, LANG_E_TYPE, "%s must be an array, a number or a (nested) list of numbers, not %s", what, lv_type_name(v));
         return NULL;
     }

@@ -800,7 +800,7 @@ static int array_setitem(lang_state *L, rt_array *a, const index_item *items, in
     rt_array *view = rt_index_view(a, spec, k);
     if (!view) { lang_raise_rt(L); return -1; }
     rt_status st;
-    if (lv_is_number(v)) st = rt_assign_scalar(view, lv_as_double(v));
+    if (lv_is_number(v)) st = rt_assign_weak(view, lang_weak_scalar(v));
     else {
         rt_array *val = lang_to_array(L, v, a->dtype, "value");
         if (!val) { rt_array_release(view); return -1; }
