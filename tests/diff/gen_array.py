@@ -271,6 +271,22 @@ def unary_ref(f, x, dt):
     return getattr(np, f)(xx), t
 
 
+def case_unary_number(rng):
+    """An element-wise function of a Python number gives a Python number,
+    computed in float64 as numpy computes it on np.float64."""
+    f = rng.choice([u for u in UNARY if u not in ("abs", "neg")])
+    n = Num(rng, rng.choice([1, 2]))
+
+    def ref():
+        if f == "relu":
+            r = n.v if (n.v > 0 or n.v != n.v) else 0 * n.v if isinstance(n.v, int) else 0.0
+            return np.asarray(r), "int64" if isinstance(n.v, int) else "float64"
+        x = np.float64(n.v)
+        r = 1 / (1 + np.exp(-x)) if f == "sigmoid" else getattr(np, f)(x)
+        return np.asarray(r), "float64"
+    return "%s(%s)" % (f, n.src), ref, [], "reduce"
+
+
 def case_unary(rng):
     f = rng.choice(UNARY)
     a = Arr(rng)
@@ -356,7 +372,10 @@ def case_reduce(rng):
         args.append("axis=%d" % axis)
     if keep:
         args.append("keepdims=True")
-    src = "(%s).%s(%s)" % (a.src, f, ", ".join(args))
+    if f in ("mean", "std", "var", "argmax", "argmin") and rng.random() < 0.3:
+        src = "%s(%s)" % (f, ", ".join([a.src] + args))  # the function form
+    else:
+        src = "(%s).%s(%s)" % (a.src, f, ", ".join(args))
 
     def ref():
         if axis is not None and not -nd <= axis < nd:
@@ -515,7 +534,7 @@ def case_print(rng):
     return src, lambda: (str(a.np) + "\n" + repr(a.np)), [a.np], "print"
 
 
-CASES = [(case_binary, 5), (case_unary, 2), (case_select, 3), (case_reduce, 4), (case_view, 2),
+CASES = [(case_binary, 5), (case_unary, 2), (case_unary_number, 0.5), (case_select, 3), (case_reduce, 4), (case_view, 2),
          (case_shape, 2), (case_astype, 2), (case_print, 1)]
 
 

@@ -706,6 +706,12 @@ static rt_array *fancy_indices(lang_state *L, rt_array *a, lang_value f, int *fl
         if (!r) lang_raise_rt(L);
         return r;
     }
+    if (idx->dtype == RT_INT64 || idx->dtype == RT_UINT8) { /* gathers take int32 positions */
+        rt_array *t = rt_cast(idx, RT_INT32);
+        rt_array_release(idx);
+        if (!t) { lang_raise_rt(L); return NULL; }
+        idx = t;
+    }
     if (idx->dtype != RT_INT32) {
         rt_array_release(idx);
         lang_raise(L, LANG_E_INDEX, "arrays used as indices must be of integer or boolean type");
