@@ -199,56 +199,36 @@ static inline float f_mod(float a, float b) {
     return mod;
 }
 /* Integer ops wrap like numpy instead of overflowing into undefined
- * behaviour; a zero divisor gives 0 (the dispatcher reports it first). */
-static inline int32_t i_add(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
-static inline int32_t i_sub(int32_t a, int32_t b) { return (int32_t)((uint32_t)a - (uint32_t)b); }
-static inline int32_t i_mul(int32_t a, int32_t b) { return (int32_t)((uint32_t)a * (uint32_t)b); }
-static inline int32_t i_neg(int32_t a) { return (int32_t)(0u - (uint32_t)a); }
-static inline int32_t i_floordiv(int32_t a, int32_t b) {
-    if (b == 0) return 0;
-    if (b == -1) return i_neg(a);
-    int32_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
-    return q;
+ * behaviour; a zero divisor gives 0 (the dispatcher reports it first).
+ * Negative exponents truncate toward zero like C integer division (the
+ * dispatcher refuses them first, as numpy does). P is the prefix: i_ for
+ * int32, l_ for int64. */
+#define SIGNED_INT_OPS(P, T, U) \
+static inline T P##add(T a, T b) { return (T)((U)a + (U)b); } \
+static inline T P##sub(T a, T b) { return (T)((U)a - (U)b); } \
+static inline T P##mul(T a, T b) { return (T)((U)a * (U)b); } \
+static inline T P##neg(T a) { return (T)((U)0 - (U)a); } \
+static inline T P##floordiv(T a, T b) { \
+    if (b == 0) return 0; \
+    if (b == -1) return P##neg(a); \
+    T q = a / b; \
+    if ((a % b != 0) && ((a < 0) != (b < 0))) q--; \
+    return q; \
+} \
+static inline T P##mod(T a, T b) { \
+    if (b == 0 || b == -1) return 0; \
+    T r = a % b; \
+    if (r != 0 && ((r < 0) != (b < 0))) r += b; \
+    return r; \
+} \
+static inline T P##pow(T a, T b) { \
+    if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0; \
+    U r = 1, x = (U)a; \
+    while (b) { if (b & 1) r *= x; x *= x; b >>= 1; } \
+    return (T)r; \
 }
-static inline int32_t i_mod(int32_t a, int32_t b) {
-    if (b == 0 || b == -1) return 0;
-    int32_t r = a % b;
-    if (r != 0 && ((r < 0) != (b < 0))) r += b;
-    return r;
-}
-/* Negative exponents truncate toward zero like C integer division:
- * 1 and -1 keep magnitude 1, every other base gives 0. */
-static inline int32_t i_pow(int32_t a, int32_t b) {
-    if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
-    uint32_t r = 1, x = (uint32_t)a;
-    while (b) { if (b & 1) r *= x; x *= x; b >>= 1; }
-    return (int32_t)r;
-}
-/* int64 and uint8 follow the same rules (uint8 wraps modulo 256). */
-static inline int64_t l_add(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
-static inline int64_t l_sub(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }
-static inline int64_t l_mul(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
-static inline int64_t l_neg(int64_t a) { return (int64_t)(0u - (uint64_t)a); }
-static inline int64_t l_floordiv(int64_t a, int64_t b) {
-    if (b == 0) return 0;
-    if (b == -1) return l_neg(a);
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
-    return q;
-}
-static inline int64_t l_mod(int64_t a, int64_t b) {
-    if (b == 0 || b == -1) return 0;
-    int64_t r = a % b;
-    if (r != 0 && ((r < 0) != (b < 0))) r += b;
-    return r;
-}
-static inline int64_t l_pow(int64_t a, int64_t b) {
-    if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
-    uint64_t r = 1, x = (uint64_t)a;
-    while (b) { if (b & 1) r *= x; x *= x; b >>= 1; }
-    return (int64_t)r;
-}
+SIGNED_INT_OPS(i_, int32_t, uint32_t)
+SIGNED_INT_OPS(l_, int64_t, uint64_t)
 static inline uint8_t u_pow(uint8_t a, uint8_t b) {
     unsigned r = 1, x = a;
     while (b) { if (b & 1) r = (r * x) & 0xff; x = (x * x) & 0xff; b >>= 1; }
