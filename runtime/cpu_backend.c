@@ -644,6 +644,7 @@ static void store_at(void *out, rt_dtype t, int64_t i, double v) {
     case RT_FLOAT32: ((float *)out)[i] = (float)v; break;
     case RT_FLOAT64: ((double *)out)[i] = v; break;
     case RT_INT32: ((int32_t *)out)[i] = f2i(v); break;
+    case RT_UINT8: ((uint8_t *)out)[i] = rt_f2u8(v); break;
     default: ((uint8_t *)out)[i] = v != 0; break;
     }
 }

@@ -345,6 +345,11 @@ rt_array *rt_reduce(rt_reduce_op op, const rt_array *a, int axis, int keepdims) 
      * the backend sees float32, float64 or int64 only */
     int moment = op == RT_MEAN || op == RT_VAR || op == RT_STD;
     rt_dtype ct = rt_dtype_is_float(a->dtype) ? a->dtype : moment ? RT_FLOAT64 : RT_INT64;
+    /* the CPU backend reads bool, uint8 and int32 exactly as doubles: no
+     * widened copy of a big uint8 image batch for its max or mean */
+    if (a->device->kind == RT_CPU && op != RT_SUM &&
+        (a->dtype == RT_BOOL || a->dtype == RT_UINT8 || a->dtype == RT_INT32))
+        ct = a->dtype;
     rt_dtype ot = (op == RT_ARGMAX || op == RT_ARGMIN) ? RT_INT32
                 : moment ? (ct == RT_FLOAT64 ? RT_FLOAT64 : RT_FLOAT32) : ct;
     /* what the user gets: int64 sums, float32 moments of integers, extremes
