@@ -55,13 +55,18 @@ DIFFERENCES = {
     "no-small-types": "kernel/lang/REFERENCE.md: Dtype promotion: no float16/int8/uint64: bool // bool "
                       "is int32 (numpy int8), exp of uint8 float32 (numpy float16), sum of uint8 "
                       "int64 (numpy uint64)",
-    "int-zero-division": "kernel/lang/REFERENCE.md: Arrays: integer // and % by zero raise "
+    "int-zero-division": "kernel/lang/REFERENCE.md: Arrays, Arithmetic: integer // and % by zero raise "
                          "ZeroDivisionError (numpy warns and gives 0)",
-    "argmax-int32": "kernel/lang/REFERENCE.md: Reductions: argmax/argmin give int32 (numpy int64)",
-    "element-number": "kernel/lang/REFERENCE.md: Arrays: an index that picks one element gives a Python "
+    "argmax-int32": "kernel/lang/REFERENCE.md: Dtype promotion (reductions): argmax/argmin give int32 (numpy int64)",
+    "element-number": "kernel/lang/REFERENCE.md: Arrays, Indexing: an index that picks one element gives a Python "
                       "number (numpy: a numpy scalar), so arithmetic on it is Python's",
-    "floor-int": "kernel/lang/REFERENCE.md: Dtype promotion: floor/ceil of integers give float32 "
-                 "(numpy 1.24: float64)",
+    "floor-int": "kernel/lang/REFERENCE.md: Element-wise functions: floor/ceil of integers give "
+                 "float32 (numpy 1.24: float64)",
+    "overflow-valueerror": "kernel/lang/REFERENCE.md: Dtype promotion: a Python int out of the "
+                           "array's range raises ValueError (numpy 2: OverflowError); errors are "
+                           "compared as error versus error",
+    "host-numbers": "kernel/lang/REFERENCE.md: Reductions: over all axes the result is a Python "
+                    "number (numpy: a numpy scalar); either agrees with a 0-d result",
 }
 
 DTYPES = ["bool", "uint8", "int32", "int64", "float32", "float64"]
