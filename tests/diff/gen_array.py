@@ -730,10 +730,9 @@ def main():
             continue
         failed += 1
         if failed <= o.max_report:
-            body = case["src"] if case["mode"] in ("print", "stmt") else "show(%s)" % case["src"] \
-                if False else case["src"]
+            # the repro is the cell itself: an expression shows its value
             print("--- divergence (seed %d, case %d): %s" % (o.seed, k, why))
-            print(body)
+            print(case["src"])
             print()
     print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
