@@ -5,7 +5,7 @@ Generates random array programs (random shapes including 0-d, size-0 and
 odd sizes; every dtype; Python numbers as weak scalars; valid and invalid
 broadcasting; operators, element-wise functions, maximum/minimum/where/clip,
 reductions over every axis with and without keepdims, slicing and views,
-reshape/transpose/flatten/concatenate/stack, astype, printing; nan, inf and
+reshape/transpose/flatten/expand_dims/squeeze/concatenate/stack, astype, printing; nan, inf and
 -0.0), runs them in C-GPU (`cgpu-kernel exec`, one cell per case) and
 computes the expected result with numpy (Debian's python3-numpy 1.24).
 
@@ -506,6 +506,23 @@ def case_shape(rng):
         return src, ref, [a.np]
     if r < 0.65:
         return "(%s).flatten()" % a.src, lambda: (a.np.flatten(), a.dt), [a.np]
+    if r < 0.75:
+        axis = rng.randrange(-nd - 2, nd + 2)
+        if rng.random() < 0.5:
+            def ref():
+                try:
+                    return np.expand_dims(a.np, axis), a.dt
+                except np.AxisError:
+                    raise Fail("axis")
+            return "expand_dims(%s, %d)" % (a.src, axis), ref, [a.np]
+        ax = None if rng.random() < 0.5 else axis
+
+        def ref():
+            try:
+                return np.squeeze(a.np, axis=ax), a.dt
+            except (ValueError, np.AxisError):
+                raise Fail("squeeze")
+        return "squeeze(%s%s)" % (a.src, "" if ax is None else ", axis=%d" % ax), ref, [a.np]
     b = Arr(rng, shape=a.shape if rng.random() < 0.7 else None, special=False)
     f = rng.choice(["concatenate", "stack"])
     axis = rng.randrange(-nd - 1, nd + 2)

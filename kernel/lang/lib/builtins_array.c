@@ -541,6 +541,58 @@ static lang_value bi_flatten(lang_state *L, const lang_args *a)
     return lang_array_result(L, r);
 }
 
+/* expand_dims(a, axis): a view with a new axis of length 1 at `axis`
+ * (counted in the result's dimensions, negative from the end). */
+static lang_value bi_expand_dims(lang_state *L, const lang_args *a)
+{
+    lang_value v[2];
+    int64_t ax;
+    if (lang_args_bind(L, a, "a, axis", v) < 0 || lang_get_int(L, v[1], "axis", &ax) < 0) return lv_err();
+    rt_array *arr = lang_to_array(L, v[0], -1, "a");
+    if (!arr) return lv_err();
+    int nd = arr->ndim + 1;
+    if (ax < -nd || ax >= nd || nd > RT_MAX_DIMS) {
+        rt_array_release(arr);
+        return lang_raise(L, LANG_E_VALUE, "axis %lld is out of bounds for array of dimension %d", (long long)ax, nd);
+    }
+    if (ax < 0) ax += nd;
+    int64_t shape[RT_MAX_DIMS];
+    for (int i = 0, k = 0; i < nd; i++) shape[i] = i == ax ? 1 : arr->shape[k++];
+    rt_array *r = rt_reshape(arr, shape, nd);
+    rt_array_release(arr);
+    return lang_array_result(L, r);
+}
+
+/* squeeze(a, axis=None): without the length-1 axes (or only `axis`, which
+ * must have length 1). */
+static lang_value bi_squeeze(lang_state *L, const lang_args *a)
+{
+    lang_value v[2];
+    if (lang_args_bind(L, a, "a, axis=", v) < 0) return lv_err();
+    rt_array *arr = lang_to_array(L, v[0], -1, "a");
+    if (!arr) return lv_err();
+    int64_t shape[RT_MAX_DIMS], ax = -1;
+    int nd = 0;
+    if (!lv_is_missing(v[1]) && !lv_is_none(v[1])) {
+        if (lang_get_int(L, v[1], "axis", &ax) < 0) { rt_array_release(arr); return lv_err(); }
+        if (ax < -arr->ndim || ax >= arr->ndim) {
+            int d = arr->ndim;
+            rt_array_release(arr);
+            return lang_raise(L, LANG_E_VALUE, "axis %lld is out of bounds for array of dimension %d", (long long)ax, d);
+        }
+        if (ax < 0) ax += arr->ndim;
+        if (arr->shape[ax] != 1) {
+            rt_array_release(arr);
+            return lang_raise(L, LANG_E_VALUE, "cannot select an axis to squeeze out which has size not equal to one");
+        }
+    }
+    for (int i = 0; i < arr->ndim; i++)
+        if (!(arr->shape[i] == 1 && (ax < 0 || ax == i))) shape[nd++] = arr->shape[i];
+    rt_array *r = rt_reshape(arr, shape, nd);
+    rt_array_release(arr);
+    return lang_array_result(L, r);
+}
+
 static lang_value m_flatten(lang_state *L, const lang_args *a)
 {
     if (lang_args_bind(L, a, "", NULL) < 0) return lv_err();
@@ -770,6 +822,10 @@ void lang_init_array(lang_state *L)
         "concatenate(arrays, axis=0)\nArrays joined along an existing axis.\n>>> concatenate([ones(2), zeros(1)])\narray([1., 1., 0.], dtype=float32)");
     lang_register_builtin(L, "stack", bi_stack,
         "stack(arrays, axis=0)\nArrays joined along a new axis.\n>>> stack([ones(2), zeros(2)]).shape\n(2, 2)");
+    lang_register_builtin(L, "expand_dims", bi_expand_dims,
+        "expand_dims(a, axis)\nThe elements of a with a new axis of length 1 at position axis.\n>>> expand_dims(zeros((2, 3)), 0).shape\n(1, 2, 3)");
+    lang_register_builtin(L, "squeeze", bi_squeeze,
+        "squeeze(a, axis=None)\nThe elements of a without its length-1 axes (or only axis).\n>>> squeeze(zeros((1, 3, 1))).shape\n(3,)");
     lang_register_builtin(L, "flatten", bi_flatten,
         "flatten(a)\nA 1-D copy of the elements.\n>>> flatten(ones((2, 2))).shape\n(4,)");
     lang_register_builtin(L, "matmul", bi_matmul,
