@@ -59,7 +59,8 @@ DIFFERENCES = {
                          "ZeroDivisionError (numpy warns and gives 0)",
     "argmax-int32": "kernel/lang/REFERENCE.md: Dtype promotion (reductions): argmax/argmin give int32 (numpy int64)",
     "element-number": "kernel/lang/REFERENCE.md: Arrays, Indexing: an index that picks one element gives a Python "
-                      "number (numpy: a numpy scalar), so arithmetic on it is Python's",
+                      "number (numpy: a numpy scalar; float32 rounded to its shortest text), so "
+                      "arithmetic on it is Python's",
     "floor-int": "kernel/lang/REFERENCE.md: Element-wise functions: floor/ceil of integers give "
                  "float32 (numpy 1.24: float64)",
     "overflow-valueerror": "kernel/lang/REFERENCE.md: Dtype promotion: a Python int out of the "
@@ -454,7 +455,8 @@ def case_view(rng):
         def ref():
             v = a.np[idx_np(idx)]
             if np.ndim(v) == 0:  # element-number: one element is a Python number
-                r = v.item() * n.v
+                e = float(str(v)) if a.dt == "float32" else v.item()  # float32: its shortest text
+                r = e * n.v
                 return np.asarray(r), "int64" if isinstance(r, int) else "float64"
             w, wt = weak_array(n, a.dt)
             return binary_ref("*", np.asarray(v), a.dt, w, wt)
