@@ -575,13 +575,14 @@ static lang_value bi_squeeze(lang_state *L, const lang_args *a)
     int nd = 0;
     if (!lv_is_missing(v[1]) && !lv_is_none(v[1])) {
         if (lang_get_int(L, v[1], "axis", &ax) < 0) { rt_array_release(arr); return lv_err(); }
-        if (ax < -arr->ndim || ax >= arr->ndim) {
+        if (arr->ndim == 0 && (ax == 0 || ax == -1)) ax = -1; /* numpy lets a 0-d array name axis 0 */
+        else if (ax < -arr->ndim || ax >= arr->ndim) {
             int d = arr->ndim;
             rt_array_release(arr);
             return lang_raise(L, LANG_E_VALUE, "axis %lld is out of bounds for array of dimension %d", (long long)ax, d);
         }
-        if (ax < 0) ax += arr->ndim;
-        if (arr->shape[ax] != 1) {
+        if (ax < 0 && arr->ndim > 0) ax += arr->ndim;
+        if (ax >= 0 && arr->shape[ax] != 1) {
             rt_array_release(arr);
             return lang_raise(L, LANG_E_VALUE, "cannot select an axis to squeeze out which has size not equal to one");
         }
