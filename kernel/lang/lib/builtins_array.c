@@ -427,6 +427,14 @@ static lang_value m_anyall(lang_state *L, const lang_args *a)
 
 /* ---- shapes ------------------------------------------------------------------------------- */
 
+/* arr (owned, released here) in a new shape, as the call's result. */
+static lang_value reshape_take(lang_state *L, rt_array *arr, const int64_t *shape, int ndim)
+{
+    rt_array *r = rt_reshape(arr, shape, ndim);
+    rt_array_release(arr);
+    return lang_array_result(L, r);
+}
+
 static lang_value do_reshape(lang_state *L, lang_value x, const lang_value *sv, int n)
 {
     int64_t shape[RT_MAX_DIMS];
@@ -435,9 +443,7 @@ static lang_value do_reshape(lang_state *L, lang_value x, const lang_value *sv, 
     if (shape_args(L, sv, n, shape, &ndim) < 0) return lv_err();
     rt_array *arr = lang_to_array(L, x, -1, "a");
     if (!arr) return lv_err();
-    rt_array *r = rt_reshape(arr, shape, ndim);
-    rt_array_release(arr);
-    return lang_array_result(L, r);
+    return reshape_take(L, arr, shape, ndim);
 }
 
 static lang_value bi_reshape(lang_state *L, const lang_args *a)
@@ -558,9 +564,7 @@ static lang_value bi_expand_dims(lang_state *L, const lang_args *a)
     if (ax < 0) ax += nd;
     int64_t shape[RT_MAX_DIMS];
     for (int i = 0, k = 0; i < nd; i++) shape[i] = i == ax ? 1 : arr->shape[k++];
-    rt_array *r = rt_reshape(arr, shape, nd);
-    rt_array_release(arr);
-    return lang_array_result(L, r);
+    return reshape_take(L, arr, shape, nd);
 }
 
 /* squeeze(a, axis=None): without the length-1 axes (or only `axis`, which
@@ -589,9 +593,7 @@ static lang_value bi_squeeze(lang_state *L, const lang_args *a)
     }
     for (int i = 0; i < arr->ndim; i++)
         if (!(arr->shape[i] == 1 && (ax < 0 || ax == i))) shape[nd++] = arr->shape[i];
-    rt_array *r = rt_reshape(arr, shape, nd);
-    rt_array_release(arr);
-    return lang_array_result(L, r);
+    return reshape_take(L, arr, shape, nd);
 }
 
 static lang_value m_flatten(lang_state *L, const lang_args *a)
