@@ -18,6 +18,7 @@ export BUILD=${BUILD:-build} PYTHON=${PYTHON:-/usr/bin/python3}
 SUITES=(
   "unit        tests/unit/suite.sh"
   "language    tests/lang/suite.sh"
+  "arraydiff   tests/diff/array_suite.sh"
   "protocol    tests/protocol/suite.sh"
   "notebooks   tests/notebooks/suite.sh"
   "sanitizers  tests/robustness/sanitize_suite.sh"
