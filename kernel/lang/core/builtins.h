@@ -125,6 +125,9 @@ typedef enum {
     LANG_E_SYNTAX, LANG_E_NAME, LANG_E_TYPE, LANG_E_VALUE, LANG_E_INDEX, LANG_E_KEY,
     LANG_E_ATTRIBUTE, LANG_E_SHAPE, LANG_E_ZERODIV, LANG_E_ASSERTION, LANG_E_RECURSION,
     LANG_E_IMPORT, LANG_E_DEVICE, LANG_E_OOM, LANG_E_INTERRUPT,
+    /* the operating system's errors, named as Python names them */
+    LANG_E_OS, LANG_E_FILENOTFOUND, LANG_E_PERMISSION, LANG_E_ISADIRECTORY, LANG_E_NOTADIRECTORY,
+    LANG_E_FILEEXISTS, LANG_E_UNICODEDECODE, LANG_E_UNSUPPORTEDOP,
     LANG_E_COUNT
 } lang_error_kind;
 const char *lang_error_kind_name(lang_error_kind k); /* "TypeError" ... */
@@ -142,6 +145,12 @@ int        lang_fail(lang_state *L, lang_error_kind k, const char *fmt, ...)
  * RT_EINTERRUPT->KeyboardInterrupt, RT_EZERODIV->ZeroDivisionError. */
 lang_value lang_raise_rt(lang_state *L);
 lang_value lang_nomem(lang_state *L);          /* OutOfMemoryError */
+/* Python's error for a failed system call with errno `e` on `path`:
+ * "[Errno 2] No such file or directory: 'x.csv'" as FileNotFoundError,
+ * EACCES/EPERM PermissionError, EISDIR IsADirectoryError, ENOTDIR
+ * NotADirectoryError, EEXIST FileExistsError, others OSError. */
+lang_value lang_raise_os(lang_state *L, int e, const char *path);
+lang_error_kind lang_error_kind_of_errno(int e);
 /* 1 when an error is pending (between a raise and the cell boundary). */
 int        lang_error_pending(lang_state *L);
 lang_error_kind lang_error_kind_of(lang_state *L); /* of the pending error */
@@ -213,6 +222,9 @@ struct lang_class {
     int (*exit)(lang_state *L, lang_value self, int failing);
     lang_value (*getitem)(lang_state *L, lang_value self, lang_value key);
     int64_t (*len)(lang_state *L, lang_value self);        /* -1 raised */
+    /* for x in obj, for an object that is its own iterator (a file gives
+     * its lines): 1 with *out set (new reference), 0 at the end, -1 raised. */
+    int (*next)(lang_state *L, lang_value self, lang_value *out);
 };
 
 /* Creates an object of `cls` owning `data`; on failure frees data with

@@ -6,6 +6,7 @@
  * evaluator records one traceback entry per frame (eval_locate, tb_push),
  * and lang_execute turns the lot into IPython-style lines.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@ static const char *const kind_names[LANG_E_COUNT] = {
     "SyntaxError", "NameError", "TypeError", "ValueError", "IndexError", "KeyError",
     "AttributeError", "ShapeError", "ZeroDivisionError", "AssertionError", "RecursionError",
     "ImportError", "DeviceError", "OutOfMemoryError", "KeyboardInterrupt",
+    "OSError", "FileNotFoundError", "PermissionError", "IsADirectoryError", "NotADirectoryError",
+    "FileExistsError", "UnicodeDecodeError", "UnsupportedOperation",
 };
 
 const char *lang_error_kind_name(lang_error_kind k)
@@ -74,6 +77,25 @@ int lang_fail(lang_state *L, lang_error_kind k, const char *fmt, ...)
 lang_value lang_nomem(lang_state *L)
 {
     return lang_raise(L, LANG_E_OOM, "out of host memory");
+}
+
+lang_error_kind lang_error_kind_of_errno(int e)
+{
+    switch (e) {
+    case ENOENT: return LANG_E_FILENOTFOUND;
+    case EACCES: case EPERM: return LANG_E_PERMISSION;
+    case EISDIR: return LANG_E_ISADIRECTORY;
+    case ENOTDIR: return LANG_E_NOTADIRECTORY;
+    case EEXIST: return LANG_E_FILEEXISTS;
+    default: return LANG_E_OS;
+    }
+}
+
+lang_value lang_raise_os(lang_state *L, int e, const char *path)
+{
+    if (e == ENOMEM) return lang_nomem(L);
+    if (path) return lang_raise(L, lang_error_kind_of_errno(e), "[Errno %d] %s: '%s'", e, strerror(e), path);
+    return lang_raise(L, lang_error_kind_of_errno(e), "[Errno %d] %s", e, strerror(e));
 }
 
 lang_value lang_raise_rt(lang_state *L)

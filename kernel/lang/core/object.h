@@ -78,8 +78,9 @@ typedef struct {               /* LV_FUNCTION */
     lv_cellobj       **free;   /* owned refs, def->nfree cells */
 } lv_funcobj;
 
-/* Lazy iterators (LV_ITER): enumerate, zip, iter(x) over sequences. */
-typedef enum { IT_SEQ, IT_STR, IT_DICT, IT_RANGE, IT_ARRAY, IT_ENUMERATE, IT_ZIP } lv_iterkind;
+/* Lazy iterators (LV_ITER): enumerate, zip, iter(x) over sequences, and
+ * objects whose class has a next hook (IT_OBJECT). */
+typedef enum { IT_SEQ, IT_STR, IT_DICT, IT_RANGE, IT_ARRAY, IT_ENUMERATE, IT_ZIP, IT_OBJECT } lv_iterkind;
 typedef struct lv_iterobj {
     lv_obj       h;
     lv_iterkind  kind;

@@ -21,6 +21,8 @@ const lang_library lang_libraries[] = {
     {"device", lang_init_device, "devices: list_physical_devices, device(), memory_info, placement log"},
     {"plot",   lang_init_plot,   "plt: plotting in the style of matplotlib.pyplot"},
     {"nn",     lang_init_nn,     "Keras-style training: Sequential, Dense, fit, MirroredStrategy"},
+    {"files",  lang_init_files,  "open(): text files, read and written line by line, with `with`"},
+    {"textio", lang_init_textio, "loadtxt and savetxt: arrays from and to text files, as numpy"},
     {NULL, NULL, NULL},
 };
 

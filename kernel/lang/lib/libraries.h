@@ -29,5 +29,7 @@ void lang_init_array(lang_state *L);   /* builtins_array.c */
 void lang_init_device(lang_state *L);  /* builtins_device.c */
 void lang_init_plot(lang_state *L);    /* builtins_plot.c */
 void lang_init_nn(lang_state *L);      /* builtins_nn.c */
+void lang_init_files(lang_state *L);   /* builtins_files.c */
+void lang_init_textio(lang_state *L);  /* builtins_textio.c */
 
 #endif
