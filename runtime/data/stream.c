@@ -198,7 +198,9 @@ int64_t data_read(data_stream *s, void *buf, size_t n)
                 int zerr;
                 const char *m = gzerror(s->gz, &zerr);
                 if (zerr == Z_ERRNO) return data_fail_os(errno, "[Errno %d] %s: '%s'", errno, strerror(errno), s->name);
-                data_fail(DATA_EFORMAT, "%s is not a valid gzip file (%s)", s->name, m);
+                /* zlib names the stream "<fd:N>: "; the path says more */
+                const char *why = m && strncmp(m, "<fd:", 4) == 0 && strstr(m, ": ") ? strstr(m, ": ") + 2 : m;
+                data_fail(DATA_EFORMAT, "%s is not a valid gzip file (%s)", s->name, why);
                 return -1;
             }
             r = k;

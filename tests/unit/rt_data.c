@@ -370,6 +370,38 @@ TEST(fashion_folder_and_not_found)
     CHECK(data_error_code() == DATA_ENOTFOUND && strstr(data_error_message(), "MNIST was not found at path="));
 }
 
+/* Nothing anywhere, and CGPU_DATASETS_URL a closed port of this machine:
+ * the message names each place looked at, the download and the file. */
+TEST(not_found_names_every_place)
+{
+    char home[300], env[300];
+    snprintf(home, sizeof home, "%s/home", tmpdir);
+    snprintf(env, sizeof env, "%s/empty", tmpdir);
+    data_mkdirs(home);
+    data_mkdirs(env);
+    setenv("HOME", home, 1);
+    setenv("CGPU_DATASETS", env, 1);
+    setenv("CGPU_DATASETS_URL", "http://127.0.0.1:9/", 1);
+    unsetenv("KERAS_HOME");
+    data_load_options o = {.alloc = alloc_malloc};
+    data_array out[4];
+    CHECK(data_load(DATA_CIFAR10, &o, out) == -1);
+    CHECK(data_error_code() == DATA_ENOTFOUND);
+    char want[2048];
+    snprintf(want, sizeof want, "CIFAR-10 was not found. Looked in:\n  %s (from $CGPU_DATASETS)\n  %s/.keras/datasets/ "
+             "(Keras's cache)\nand downloading from http://127.0.0.1:9/ failed: ", env, home);
+    CHECK(strncmp(data_error_message(), want, strlen(want)) == 0);
+    CHECK(strstr(data_error_message(), "\nPut cifar-10-binary.tar.gz (the binary version from "
+                 "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz), or its extracted cifar-10-batches-bin/ "
+                 "in one of these folders, or pass path=.") != NULL);
+    if (!data_have_download()) CHECK(strstr(data_error_message(), "downloads need libcurl") != NULL);
+    else CHECK(strstr(data_error_message(), "URL fetch failure on http://127.0.0.1:9/cifar-10-binary.tar.gz") != NULL);
+    unsetenv("CGPU_DATASETS");
+    CHECK(data_load(DATA_FASHION_MNIST, &o, out) == 0 || strstr(data_error_message(),
+          "/usr/share/datasets/fashion-mnist/ (Debian: apt install dataset-fashion-mnist)") != NULL);
+    free_all(out);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/cgpu-rt-data-XXXXXX");
@@ -385,6 +417,7 @@ int main(void)
     RUN(cifar_folder_channels_last);
     RUN(cifar_folder_errors);
     RUN(fashion_folder_and_not_found);
+    RUN(not_found_names_every_place);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
