@@ -67,7 +67,8 @@ static size_t utf8_seq(const unsigned char *s, size_t n, const char **why)
 }
 
 /* Checks buf (n bytes read at file offset `at`) is UTF-8 and turns "\r\n"
- * into "\n" in place; returns the new length, or -1 with UnicodeDecodeError. */
+ * and a lone "\r" into "\n" in place (Python's universal newlines);
+ * returns the new length, or -1 with UnicodeDecodeError. */
 static int64_t decode_text(lang_state *L, char *buf, size_t n, int64_t at)
 {
     const unsigned char *u = (const unsigned char *)buf;
@@ -84,7 +85,7 @@ static int64_t decode_text(lang_state *L, char *buf, size_t n, int64_t at)
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         if (buf[i] == '\r' && i + 1 < n && buf[i + 1] == '\n') continue;
-        buf[o++] = buf[i];
+        buf[o++] = buf[i] == '\r' ? '\n' : buf[i];
     }
     return (int64_t)o;
 }
@@ -107,23 +108,29 @@ static lang_value read_error(lang_state *L, file_data *fd)
     return lang_raise_os(L, e, fd->name);
 }
 
-/* One line with its "\n" (none at the end of the file), "" at the end;
- * limit >= 0 stops after that many bytes. */
-static lang_value read_line(lang_state *L, file_data *fd, int64_t limit)
+/* Up to `chars` characters (-1: no limit; a character is a UTF-8 lead
+ * byte with its continuation bytes), stopping after a line end when `line`
+ * ("\n", "\r\n" or "\r"); "" at the end of the file. */
+static lang_value read_text(lang_state *L, file_data *fd, int64_t chars, int line)
 {
     size_t cap = 128, n = 0;
+    int64_t count = 0;
     char *buf = malloc(cap);
     if (!buf) return lang_nomem(L);
     int c;
-    while ((limit < 0 || (int64_t)n < limit) && (c = getc(fd->f)) != EOF) {
+    while ((c = getc(fd->f)) != EOF) {
+        if ((c & 0xC0) != 0x80) {
+            if (count == chars) { ungetc(c, fd->f); break; }
+            count++;
+        }
         if (n + 2 > cap) {
             char *nb = realloc(buf, cap *= 2);
             if (!nb) { free(buf); return lang_nomem(L); }
             buf = nb;
         }
         buf[n++] = (char)c;
-        if (c == '\n') break;
-        if (c == '\r') { /* "\r\n" is one line end; keep the \n with it */
+        if (line && c == '\n') break;
+        if (line && c == '\r') { /* "\r\n" is one line end */
             int d = getc(fd->f);
             if (d == '\n') buf[n++] = '\n';
             else if (d != EOF) ungetc(d, fd->f);
@@ -131,88 +138,70 @@ static lang_value read_line(lang_state *L, file_data *fd, int64_t limit)
         }
     }
     if (ferror(fd->f)) { free(buf); return read_error(L, fd); }
-    /* a multi-byte character cut by the limit is completed, as Python counts characters */
-    while (limit >= 0 && n > 0 && n < 4 + (size_t)limit) {
-        size_t s = n;
-        while (s > 0 && ((unsigned char)buf[s - 1] & 0xC0) == 0x80) s--;
-        if (s == 0) break;
-        unsigned char lead = (unsigned char)buf[s - 1];
-        size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-        if (n - (s - 1) >= want) break;
-        if ((c = getc(fd->f)) == EOF) break;
-        buf[n++] = (char)c;
-    }
     return text_value(L, fd, buf, n);
 }
 
 /* ---- methods ------------------------------------------------------------------------ */
 
-static lang_value file_read(lang_state *L, const lang_args *a)
+/* The size= argument of read and readline (-1 when absent or None). */
+static int size_arg(lang_state *L, const lang_args *a, int64_t *size)
 {
     lang_value v[1];
-    int64_t size = -1;
-    if (lang_args_bind(L, a, "size=", v) < 0) return lv_err();
-    if (!lv_is_missing(v[0]) && !lv_is_none(v[0]) && lang_get_int(L, v[0], "size", &size) < 0) return lv_err();
-    file_data *fd = open_file_of(L, a->self);
+    *size = -1;
+    if (lang_args_bind(L, a, "size=", v) < 0) return -1;
+    if (!lv_is_missing(v[0]) && !lv_is_none(v[0]) && lang_get_int(L, v[0], "size", size) < 0) return -1;
+    return 0;
+}
+
+static file_data *readable_file(lang_state *L, lang_value self)
+{
+    file_data *fd = open_file_of(L, self);
+    if (fd && !fd->readable) { lang_raise(L, LANG_E_UNSUPPORTEDOP, "not readable"); return NULL; }
+    return fd;
+}
+
+static lang_value file_read(lang_state *L, const lang_args *a)
+{
+    int64_t size;
+    if (size_arg(L, a, &size) < 0) return lv_err();
+    file_data *fd = readable_file(L, a->self);
     if (!fd) return lv_err();
-    if (!fd->readable) return lang_raise(L, LANG_E_UNSUPPORTEDOP, "not readable");
-    size_t cap = size >= 0 ? (size_t)size + 4 : 1 << 16, n = 0;
+    if (size >= 0) return read_text(L, fd, size, 0);
+    size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
     if (!buf) return lang_nomem(L);
     for (;;) {
-        size_t want = size >= 0 ? (size_t)size - n : cap - n;
-        if (size >= 0 && n >= (size_t)size) break;
         if (n == cap) {
             char *nb = realloc(buf, cap *= 2);
             if (!nb) { free(buf); return lang_nomem(L); }
             buf = nb;
-            want = cap - n;
         }
-        size_t got = fread(buf + n, 1, want, fd->f);
+        size_t got = fread(buf + n, 1, cap - n, fd->f);
         n += got;
-        if (got < want) break;
+        if (n < cap) break;
         if (lang_check_interrupt(L) < 0) { free(buf); return lv_err(); }
     }
     if (ferror(fd->f)) { free(buf); return read_error(L, fd); }
-    /* read(size) counts characters: finish a character the size cut */
-    if (size >= 0 && n > 0) {
-        size_t s = n;
-        while (s > 0 && ((unsigned char)buf[s - 1] & 0xC0) == 0x80) s--;
-        if (s > 0) {
-            unsigned char lead = (unsigned char)buf[s - 1];
-            size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-            while (n - (s - 1) < want && n < cap) {
-                int c = getc(fd->f);
-                if (c == EOF) break;
-                buf[n++] = (char)c;
-            }
-        }
-    }
     return text_value(L, fd, buf, n);
 }
 
 static lang_value file_readline(lang_state *L, const lang_args *a)
 {
-    lang_value v[1];
-    int64_t size = -1;
-    if (lang_args_bind(L, a, "size=", v) < 0) return lv_err();
-    if (!lv_is_missing(v[0]) && !lv_is_none(v[0]) && lang_get_int(L, v[0], "size", &size) < 0) return lv_err();
-    file_data *fd = open_file_of(L, a->self);
-    if (!fd) return lv_err();
-    if (!fd->readable) return lang_raise(L, LANG_E_UNSUPPORTEDOP, "not readable");
-    return read_line(L, fd, size);
+    int64_t size;
+    if (size_arg(L, a, &size) < 0) return lv_err();
+    file_data *fd = readable_file(L, a->self);
+    return fd ? read_text(L, fd, size, 1) : lv_err();
 }
 
 static lang_value file_readlines(lang_state *L, const lang_args *a)
 {
     if (lang_args_bind(L, a, "", NULL) < 0) return lv_err();
-    file_data *fd = open_file_of(L, a->self);
+    file_data *fd = readable_file(L, a->self);
     if (!fd) return lv_err();
-    if (!fd->readable) return lang_raise(L, LANG_E_UNSUPPORTEDOP, "not readable");
     lang_value list = lv_list_new(0);
     if (lv_is_err(list)) return lang_nomem(L);
     for (;;) {
-        lang_value line = read_line(L, fd, -1);
+        lang_value line = read_text(L, fd, -1, 1);
         if (lv_is_err(line)) { lv_release(list); return line; }
         if (lv_str_len(line) == 0) { lv_release(line); break; }
         if (lv_list_append_take(list, line) < 0) { lv_release(list); return lang_nomem(L); }
@@ -324,11 +313,9 @@ static int file_exit(lang_state *L, lang_value self, int failing)
 
 static int file_next(lang_state *L, lang_value self, lang_value *out)
 {
-    file_data *fd = open_file_of(L, self);
-    if (!fd) return -1;
-    if (!fd->readable) { lang_raise(L, LANG_E_UNSUPPORTEDOP, "not readable"); return -1; }
-    if (lang_check_interrupt(L) < 0) return -1;
-    lang_value line = read_line(L, fd, -1);
+    file_data *fd = readable_file(L, self);
+    if (!fd || lang_check_interrupt(L) < 0) return -1;
+    lang_value line = read_text(L, fd, -1, 1);
     if (lv_is_err(line)) return -1;
     if (lv_str_len(line) == 0) { lv_release(line); return 0; }
     *out = line;
