@@ -239,7 +239,7 @@ int lang_get_int(lang_state *L, lang_value v, const char *what, int64_t *out)
 {
     if (v.type == LV_INT) { *out = v.u.i; return 0; }
     if (v.type == LV_BOOL) { *out = v.u.b; return 0; }
-    if (v.type == LV_ARRAY && (v.u.a->dtype == RT_INT32 || v.u.a->dtype == RT_BOOL)) {
+    if (v.type == LV_ARRAY && (rt_dtype_is_integer(v.u.a->dtype) || v.u.a->dtype == RT_BOOL)) {
         lang_value it;
         int r = single_item(L, v, &it);
         if (r < 0) return -1;
@@ -303,7 +303,7 @@ int lang_get_dtype(lang_state *L, lang_value v, const char *what, rt_dtype *out)
 {
     if (v.type == LV_STR) {
         if (rt_dtype_parse(lv_str_cstr(v), out) == 0) return 0;
-        return lang_fail(L, LANG_E_TYPE, "data type '%s' not understood (use \"float32\", \"float64\", \"int32\" or \"bool\")",
+        return lang_fail(L, LANG_E_TYPE, "data type '%s' not understood (use \"float32\", \"float64\", \"int32\", \"int64\", \"uint8\" or \"bool\")",
                          lv_str_cstr(v));
     }
     if (v.type == LV_BUILTIN) {
@@ -341,10 +341,15 @@ lang_value lang_array_result(lang_state *L, rt_array *a)
 
 lang_value lang_array_item(lang_state *L, const rt_array *a, int64_t flat)
 {
+    if (a->dtype == RT_INT64) {
+        int64_t i;
+        if (rt_item_int64(a, flat, &i) != RT_OK) return lang_raise_rt(L);
+        return lv_int(i);
+    }
     double d;
     if (rt_item(a, flat, &d) != RT_OK) return lang_raise_rt(L);
     switch (a->dtype) {
-    case RT_INT32: return lv_int((int64_t)d);
+    case RT_INT32: case RT_UINT8: return lv_int((int64_t)d);
     case RT_BOOL: return lv_bool(d != 0);
     case RT_FLOAT32: {
         /* the shortest decimal that reads back as this float32: 0.1f -> 0.1 */
@@ -383,7 +388,7 @@ static int host_shape(lang_state *L, lang_value v, int depth, int64_t *shape, in
             else if (shape[depth + i] != a->shape[i]) return lang_fail(L, LANG_E_VALUE, "%s is not rectangular", what);
         }
         if (depth + a->ndim > *ndim) *ndim = depth + a->ndim;
-        int k = a->dtype == RT_BOOL ? 0 : a->dtype == RT_INT32 ? 1 : 2;
+        int k = a->dtype == RT_BOOL ? 0 : rt_dtype_is_integer(a->dtype) ? 1 : 2;
         if (k > *kind) *kind = k;
         return 0;
     }
