@@ -23,6 +23,7 @@ const lang_library lang_libraries[] = {
     {"nn",     lang_init_nn,     "Keras-style training: Sequential, Dense, fit, MirroredStrategy"},
     {"files",  lang_init_files,  "open(): text files, read and written line by line, with `with`"},
     {"textio", lang_init_textio, "loadtxt and savetxt: arrays from and to text files, as numpy"},
+    {"datasets", lang_init_datasets, "datasets.mnist/fashion_mnist/cifar10.load_data, to_categorical, get_file"},
     {NULL, NULL, NULL},
 };
 

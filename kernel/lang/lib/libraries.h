@@ -31,5 +31,6 @@ void lang_init_plot(lang_state *L);    /* builtins_plot.c */
 void lang_init_nn(lang_state *L);      /* builtins_nn.c */
 void lang_init_files(lang_state *L);   /* builtins_files.c */
 void lang_init_textio(lang_state *L);  /* builtins_textio.c */
+void lang_init_datasets(lang_state *L); /* builtins_datasets.c */
 
 #endif
