@@ -87,6 +87,11 @@ typedef struct data_array {
     void    *handle;   /* the caller's (e.g. the array object owning data) */
 } data_array;
 typedef int (*data_alloc_fn)(void *ctx, data_array *a); /* 0, or -1 with data_fail */
+/* Optional: takes a malloc'd buffer holding the array's data (a->shape set)
+ * instead of allocating one, so a loader that must decode into its own
+ * buffer (libdeflate) needs no copy. Owns `buf` from the call on (frees it
+ * on failure). 0, or -1 with data_fail. */
+typedef int (*data_adopt_fn)(void *ctx, data_array *a, void *buf, size_t bytes);
 
 int64_t data_array_size(const data_array *a);
 
@@ -101,8 +106,11 @@ typedef struct {
  * its size (4 + 4 * ndim). 0, or -1 (DATA_EFORMAT naming `name`). */
 int data_idx_parse(const uint8_t *buf, size_t len, const char *name, data_idx_header *h, size_t *header_len);
 /* Reads an unsigned-byte IDX file (gzipped or not) into an array made by
- * alloc; expect_ndim > 0 checks the number of dimensions. */
-int data_idx_load(const char *path, int expect_ndim, data_alloc_fn alloc, void *ctx, data_array *out);
+ * alloc (or, for a gzip file when the build has libdeflate and adopt is not
+ * NULL, decoded at once into a buffer given to adopt); expect_ndim > 0
+ * checks the number of dimensions. */
+int data_idx_load(const char *path, int expect_ndim, data_alloc_fn alloc, data_adopt_fn adopt, void *ctx,
+                  data_array *out);
 
 /* ---- .npy (numpy's format: "\x93NUMPY", version, header length, a
  *      Python dict literal {'descr': ..., 'fortran_order': ..., 'shape': ...}) */
@@ -129,7 +137,8 @@ typedef void (*data_progress_fn)(void *ctx, const char *url, int64_t done, int64
 typedef struct {
     const char      *path;      /* path= argument: a file or folder, or NULL */
     data_alloc_fn    alloc;
-    void            *alloc_ctx;
+    void            *alloc_ctx;    /* for alloc and adopt */
+    data_adopt_fn    adopt;        /* may be NULL */
     data_progress_fn progress;  /* may be NULL */
     void            *progress_ctx;
 } data_load_options;

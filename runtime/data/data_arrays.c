@@ -21,9 +21,18 @@ static int alloc_cpu_array(void *ctx, data_array *a)
     return 0;
 }
 
+static int adopt_cpu_array(void *ctx, data_array *a, void *buf, size_t bytes)
+{
+    rt_array *arr = rt_adopt_host(buf, bytes, RT_UINT8, a->shape, a->ndim); /* frees buf on failure */
+    if (!arr) return data_fail(rt_error_code() == RT_EOOM ? DATA_ENOMEM : DATA_EFORMAT, "%s", rt_error_message());
+    a->data = buf;
+    a->handle = arr;
+    return 0;
+}
+
 int data_load_arrays(data_set which, const char *path, data_progress_fn progress, void *ctx, rt_array *out[4])
 {
-    data_load_options o = {path, alloc_cpu_array, NULL, progress, ctx};
+    data_load_options o = {path, alloc_cpu_array, NULL, adopt_cpu_array, progress, ctx};
     data_array arrays[4];
     int rc = data_load(which, &o, arrays);
     for (int i = 0; i < 4; i++) out[i] = arrays[i].handle;

@@ -125,7 +125,7 @@ static int load_idx_set(const char *dir, const data_load_options *o, data_array 
         char *p = idx_file(dir, i);
         if (!p) return data_fail(DATA_EFORMAT, "%s has no %s.gz (nor %s): the four IDX files belong together",
                                  dir, IDX_NAMES[i], IDX_NAMES[i]);
-        int r = data_idx_load(p, i % 2 ? 1 : 3, o->alloc, o->alloc_ctx, &out[i]);
+        int r = data_idx_load(p, i % 2 ? 1 : 3, o->alloc, o->adopt, o->alloc_ctx, &out[i]);
         free(p);
         if (r < 0) return -1;
     }

@@ -46,6 +46,21 @@ static int alloc_malloc(void *ctx, data_array *a)
     return 0;
 }
 
+/* the streaming reader (no adopt) and, where the build has it, libdeflate's
+ * one-shot path (adopt given): both must give the same results and errors */
+static int use_adopt;
+static int adopt_malloc(void *ctx, data_array *a, void *buf, size_t bytes)
+{
+    a->data = buf;
+    a->handle = buf;
+    n_allocs++;
+    return 0;
+}
+static int data_idx_load_t(const char *path, int nd, data_alloc_fn alloc, void *ctx, data_array *out)
+{
+    return data_idx_load(path, nd, alloc, use_adopt ? adopt_malloc : NULL, ctx, out);
+}
+
 /* An IDX file of unsigned bytes: header + data (value = i * 7 % 251). */
 static size_t make_idx(uint8_t *buf, int ndim, const int64_t *shape)
 {
@@ -106,7 +121,7 @@ TEST(idx_plain_file)
     size_t n = make_idx(b, 3, shape);
     write_file(tpath("images-idx3-ubyte"), b, n);
     data_array a;
-    CHECK(data_idx_load(tpath("images-idx3-ubyte"), 3, alloc_malloc, NULL, &a) == 0);
+    CHECK(data_idx_load_t(tpath("images-idx3-ubyte"), 3, alloc_malloc, NULL, &a) == 0);
     CHECK(a.ndim == 3 && a.shape[0] == 5 && a.shape[1] == 28 && a.shape[2] == 28);
     check_idx_values(&a, 5 * 28 * 28);
     free(a.handle);
@@ -119,30 +134,30 @@ TEST(idx_file_errors)
     size_t n = make_idx(b, 3, shape);
     data_array a;
     write_file(tpath("trunc"), b, n - 10);
-    CHECK(data_idx_load(tpath("trunc"), 3, alloc_malloc, NULL, &a) == -1);
+    CHECK(data_idx_load_t(tpath("trunc"), 3, alloc_malloc, NULL, &a) == -1);
     CHECK(data_error_code() == DATA_EFORMAT && strstr(data_error_message(), "is truncated: its data needs 3920 bytes"));
     free(a.handle);
     write_file(tpath("long"), b, n);
     FILE *f = fopen(tpath("long"), "ab");
     fputc(1, f);
     fclose(f);
-    CHECK(data_idx_load(tpath("long"), 3, alloc_malloc, NULL, &a) == -1);
+    CHECK(data_idx_load_t(tpath("long"), 3, alloc_malloc, NULL, &a) == -1);
     CHECK(strstr(data_error_message(), "has bytes after the 3920 its IDX header announces") != NULL);
     free(a.handle);
     write_file(tpath("ndim"), b, n);
-    CHECK(data_idx_load(tpath("ndim"), 1, alloc_malloc, NULL, &a) == -1);
+    CHECK(data_idx_load_t(tpath("ndim"), 1, alloc_malloc, NULL, &a) == -1);
     CHECK(strstr(data_error_message(), "has 3 dimensions, expected 1 (labels)") != NULL);
     b[2] = 0x0D;
     write_file(tpath("float"), b, n);
-    CHECK(data_idx_load(tpath("float"), 3, alloc_malloc, NULL, &a) == -1);
+    CHECK(data_idx_load_t(tpath("float"), 3, alloc_malloc, NULL, &a) == -1);
     CHECK(data_error_code() == DATA_EUNSUPPORTED && strstr(data_error_message(), "holds float elements"));
-    CHECK(data_idx_load(tpath("absent"), 3, alloc_malloc, NULL, &a) == -1);
+    CHECK(data_idx_load_t(tpath("absent"), 3, alloc_malloc, NULL, &a) == -1);
     CHECK(data_error_code() == DATA_EOS && data_error_errno() == ENOENT);
     CHECK(strstr(data_error_message(), "[Errno 2] No such file or directory: '") != NULL);
-    CHECK(data_idx_load(tmpdir, 3, alloc_malloc, NULL, &a) == -1);
+    CHECK(data_idx_load_t(tmpdir, 3, alloc_malloc, NULL, &a) == -1);
     CHECK(data_error_code() == DATA_EOS && data_error_errno() == EISDIR);
     write_file(tpath("empty"), "", 0);
-    CHECK(data_idx_load(tpath("empty"), 3, alloc_malloc, NULL, &a) == -1);
+    CHECK(data_idx_load_t(tpath("empty"), 3, alloc_malloc, NULL, &a) == -1);
     CHECK(strstr(data_error_message(), "is truncated") != NULL);
 }
 
@@ -158,7 +173,7 @@ TEST(idx_gzip_file)
     gzwrite(g, b, (unsigned)n);
     gzclose(g);
     data_array a;
-    CHECK(data_idx_load(tpath("img.gz"), 3, alloc_malloc, NULL, &a) == 0);
+    CHECK(data_idx_load_t(tpath("img.gz"), 3, alloc_malloc, NULL, &a) == 0);
     CHECK(a.shape[0] == 7);
     check_idx_values(&a, 7 * 28 * 28);
     free(a.handle);
@@ -169,12 +184,12 @@ TEST(idx_gzip_file)
     size_t zn = fread(z, 1, sizeof z, f);
     fclose(f);
     write_file(tpath("cut.gz"), z, zn / 2);
-    CHECK(data_idx_load(tpath("cut.gz"), 3, alloc_malloc, NULL, &a) == -1);
+    CHECK(data_idx_load_t(tpath("cut.gz"), 3, alloc_malloc, NULL, &a) == -1);
     CHECK(data_error_code() == DATA_EFORMAT);
     free(a.handle);
     for (size_t i = 20; i < zn - 8; i += 3) z[i] ^= 0x5a;
     write_file(tpath("bad.gz"), z, zn);
-    CHECK(data_idx_load(tpath("bad.gz"), 3, alloc_malloc, NULL, &a) == -1);
+    CHECK(data_idx_load_t(tpath("bad.gz"), 3, alloc_malloc, NULL, &a) == -1);
     CHECK(data_error_code() == DATA_EFORMAT);
     free(a.handle);
 #endif
@@ -411,6 +426,10 @@ int main(void)
     RUN(idx_plain_file);
     RUN(idx_file_errors);
     RUN(idx_gzip_file);
+    use_adopt = 1;
+    RUN(idx_file_errors);
+    RUN(idx_gzip_file);
+    use_adopt = 0;
     RUN(npy_header_parses);
     RUN(npy_header_errors);
     RUN(npy_stream_loads);
