@@ -10,9 +10,10 @@ set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 PYTHON=${PYTHON:-/usr/bin/python3}
-BIN="$(pwd)/$BUILD/cgpu-kernel"
+BIN="$BUILD/cgpu-kernel"
 here="$(pwd)/tests/datasets"
 if [ ! -x "$BIN" ]; then echo "datasets suite: $BIN is missing (run make first)"; echo "0 passed, 1 failed"; exit 1; fi
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 
 scratch=$(mktemp -d)
 server=""

@@ -13,6 +13,7 @@ fi
 # The files run in a scratch folder (tests/lang/files.cgt writes relative
 # paths), removed afterwards.
 root=$(pwd)
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-cd "$scratch" && "$root/$BIN" test "$root"/tests/lang/*.cgt
+cd "$scratch" && "$BIN" test "$root"/tests/lang/*.cgt
