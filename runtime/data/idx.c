@@ -135,6 +135,11 @@ int data_idx_load(const char *path, int expect_ndim, data_alloc_fn alloc, data_a
         if (more < 0) goto fail;
         got += more;
     }
+    if (!data_have_gzip() && got >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
+        data_fail(DATA_EUNSUPPORTED, "%s is gzipped: reading gzip needs zlib, which this build lacks "
+                  "(Debian: zlib1g-dev, then rebuild)", path);
+        goto fail;
+    }
     if (data_idx_parse(head, (size_t)got, path, &h, &hl) < 0) goto fail;
     if (h.type != 0x08) {
         data_fail(DATA_EUNSUPPORTED, "%s holds %s elements; data sets are read as unsigned bytes", path,

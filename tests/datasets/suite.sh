@@ -52,9 +52,18 @@ check() { # check NAME CONDITION-COMMAND...: one shell-level case
   if "$@"; then p=$((p + 1)); else f=$((f + 1)); echo "  FAIL $name"; fi
 }
 
-run local local.cgt CGPU_DATASETS="$scratch/fx/datasets"
-run notfound notfound.cgt
-if [ -n "$port" ]; then
+# What this build reads and fetches (cgpu-kernel --version's "data sets:" line).
+features=$("$BIN" --version | grep '^data sets:')
+has() { [[ "$features" != *"no $1"* ]]; }
+skip() { echo "--- $1"; echo "  skipped: $2"; s=$((s + 1)); }
+
+if has gzip && has "zip or tar"; then run local local.cgt CGPU_DATASETS="$scratch/fx/datasets"
+else skip local "this build reads no gzip or no archives ($features)"; fi
+if has downloads; then run notfound notfound.cgt
+else skip notfound "this build has no downloads ($features)"; fi
+if ! has downloads || ! has "zip or tar"; then
+  skip download "this build has no downloads or no archives ($features)"
+elif [ -n "$port" ]; then
   run download download.cgt CGPU_DATASETS_URL="http://127.0.0.1:$port/"
   cache="$scratch/home-download/.keras/datasets"
   check "no partial file is left in the cache" test -z "$(find "$cache" -name '*.part*')"
@@ -62,7 +71,9 @@ if [ -n "$port" ]; then
 else
   echo "  FAIL: the local HTTP server did not start"; f=$((f + 1))
 fi
-if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+if ! has gzip; then
+  skip debian "this build reads no gzip ($features)"
+elif [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   run debian debian.cgt
 else
   echo "--- debian"

@@ -412,9 +412,11 @@ TEST(not_found_names_every_place)
     if (!data_have_download()) CHECK(strstr(data_error_message(), "downloads need libcurl") != NULL);
     else CHECK(strstr(data_error_message(), "URL fetch failure on http://127.0.0.1:9/cifar-10-binary.tar.gz") != NULL);
     unsetenv("CGPU_DATASETS");
-    CHECK(data_load(DATA_FASHION_MNIST, &o, out) == 0 || strstr(data_error_message(),
-          "/usr/share/datasets/fashion-mnist/ (Debian: apt install dataset-fashion-mnist)") != NULL);
-    free_all(out);
+    if (data_have_gzip()) { /* Debian's files are gzipped */
+        CHECK(data_load(DATA_FASHION_MNIST, &o, out) == 0 || strstr(data_error_message(),
+              "/usr/share/datasets/fashion-mnist/ (Debian: apt install dataset-fashion-mnist)") != NULL);
+        free_all(out);
+    }
 }
 
 int main(void)
