@@ -128,13 +128,16 @@ ifeq ($(HAVE_JUPYTER_PROTO),1)
 CFLAGS += -DCGPU_HAVE_JUPYTER=1
 LIBS   += -lzmq
 endif
+# zlib and libdeflate are linked statically where their archives are (as
+# libcrypto is): two shared libraries fewer to map at every kernel start.
+static_or_shared = $(if $(wildcard $(shell $(CC) -print-file-name=lib$(1).a)),-Wl$(comma)-Bstatic -l$(1) -Wl$(comma)-Bdynamic,-l$(1))
 ifeq ($(HAVE_ZLIB),1)
 CFLAGS += -DCGPU_HAVE_ZLIB=1
-LIBS   += -lz
+LIBS   += $(call static_or_shared,z)
 endif
 ifeq ($(HAVE_LIBDEFLATE),1)
 CFLAGS += -DCGPU_HAVE_LIBDEFLATE=1
-LIBS   += -ldeflate
+LIBS   += $(call static_or_shared,deflate)
 endif
 # libarchive and libcurl are loaded when first used (runtime/data/), not linked.
 ifeq ($(HAVE_LIBARCHIVE),1)
