@@ -23,7 +23,7 @@ static lang_value raise_data(lang_state *L)
     case DATA_EOS: return lang_raise(L, lang_error_kind_of_errno(data_error_errno()), "%s", m);
     case DATA_ENOTFOUND: return lang_raise(L, LANG_E_FILENOTFOUND, "%s", m);
     case DATA_ENETWORK: return lang_raise(L, LANG_E_OS, "%s", m);
-    case DATA_ENOMEM: return lang_raise(L, LANG_E_OOM, "%s", m);
+    case DATA_ENOMEM: return lang_raise(L, LANG_E_MEMORY, "%s", m);
     case DATA_EINTERRUPT:
         if (lang_check_interrupt(L) < 0) return lv_err();
         return lang_raise(L, LANG_E_INTERRUPT, "%s", m);

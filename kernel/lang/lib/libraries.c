@@ -24,6 +24,7 @@ const lang_library lang_libraries[] = {
     {"files",  lang_init_files,  "open(): text files, read and written line by line, with `with`"},
     {"textio", lang_init_textio, "loadtxt and savetxt: arrays from and to text files, as numpy"},
     {"datasets", lang_init_datasets, "datasets.mnist/fashion_mnist/cifar10.load_data, to_categorical, get_file"},
+    {"modules", lang_init_modules, "import: tensorflow, keras, numpy, matplotlib, os, time, math, random, logging, sys, csv"},
     {NULL, NULL, NULL},
 };
 

@@ -32,5 +32,6 @@ void lang_init_nn(lang_state *L);      /* builtins_nn.c */
 void lang_init_files(lang_state *L);   /* builtins_files.c */
 void lang_init_textio(lang_state *L);  /* builtins_textio.c */
 void lang_init_datasets(lang_state *L); /* builtins_datasets.c */
+void lang_init_modules(lang_state *L); /* modules.c, module_tree.c and the builtins_{os,pymath,logging,csv,tfcompat}.c they list */
 
 #endif
