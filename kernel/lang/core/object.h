@@ -104,6 +104,7 @@ typedef enum {
     IT_SEQ, IT_STR, IT_DICT, IT_RANGE, IT_ARRAY, IT_ENUMERATE, IT_ZIP,
     IT_NEXT,     /* src: an instance with __next__ (until StopIteration) */
     IT_GETITEM,  /* src: an instance with __getitem__, called with 0, 1, 2 ... (until IndexError) */
+    IT_OBJECT,   /* src: an object whose class has a next hook (a file's lines) */
 } lv_iterkind;
 typedef struct lv_iterobj {
     lv_obj       h;
