@@ -36,7 +36,7 @@ static void reply_error(kn_kernel *k, kn_channel ch, const kn_msg *m, const char
     char rt[160];
     if (!reply_type(m->msg_type, rt, sizeof rt)) return;
     json_t *c = json_pack("{s:s, s:s, s:o, s:[]}", "status", "error", "ename", ename,
-                          "evalue", kn_json_text(evalue, strlen(evalue)), "traceback");
+                          "evalue", mime_json_text(evalue, strlen(evalue)), "traceback");
     send_reply(k, ch, m, rt, NULL, c);
     json_decref(c);
 }
@@ -52,23 +52,12 @@ static int bool_field(json_t *c, const char *key, int dflt) {
 }
 
 /* Number of Unicode code points in s (cursor positions count those). */
-static int codepoints(const char *s) {
-    int n = 0;
-    for (; *s; s++) n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
-
-static json_t *bundle_json(const lang_bundle *b) {
-    json_t *d = json_object();
-    for (int i = 0; i < b->n; i++)
-        if (b->mime[i] && b->data[i]) json_object_set_new(d, b->mime[i], kn_json_mime_value(b->mime[i], b->data[i]));
-    return d;
-}
+static json_t *bundle_json(const lang_bundle *b) { return mime_json_bundle(b->n, b->mime, b->data); }
 
 static json_t *traceback_json(const lang_result *r) {
     json_t *tb = json_array();
     for (int i = 0; i < r->ntraceback; i++)
-        if (r->traceback && r->traceback[i]) json_array_append_new(tb, kn_json_text(r->traceback[i], strlen(r->traceback[i])));
+        if (r->traceback && r->traceback[i]) json_array_append_new(tb, mime_json_text(r->traceback[i], strlen(r->traceback[i])));
     return tb;
 }
 
@@ -76,8 +65,8 @@ static json_t *traceback_json(const lang_result *r) {
 static void set_error_fields(json_t *obj, const lang_result *r) {
     const char *ename = r->ename ? r->ename : "Error", *evalue = r->evalue ? r->evalue : "";
     json_object_set_new(obj, "status", json_string("error"));
-    json_object_set_new(obj, "ename", kn_json_text(ename, strlen(ename)));
-    json_object_set_new(obj, "evalue", kn_json_text(evalue, strlen(evalue)));
+    json_object_set_new(obj, "ename", mime_json_text(ename, strlen(ename)));
+    json_object_set_new(obj, "evalue", mime_json_text(evalue, strlen(evalue)));
     json_object_set_new(obj, "traceback", traceback_json(r));
 }
 
@@ -134,7 +123,7 @@ static int out_input(void *ctx, const char *prompt, int password, char **value) 
     while (k->tr->recv(k->tr, KN_STDIN, &stale, 0) == 1) kn_frames_free(&stale); /* old replies */
 
     json_t *c = json_pack("{s:s, s:b}", "prompt", "", "password", password != 0);
-    if (prompt) json_object_set_new(c, "prompt", kn_json_text(prompt, strlen(prompt)));
+    if (prompt) json_object_set_new(c, "prompt", mime_json_text(prompt, strlen(prompt)));
     int r = send_reply(k, KN_STDIN, k->cur, "input_request", NULL, c);
     json_decref(c);
     if (r) { *value = strdup("input(): could not send the input request"); return -1; }
@@ -220,7 +209,7 @@ static void h_execute(kn_kernel *k, kn_channel ch, kn_msg *m) {
     else if (k->lang.interrupt_flag) *k->lang.interrupt_flag(k->lang.L) = 0;
     atomic_store(&k->cell_running, 1); /* from here an interrupt reaches the cell */
     if (!silent) {
-        json_t *in = json_pack("{s:o, s:i}", "code", kn_json_text(code, strlen(code)), "execution_count", count);
+        json_t *in = json_pack("{s:o, s:i}", "code", mime_json_text(code, strlen(code)), "execution_count", count);
         kn_iopub_send(&k->iopub, "execute_input", &m->header_raw, in);
         json_decref(in);
     }
@@ -343,7 +332,7 @@ static void h_complete(kn_kernel *k, kn_channel ch, kn_msg *m) {
     if (!code) { reply_error(k, ch, m, "BadRequest", "complete_request without a \"code\" string"); return; }
     if (ensure_lang(k, ch, m)) return;
     json_t *cp = json_object_get(m->content, "cursor_pos");
-    int len = codepoints(code);
+    int len = (int)utf8_length(code, strlen(code));
     int pos = json_is_integer(cp) ? (int)json_integer_value(cp) : len;
     if (pos < 0 || pos > len) pos = len;
     lang_completion comp;
@@ -352,7 +341,7 @@ static void h_complete(kn_kernel *k, kn_channel ch, kn_msg *m) {
     if (k->lang.complete) k->lang.complete(k->lang.L, code, pos, &comp);
     json_t *matches = json_array();
     for (int i = 0; i < comp.n; i++)
-        if (comp.matches[i]) json_array_append_new(matches, kn_json_text(comp.matches[i], strlen(comp.matches[i])));
+        if (comp.matches[i]) json_array_append_new(matches, mime_json_text(comp.matches[i], strlen(comp.matches[i])));
     json_t *c = json_pack("{s:o, s:i, s:i, s:{}, s:s}", "matches", matches, "cursor_start", comp.cursor_start,
                           "cursor_end", comp.cursor_end, "metadata", "status", "ok");
     send_reply(k, ch, m, "complete_reply", NULL, c);
@@ -366,7 +355,7 @@ static void h_inspect(kn_kernel *k, kn_channel ch, kn_msg *m) {
     if (ensure_lang(k, ch, m)) return;
     json_t *cp = json_object_get(m->content, "cursor_pos");
     json_t *dl = json_object_get(m->content, "detail_level");
-    int len = codepoints(code);
+    int len = (int)utf8_length(code, strlen(code));
     int pos = json_is_integer(cp) ? (int)json_integer_value(cp) : len;
     if (pos < 0 || pos > len) pos = len;
     lang_bundle doc;
