@@ -65,7 +65,9 @@ HAVE_ZMQ     := $(shell test -f /usr/include/zmq.h && echo 1)
 HAVE_OPENSSL := $(shell test -f /usr/include/openssl/hmac.h && echo 1)
 HAVE_JUPYTER_PROTO := $(and $(HAVE_ZMQ),$(HAVE_JANSSON),$(HAVE_OPENSSL))
 
-ifneq ($(MAKECMDGOALS),deps)
+# `make demo` and `make test` install the Debian packages (deps) first and
+# then build in a sub-make, which prints what it finds after the install.
+ifeq ($(filter deps demo test,$(MAKECMDGOALS)),)
 ifeq ($(origin CGPU_FEATURES_SHOWN),undefined)
 export CGPU_FEATURES_SHOWN := 1
 $(info [features] cuda:    $(if $(HAVE_CUDA),yes ($(NVCC)),no$(if $(filter 1,$(NO_CUDA)), (NO_CUDA=1),)))

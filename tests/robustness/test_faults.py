@@ -91,6 +91,10 @@ class Kernel:
             except Exception:
                 pass
         self.log.close()
+        try:
+            os.unlink(self.log.name)
+        except OSError:
+            pass
 
 
 def wait_reply(kc, msg_id, timeout=TIMEOUT, channel="shell"):
