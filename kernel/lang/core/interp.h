@@ -78,6 +78,10 @@ struct lang_state {
     int         display_counter;
     int         log_placement; /* route rt's placement log to stdout */
 
+    /* registered by a library (builtins.h): device objects, list display */
+    lang_device_of_fn    device_of;
+    lang_list_display_fn list_display;
+
     /* registered classes with a constructor (isinstance, type) */
     const lang_class **classes;
     int         nclasses, capclasses;
@@ -161,7 +165,8 @@ lang_status lang_execute_named(lang_state *L, const char *code, const lang_outpu
 char *lang_help_text(lang_state *L, lang_value v, const char *name);
 /* The doc of a builtin value (or NULL). */
 const char *lang_builtin_doc(lang_value v);
-/* rt placement log sink for the current state */
+/* rt placement log sink for the current state: lines go to the cell's
+ * stdout (lang.c) */
 void lang_device_log_sink(void *ctx, const char *line);
 
 /* ---- errors (errors.c) ---- */

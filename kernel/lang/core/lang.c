@@ -212,6 +212,15 @@ static void run_cell_hooks(lang_state *L)
     }
 }
 
+void lang_device_log_sink(void *ctx, const char *line)
+{
+    lang_state *L = ctx;
+    if (!L || !L->out) return;
+    size_t n = strlen(line);
+    lang_write(L, "stdout", line, n);
+    if (!n || line[n - 1] != '\n') lang_write(L, "stdout", "\n", 1);
+}
+
 /* Runs `code` as a cell named by cell_number or filename. */
 lang_status lang_execute_named(lang_state *L, const char *code, const lang_output *out, int silent,
                                lang_result *res, const char *filename, int first_line)
