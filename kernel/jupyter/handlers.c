@@ -186,6 +186,97 @@ static void abort_queued(kn_kernel *k) {
     }
 }
 
+/* The user_expressions of a reply: each evaluated after the cell, as a
+ * bundle or an error. */
+static json_t *user_expressions_json(kn_kernel *k, json_t *uexprs) {
+    json_t *ue = json_object();
+    const char *name;
+    json_t *ev;
+    json_object_foreach(json_is_object(uexprs) ? uexprs : NULL, name, ev) {
+        json_t *one = json_object();
+        lang_result r;
+        memset(&r, 0, sizeof r);
+        if (!json_is_string(ev)) {
+            lang_result bad = { .status = LANG_ERROR, .ename = "TypeError", .evalue = "expression is not a string" };
+            set_error_fields(one, &bad);
+        } else if (!k->lang.eval_expression) {
+            lang_result bad = { .status = LANG_ERROR, .ename = "NotImplementedError", .evalue = "no evaluator" };
+            set_error_fields(one, &bad);
+        } else if (k->lang.eval_expression(k->lang.L, json_string_value(ev), &r) == LANG_OK) {
+            json_object_set_new(one, "status", json_string("ok"));
+            json_object_set_new(one, "data", bundle_json(&r.value));
+            json_object_set_new(one, "metadata", json_object());
+        } else {
+            set_error_fields(one, &r);
+        }
+        if (k->lang.result_clear) k->lang.result_clear(&r);
+        json_object_set_new(ue, name, one);
+    }
+    return ue;
+}
+
+/* Announces the cell: clears a stale interrupt BEFORE execute_input goes
+ * out (one aimed at an earlier cell must not hit this one, and one sent by
+ * a client that has seen execute_input must never be lost); from here an
+ * interrupt reaches the cell. */
+static void announce_cell(kn_kernel *k, kn_msg *m, const char *code, int count, int silent) {
+    if (k->lang.clear_interrupt) k->lang.clear_interrupt(k->lang.L);
+    else if (k->lang.interrupt_flag) *k->lang.interrupt_flag(k->lang.L) = 0;
+    atomic_store(&k->cell_running, 1);
+    if (!silent) {
+        json_t *in = json_pack("{s:o, s:i}", "code", mime_json_text(code, strlen(code)), "execution_count", count);
+        kn_iopub_send(&k->iopub, "execute_input", &m->header_raw, in);
+        json_decref(in);
+    }
+}
+
+/* Runs the cell with its side effects routed to iopub (out_*), then flushes
+ * the streams. */
+static lang_status run_cell(kn_kernel *k, kn_msg *m, const char *code, int silent, int allow_stdin, lang_result *res) {
+    k->cur = m;
+    k->cur_silent = silent;
+    k->cur_allow_stdin = allow_stdin;
+    lang_output out = { .ctx = k, .stream = out_stream, .display = out_display,
+                        .clear_output = out_clear, .input = out_input };
+    memset(res, 0, sizeof *res);
+    lang_status st = k->lang.execute(k->lang.L, code, &out, silent, res);
+    atomic_store(&k->cell_running, 0);
+    kn_iopub_flush(&k->iopub);
+    k->cur = NULL;
+    return st;
+}
+
+/* The outcome on iopub (execute_result or error, none when silent) and the
+ * reply's fields; returns the result's text/plain (borrowed from res) for
+ * the history. */
+static const char *publish_outcome(kn_kernel *k, kn_msg *m, lang_status st, lang_result *res, int count, int silent,
+                                   json_t *uexprs, json_t *reply) {
+    const char *result_text = NULL;
+    if (st == LANG_OK) {
+        if (!silent && res->value.n > 0) {
+            json_t *er = json_pack("{s:i, s:o, s:{}}", "execution_count", count, "data", bundle_json(&res->value),
+                                   "metadata");
+            kn_iopub_send(&k->iopub, "execute_result", &m->header_raw, er);
+            json_decref(er);
+        }
+        for (int i = 0; i < res->value.n; i++)
+            if (res->value.mime[i] && strcmp(res->value.mime[i], "text/plain") == 0) result_text = res->value.data[i];
+        json_object_set_new(reply, "status", json_string("ok"));
+        json_object_set_new(reply, "user_expressions", user_expressions_json(k, uexprs));
+    } else {
+        set_error_fields(reply, res);
+        if (!silent) {
+            json_t *e = json_object();
+            set_error_fields(e, res);
+            json_object_del(e, "status");
+            kn_iopub_send(&k->iopub, "error", &m->header_raw, e);
+            json_decref(e);
+        }
+        json_object_set_new(reply, "user_expressions", json_object());
+    }
+    return result_text;
+}
+
 static void h_execute(kn_kernel *k, kn_channel ch, kn_msg *m) {
     json_t *c = m->content;
     const char *code = str_field(c, "code");
@@ -196,90 +287,26 @@ static void h_execute(kn_kernel *k, kn_channel ch, kn_msg *m) {
     int store_history = silent ? 0 : bool_field(c, "store_history", 1);
     int allow_stdin = bool_field(c, "allow_stdin", 0);
     int stop_on_error = bool_field(c, "stop_on_error", 1);
-    json_t *uexprs = json_object_get(c, "user_expressions");
     char started[64];
     kn_iso_now(started);
 
     if (!silent && store_history) k->execution_count++;
     int count = k->execution_count;
-    /* Clear a stale interrupt BEFORE announcing the cell: one aimed at an
-     * earlier cell must not hit this one, and one sent by a client that has
-     * seen execute_input must never be lost. */
-    if (k->lang.clear_interrupt) k->lang.clear_interrupt(k->lang.L);
-    else if (k->lang.interrupt_flag) *k->lang.interrupt_flag(k->lang.L) = 0;
-    atomic_store(&k->cell_running, 1); /* from here an interrupt reaches the cell */
-    if (!silent) {
-        json_t *in = json_pack("{s:o, s:i}", "code", mime_json_text(code, strlen(code)), "execution_count", count);
-        kn_iopub_send(&k->iopub, "execute_input", &m->header_raw, in);
-        json_decref(in);
-    }
-
-    k->cur = m;
-    k->cur_silent = silent;
-    k->cur_allow_stdin = allow_stdin;
-    lang_output out = { .ctx = k, .stream = out_stream, .display = out_display,
-                        .clear_output = out_clear, .input = out_input };
+    announce_cell(k, m, code, count, silent);
     lang_result res;
-    memset(&res, 0, sizeof res);
-    lang_status st = k->lang.execute(k->lang.L, code, &out, silent, &res);
-    atomic_store(&k->cell_running, 0);
-    kn_iopub_flush(&k->iopub);
-    k->cur = NULL;
+    lang_status st = run_cell(k, m, code, silent, allow_stdin, &res);
 
     json_t *reply = json_object();
-    const char *result_text = NULL;
-    if (st == LANG_OK) {
-        if (!silent && res.value.n > 0) {
-            json_t *er = json_pack("{s:i, s:o, s:{}}", "execution_count", count, "data", bundle_json(&res.value),
-                                   "metadata");
-            kn_iopub_send(&k->iopub, "execute_result", &m->header_raw, er);
-            json_decref(er);
-        }
-        for (int i = 0; i < res.value.n; i++)
-            if (res.value.mime[i] && strcmp(res.value.mime[i], "text/plain") == 0) result_text = res.value.data[i];
-        json_object_set_new(reply, "status", json_string("ok"));
-        json_t *ue = json_object();
-        const char *name;
-        json_t *ev;
-        json_object_foreach(json_is_object(uexprs) ? uexprs : NULL, name, ev) {
-            json_t *one = json_object();
-            lang_result r;
-            memset(&r, 0, sizeof r);
-            if (!json_is_string(ev)) {
-                lang_result bad = { .status = LANG_ERROR, .ename = "TypeError", .evalue = "expression is not a string" };
-                set_error_fields(one, &bad);
-            } else if (!k->lang.eval_expression) {
-                lang_result bad = { .status = LANG_ERROR, .ename = "NotImplementedError", .evalue = "no evaluator" };
-                set_error_fields(one, &bad);
-            } else if (k->lang.eval_expression(k->lang.L, json_string_value(ev), &r) == LANG_OK) {
-                json_object_set_new(one, "status", json_string("ok"));
-                json_object_set_new(one, "data", bundle_json(&r.value));
-                json_object_set_new(one, "metadata", json_object());
-            } else {
-                set_error_fields(one, &r);
-            }
-            if (k->lang.result_clear) k->lang.result_clear(&r);
-            json_object_set_new(ue, name, one);
-        }
-        json_object_set_new(reply, "user_expressions", ue);
-    } else {
-        set_error_fields(reply, &res);
-        if (!silent) {
-            json_t *e = json_object();
-            set_error_fields(e, &res);
-            json_object_del(e, "status");
-            kn_iopub_send(&k->iopub, "error", &m->header_raw, e);
-            json_decref(e);
-        }
-        json_object_set_new(reply, "user_expressions", json_object());
-    }
+    const char *result_text = publish_outcome(k, m, st, &res, count, silent,
+                                              json_object_get(c, "user_expressions"), reply);
     json_object_set_new(reply, "execution_count", json_integer(count));
     json_object_set_new(reply, "payload", json_array());
     if (store_history) kn_history_add(&k->hist, count, code, result_text);
 
     /* Abort what is queued now, before the reply and the idle go out: a
      * client that waits for either before sending its next request cannot
-     * have that request caught here. */
+     * have that request caught here. ipykernel aborts only after a failing
+     * execute that was not silent. */
     if (st != LANG_OK && stop_on_error && !silent) abort_queued(k);
 
     json_t *md = json_pack("{s:s, s:s, s:b}", "started", started, "status", st == LANG_OK ? "ok" : "error",
@@ -288,7 +315,6 @@ static void h_execute(kn_kernel *k, kn_channel ch, kn_msg *m) {
     json_decref(md);
     json_decref(reply);
     if (k->lang.result_clear) k->lang.result_clear(&res);
-
 }
 
 static void h_aborted(kn_kernel *k, kn_channel ch, kn_msg *m) {
