@@ -130,7 +130,7 @@ static void attr_matches(lang_value v, const char *prefix, size_t pl, strvec *sv
     }
 }
 
-void lang_complete(lang_state *L, const char *code, int cursor_pos, lang_completion *c)
+static void complete_in_heap(lang_state *L, const char *code, int cursor_pos, lang_completion *c)
 {
     memset(c, 0, sizeof *c);
     if (!code) code = "";
@@ -172,6 +172,13 @@ void lang_complete(lang_state *L, const char *code, int cursor_pos, lang_complet
     c->cursor_start = byte_to_cp(code, start);
     c->cursor_end = cursor_pos;
     if (!sv.v) c->n = 0;
+}
+
+void lang_complete(lang_state *L, const char *code, int cursor_pos, lang_completion *c)
+{
+    lang_heap *previous = lang_heap_enter(L->heap);
+    complete_in_heap(L, code, cursor_pos, c);
+    lang_heap_leave(previous);
 }
 
 void lang_completion_clear(lang_completion *c)
@@ -263,7 +270,7 @@ char *lang_help_text(lang_state *L, lang_value v, const char *name)
     return fmtbuf_take(&b);
 }
 
-int lang_inspect(lang_state *L, const char *code, int cursor_pos, int detail_level, lang_bundle *doc)
+static int inspect_in_heap(lang_state *L, const char *code, int cursor_pos, int detail_level, lang_bundle *doc)
 {
     if (!code) return 0;
     size_t cur = cp_to_byte(code, cursor_pos), len = strlen(code);
@@ -297,6 +304,14 @@ int lang_inspect(lang_state *L, const char *code, int cursor_pos, int detail_lev
     return 1;
 }
 
+int lang_inspect(lang_state *L, const char *code, int cursor_pos, int detail_level, lang_bundle *doc)
+{
+    lang_heap *previous = lang_heap_enter(L->heap);
+    int found = inspect_in_heap(L, code, cursor_pos, detail_level, doc);
+    lang_heap_leave(previous);
+    return found;
+}
+
 /* ---- is_complete ---------------------------------------------------------------------------- */
 
 static void line_indent(const char *code, char *indent, size_t cap, int extra)
@@ -324,7 +339,7 @@ static void line_indent(const char *code, char *indent, size_t cap, int extra)
     indent[n] = 0;
 }
 
-const char *lang_is_complete(lang_state *L, const char *code, char *indent, size_t indent_cap)
+static const char *is_complete_in_heap(lang_state *L, const char *code, char *indent, size_t indent_cap)
 {
     if (indent && indent_cap) indent[0] = 0;
     if (!code) return "complete";
@@ -360,4 +375,12 @@ const char *lang_is_complete(lang_state *L, const char *code, char *indent, size
     arena_release(A);
     (void)L;
     return res;
+}
+
+const char *lang_is_complete(lang_state *L, const char *code, char *indent, size_t indent_cap)
+{
+    lang_heap *previous = lang_heap_enter(L->heap);
+    const char *status = is_complete_in_heap(L, code, indent, indent_cap);
+    lang_heap_leave(previous);
+    return status;
 }

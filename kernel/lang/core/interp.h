@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include "ast.h"
+#include "heap.h"
 #include "builtins.h"
 #include "object.h"
 
@@ -52,6 +53,7 @@ typedef struct frame {
 } frame;
 
 struct lang_state {
+    lang_heap  *heap;         /* owned: the values' heap (heap.h) */
     gslot      *g;            /* owned */
     int         ng, capg;
     int        *gindex;       /* open-addressing hash: name -> slot, -1 empty */
