@@ -22,7 +22,9 @@
 
 /* ---- heaps ---------------------------------------------------------------------------- */
 
-static lang_heap process_heap;              /* outside any interpreter */
+static lang_heap process_heap = {           /* outside any interpreter */
+    .list = { .prev = &process_heap.list, .next = &process_heap.list, .heap = &process_heap },
+};
 static _Thread_local lang_heap *current;    /* NULL: the process heap */
 
 static void heap_init(lang_heap *h)
@@ -32,11 +34,20 @@ static void heap_init(lang_heap *h)
     h->list.heap = h;
 }
 
+/* Appends g to heap's list. */
+static void link_into(lang_heap *heap, gc_head *g)
+{
+    g->heap = heap;
+    g->next = &heap->list;
+    g->prev = heap->list.prev;
+    heap->list.prev->next = g;
+    heap->list.prev = g;
+    heap->count++;
+}
+
 lang_heap *lang_heap_current(void)
 {
-    if (current) return current;
-    if (!process_heap.list.next) heap_init(&process_heap);
-    return &process_heap;
+    return current ? current : &process_heap;
 }
 
 lang_heap *lang_heap_new(void)
@@ -58,17 +69,11 @@ void lang_heap_leave(lang_heap *previous) { current = previous; }
 void lang_heap_free(lang_heap *h)
 {
     if (!h) return;
-    if (!process_heap.list.next) heap_init(&process_heap);
     lang_heap *to = &process_heap;
     while (h->list.next != &h->list) {
         gc_head *g = h->list.next;
         h->list.next = g->next;
-        g->heap = to;
-        g->next = &to->list;
-        g->prev = to->list.prev;
-        to->list.prev->next = g;
-        to->list.prev = g;
-        to->count++;
+        link_into(to, g);
     }
     free(h->release_queue);
     free(h);
@@ -89,12 +94,7 @@ void *lv_alloc_obj(lv_type t, size_t size)
         gc_head *h = calloc(1, sizeof *h + size);
         if (!h) return NULL;
         lang_heap *heap = lang_heap_current();
-        h->heap = heap;
-        h->next = &heap->list;
-        h->prev = heap->list.prev;
-        heap->list.prev->next = h;
-        heap->list.prev = h;
-        heap->count++;
+        link_into(heap, h);
         heap->allocs++;
         o = (lv_obj *)(h + 1);
     } else if (t == LV_STR) {
