@@ -315,6 +315,11 @@ int lang_get_dtype(lang_state *L, lang_value v, const char *what, rt_dtype *out)
     return lang_fail(L, LANG_E_TYPE, "%s must be a dtype name such as \"float32\", not %s", what, lv_type_name(v));
 }
 
+void lang_register_type_methods(lang_state *L, lv_type type, const lang_type_methods *t)
+{
+    if ((int)type >= 0 && type < LV_TYPE_COUNT) L->types[type] = t;
+}
+
 void lang_register_device_of(lang_state *L, lang_device_of_fn fn) { L->device_of = fn; }
 
 void lang_register_list_display(lang_state *L, lang_list_display_fn fn) { L->list_display = fn; }

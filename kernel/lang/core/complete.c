@@ -109,16 +109,12 @@ static void add_names(strvec *sv, const char *const *names, const char *prefix, 
     for (; names && *names; names++) if (strncmp(*names, prefix, pl) == 0) sv_add(sv, *names);
 }
 
-static void attr_matches(lang_value v, const char *prefix, size_t pl, strvec *sv)
+static void attr_matches(lang_state *L, lang_value v, const char *prefix, size_t pl, strvec *sv)
 {
     switch (v.type) {
-    case LV_STR: add_methods(sv, lang_str_methods, prefix, pl); break;
-    case LV_LIST: add_methods(sv, lang_list_methods, prefix, pl); break;
-    case LV_TUPLE: add_methods(sv, lang_tuple_methods, prefix, pl); break;
-    case LV_DICT: add_methods(sv, lang_dict_methods, prefix, pl); break;
-    case LV_ARRAY:
-        add_names(sv, lang_array_attrs, prefix, pl);
-        add_methods(sv, lang_array_methods, prefix, pl);
+    case LV_STR: case LV_LIST: case LV_TUPLE: case LV_DICT: case LV_ARRAY:
+        add_names(sv, op_attrs_of(L, v), prefix, pl);
+        add_methods(sv, op_methods_of(L, v), prefix, pl);
         break;
     case LV_OBJECT: {
         const lang_class *c = lv_object_class(v);
@@ -151,7 +147,7 @@ static void complete_in_heap(lang_state *L, const char *code, int cursor_pos, la
         lang_value v;
         if (b == e && e > 0 && (code[e - 1] == '"' || code[e - 1] == '\'')) v = lv_str("");
         else v = lookup_dotted(L, code + b, e - b);
-        if (!lv_is_missing(v) && !lv_is_err(v)) attr_matches(v, pre, pl, &sv);
+        if (!lv_is_missing(v) && !lv_is_err(v)) attr_matches(L, v, pre, pl, &sv);
         lv_release(v);
     } else if (start > 0 && code[start - 1] == '%') {
         static const char *const magics[] = { "time", "who", "reset", NULL };
@@ -251,7 +247,7 @@ char *lang_help_text(lang_state *L, lang_value v, const char *name)
         rt_format_shape(a->shape, a->ndim, shp, sizeof shp);
         fmtbuf_printf(&b, "Type: array\nShape: %s\nDtype: %s\nDevice: %s\nSize: %lld", shp, rt_dtype_name(a->dtype),
                       rt_device_name(a->device), (long long)a->size);
-        list_methods(&b, "Methods", lang_array_methods);
+        list_methods(&b, "Methods", op_methods_of(L, v));
         break;
     }
     default: {
@@ -260,9 +256,8 @@ char *lang_help_text(lang_state *L, lang_value v, const char *name)
         if (r && strlen(r) > 200) strcpy(r + 197, "...");
         fmtbuf_printf(&b, "Type: %s\nValue: %s", lv_type_name(v), r ? r : "");
         free(r);
-        if (v.type == LV_STR) list_methods(&b, "Methods", lang_str_methods);
-        else if (v.type == LV_LIST) list_methods(&b, "Methods", lang_list_methods);
-        else if (v.type == LV_DICT) list_methods(&b, "Methods", lang_dict_methods);
+        if (v.type == LV_STR || v.type == LV_LIST || v.type == LV_DICT)
+            list_methods(&b, "Methods", op_methods_of(L, v));
         break;
     }
     }

@@ -575,11 +575,11 @@ __attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, n
         self = eval(L, F, fnode->u.attr.obj);
         if (lv_is_err(self)) return self;
         /* per-site cache: the same call site usually sees the same type */
-        const lang_method *tab = op_methods_of(self);
+        const lang_method *tab = op_methods_of(L, self);
         if (tab && tab == fnode->u.attr.cache_tab) {
             m = fnode->u.attr.cache_m;
         } else {
-            m = op_find_method(self, fnode->u.attr.name);
+            m = op_find_method(L, self, fnode->u.attr.name);
             fnode->u.attr.cache_tab = tab;
             fnode->u.attr.cache_m = m;
         }

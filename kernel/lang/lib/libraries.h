@@ -30,4 +30,10 @@ void lang_init_device(lang_state *L);  /* builtins_device.c */
 void lang_init_plot(lang_state *L);    /* builtins_plot.c */
 void lang_init_nn(lang_state *L);      /* builtins_nn.c */
 
+/* The methods of list, tuple and dict (builtins_list.c), registered by
+ * lang_init_core with the types. */
+extern const lang_method lang_list_methods[];
+extern const lang_method lang_tuple_methods[];
+extern const lang_method lang_dict_methods[];
+
 #endif
