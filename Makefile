@@ -72,7 +72,9 @@ HAVE_LIBDEFLATE := $(shell test -f /usr/include/libdeflate.h && echo 1)
 HAVE_CURL       := $(shell test -f /usr/include/$$($(CC) -dumpmachine 2>/dev/null)/curl/curl.h -o -f /usr/include/curl/curl.h && echo 1)
 HAVE_DOWNLOAD   := $(and $(HAVE_CURL),$(HAVE_OPENSSL))
 
-ifneq ($(MAKECMDGOALS),deps)
+# `make demo` and `make test` install the Debian packages (deps) first and
+# then build in a sub-make, which prints what it finds after the install.
+ifeq ($(filter deps demo test,$(MAKECMDGOALS)),)
 ifeq ($(origin CGPU_FEATURES_SHOWN),undefined)
 export CGPU_FEATURES_SHOWN := 1
 $(info [features] cuda:    $(if $(HAVE_CUDA),yes ($(NVCC)),no$(if $(filter 1,$(NO_CUDA)), (NO_CUDA=1),)))
@@ -97,7 +99,7 @@ LANG_INCLUDES := $(addprefix -I,$(LANG_DIRS))
 # ---- flags ---------------------------------------------------------------------
 OPT     ?= -O2
 CFLAGS  := -std=gnu11 $(OPT) -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
-           -D_GNU_SOURCE -fPIC -MMD -MP -Iruntime -Iruntime/data -Ikernel $(LANG_INCLUDES) $(SAN_FLAGS) $(EXTRA_CFLAGS)
+           -D_GNU_SOURCE -fPIC -MMD -MP -Icommon -Iruntime -Iruntime/data -Ikernel $(LANG_INCLUDES) $(SAN_FLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SAN_FLAGS)
 LIBS    := -lm -lpthread -ldl
 ifeq ($(HAVE_CUDA),1)
@@ -156,10 +158,13 @@ LDFLAGS += $(shell echo 'int main(void){return 0;}' | $(CC) -x c - -Wl,--fatal-w
              -o /dev/null 2>/dev/null && echo -Wl,-z,pack-relative-relocs)
 
 # ---- sources -------------------------------------------------------------------
+# common/: what every layer may use (the string buffer fmtbuf, UTF-8, MIME
+# bundles in JSON); it depends on nothing of the project and goes into
+# libcgpurt.a, which every program links.
 # runtime/: plain C always, into libcgpurt.a; with nvcc, runtime/cuda/*.cu and
 # runtime/nn/*.cu into libcgpucuda.so, which runtime/cuda_loader.c loads on
 # the first device discovery (so nothing CUDA is mapped at exec).
-RT_C  := $(wildcard runtime/*.c runtime/nn/*.c runtime/data/*.c)
+RT_C  := $(wildcard common/*.c runtime/*.c runtime/nn/*.c runtime/data/*.c)
 RT_CU := $(if $(HAVE_CUDA),$(wildcard runtime/cuda/*.cu runtime/nn/*.cu),)
 LANG_C    := $(wildcard $(addsuffix /*.c,$(LANG_DIRS)))
 JUPYTER_C := $(if $(HAVE_JUPYTER_PROTO),$(wildcard kernel/jupyter/*.c),)
@@ -226,8 +231,9 @@ $(BUILD)/tests/rt_%: $(BUILD)/tests/unit/rt_%.o $(RT_LIB) $(CUDA_LIB)
 	$(Q)$(call link_rt,$< $(RT_LIB))
 $(BUILD)/tests/lang_%: $(BUILD)/tests/unit/lang_%.o $(LANG_LIB) $(RT_LIB) $(CUDA_LIB)
 	$(Q)$(call link_rt,$< $(LANG_LIB) $(RT_LIB))
-$(BUILD)/tests/kernel_%: $(BUILD)/tests/unit/kernel_%.o $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB) $(CUDA_LIB)
-	$(Q)$(call link_rt,$< $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB))
+# (kernel_* also get the notebook writer, to compare what both record)
+$(BUILD)/tests/kernel_%: $(BUILD)/tests/unit/kernel_%.o $(BUILD)/kernel/ipynb.o $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB) $(CUDA_LIB)
+	$(Q)$(call link_rt,$< $(BUILD)/kernel/ipynb.o $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB))
 
 # Stub libraries for the loaders' tests, in a folder so that the unit suite
 # does not take them for test programs.

@@ -128,8 +128,8 @@ static inline lang_value lv_from_obj(void *o)
  * their release; containers are tracked for the cycle collector. */
 void  *lv_alloc_obj(lv_type t, size_t size);
 void   lv_free_obj(lv_obj *o);
-size_t lv_gc_collect(void);   /* frees unreachable cycles; returns how many objects */
-int    lv_gc_wanted(void);    /* many containers were made since the last collection */
+size_t lv_gc_collect(void);   /* frees unreachable cycles of the current heap (heap.h); returns how many */
+int    lv_gc_wanted(void);    /* many containers were made in the current heap since its last collection */
 
 /* Freed by their owners' modules (eval.c / iter.c). */
 void lv_func_free(lv_funcobj *f);

@@ -1038,22 +1038,28 @@ static const lang_method *find_in(const lang_method *m, const char *name)
     return NULL;
 }
 
-const lang_method *op_methods_of(lang_value obj)
+static const lang_type_methods *type_of(lang_state *L, lang_value obj)
 {
-    switch (obj.type) {
-    case LV_STR: return lang_str_methods;
-    case LV_LIST: return lang_list_methods;
-    case LV_TUPLE: return lang_tuple_methods;
-    case LV_DICT: return lang_dict_methods;
-    case LV_ARRAY: return lang_array_methods;
-    case LV_OBJECT: return lv_object_class(obj)->methods;
-    default: return NULL;
-    }
+    return obj.type < LV_TYPE_COUNT ? L->types[obj.type] : NULL;
 }
 
-const lang_method *op_find_method(lang_value obj, const char *name)
+const lang_method *op_methods_of(lang_state *L, lang_value obj)
 {
-    return find_in(op_methods_of(obj), name);
+    if (obj.type == LV_OBJECT) return lv_object_class(obj)->methods;
+    const lang_type_methods *t = type_of(L, obj);
+    return t ? t->methods : NULL;
+}
+
+const char *const *op_attrs_of(lang_state *L, lang_value obj)
+{
+    if (obj.type == LV_OBJECT) return lv_object_class(obj)->attrs;
+    const lang_type_methods *t = type_of(L, obj);
+    return t ? t->attrs : NULL;
+}
+
+const lang_method *op_find_method(lang_state *L, lang_value obj, const char *name)
+{
+    return find_in(op_methods_of(L, obj), name);
 }
 
 lang_value bound_method(lang_state *L, const lang_method *m, lang_value self)
@@ -1080,14 +1086,15 @@ static lang_value no_attr(lang_state *L, lang_value obj, const char *name)
 lang_value op_getattr(lang_state *L, lang_value obj, const char *name)
 {
     if (obj.type == LV_INSTANCE || obj.type == LV_CLASS) return class_getattr(L, obj, name);
-    const lang_method *m = op_find_method(obj, name);
+    const lang_method *m = op_find_method(L, obj, name);
     if (m) return bound_method(L, m, obj);
-    switch (obj.type) {
-    case LV_ARRAY: {
-        lang_value r = array_getattr(L, obj, name);
+    const lang_type_methods *t = type_of(L, obj);
+    if (t && t->getattr) {
+        lang_value r = t->getattr(L, obj, name);
         if (lv_is_missing(r)) return no_attr(L, obj, name);
         return r;
     }
+    switch (obj.type) {
     case LV_OBJECT: {
         const lang_class *c = lv_object_class(obj);
         if (c->getattr) {

@@ -718,7 +718,7 @@ static lang_value shape_tuple(lang_state *L, const rt_array *x)
     return t;
 }
 
-lang_value array_getattr(lang_state *L, lang_value self, const char *name)
+static lang_value array_getattr(lang_state *L, lang_value self, const char *name)
 {
     rt_array *x = self.u.a;
     if (strcmp(name, "shape") == 0) return shape_tuple(L, x);
@@ -732,10 +732,10 @@ lang_value array_getattr(lang_state *L, lang_value self, const char *name)
     return lv_missing();
 }
 
-const char *const lang_array_attrs[] = { "shape", "dtype", "device", "ndim", "size", "itemsize", "nbytes", "T", NULL };
+static const char *const lang_array_attrs[] = { "shape", "dtype", "device", "ndim", "size", "itemsize", "nbytes", "T", NULL };
 
 #define REDUCE_DOC(n, d, ex) "a." n "(axis=None, keepdims=False)\n" d "\n>>> " ex
-const lang_method lang_array_methods[] = {
+static const lang_method lang_array_methods[] = {
     {"sum", m_reduce, REDUCE_DOC("sum", "Sum of the elements (over an axis).", "array([[1, 2], [3, 4]]).sum(axis=0)\narray([4., 6.], dtype=float32)")},
     {"mean", m_reduce, REDUCE_DOC("mean", "Mean of the elements (over an axis).", "array([1, 2, 3, 4]).mean()\n2.5")},
     {"max", m_reduce, REDUCE_DOC("max", "Largest element (over an axis).", "array([1, 5, 2]).max()\n5.0")},
@@ -759,6 +759,8 @@ const lang_method lang_array_methods[] = {
 
 void lang_init_array(lang_state *L)
 {
+    static const lang_type_methods array = { lang_array_methods, lang_array_attrs, array_getattr };
+    lang_register_type_methods(L, LV_ARRAY, &array);
     lang_register_type(L, "array", bi_array,
         "array(data, dtype=\"float32\", device=None)\nAn n-dimensional array from (nested) lists of numbers, on the default device or `device`.\n"
         ">>> array([[1, 2], [3, 4]])\narray([[1., 2.],\n       [3., 4.]], dtype=float32)", LV_ARRAY);

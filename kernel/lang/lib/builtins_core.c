@@ -959,10 +959,9 @@ static lang_value bi_dir(lang_state *L, const lang_args *a)
     } else if (v[0].type == LV_INSTANCE || v[0].type == LV_CLASS) {
         rc = class_each_attr(v[0], dir_add, &out);
     } else {
-        const lang_method *m = op_methods_of(v[0]);
+        const lang_method *m = op_methods_of(L, v[0]);
         for (; m && m->name && rc == 0; m++) rc = add_unique(out, m->name);
-        const char *const *attrs = v[0].type == LV_ARRAY ? lang_array_attrs
-                                 : v[0].type == LV_OBJECT ? lv_object_class(v[0])->attrs : NULL;
+        const char *const *attrs = op_attrs_of(L, v[0]);
         for (; attrs && *attrs && rc == 0; attrs++) rc = add_unique(out, *attrs);
     }
     if (rc < 0 || sort_list(L, out, lv_none(), 0) < 0) { lv_release(out); return L->err_pending ? lv_err() : lang_nomem(L); }
@@ -1003,6 +1002,11 @@ void lang_init_core(lang_state *L)
         "float(x=0.0)\nA floating-point number from a number or a string.\n>>> float(\"1e-3\")\n0.001", LV_FLOAT);
     lang_register_type(L, "bool", bi_bool,
         "bool(x=False)\nThe truth value of x.\n>>> bool([])\nFalse", LV_BOOL);
+    static const lang_type_methods list = { lang_list_methods, NULL, NULL }, tuple = { lang_tuple_methods, NULL, NULL },
+                                   dict = { lang_dict_methods, NULL, NULL };
+    lang_register_type_methods(L, LV_LIST, &list);
+    lang_register_type_methods(L, LV_TUPLE, &tuple);
+    lang_register_type_methods(L, LV_DICT, &dict);
     lang_register_type(L, "list", bi_list,
         "list(iterable=())\nA new list of the items.\n>>> list('abc')\n['a', 'b', 'c']", LV_LIST);
     lang_register_type(L, "tuple", bi_tuple,
