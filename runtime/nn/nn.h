@@ -285,8 +285,8 @@ rt_status nn_model_fit(nn_model *m, const rt_array *x, const rt_array *y,
  * nmetrics); *n gets the count. batch_size <= 0 means 32. */
 rt_status nn_model_evaluate(nn_model *m, const rt_array *x, const rt_array *y,
                             int64_t batch_size, double *values, int *n);
-/* (n, units) outputs of the model's dtype on CPU:0 (as Keras returns host
- * arrays). batch_size <= 0 means 32. */
+/* (n, *output shape) outputs of the model's dtype on CPU:0 (as Keras
+ * returns host arrays): (n, units) after a Dense. batch_size <= 0 means 32. */
 rt_array *nn_model_predict(nn_model *m, const rt_array *x, int64_t batch_size);
 
 /* History of the last fit (borrowed; empty before any fit). */

@@ -1074,8 +1074,15 @@ rt_array *nn_model_predict(nn_model *m, const rt_array *x, int64_t batch)
         free(h);
     }
     if (st) goto done;
-    int64_t shape[2] = {n, U};
-    res = rt_from_host(host, m->dtype, shape, 2, m->dtype, rt_device_get(RT_CPU, 0));
+    /* Keras's shape: (n, *output shape), e.g. (n, 30, 30, 32) for a Conv2D */
+    const nn_layer *last = m->layers[m->nlayers - 1];
+    int64_t shape[RT_MAX_DIMS] = {n, U};
+    int nd = 2;
+    if (last->out_ndim + 1 <= RT_MAX_DIMS) {
+        nd = 1 + last->out_ndim;
+        memcpy(shape + 1, last->out_shape, (size_t)last->out_ndim * sizeof *shape);
+    }
+    res = rt_from_host(host, m->dtype, shape, nd, m->dtype, rt_device_get(RT_CPU, 0));
 done:
     if (out) for (int r = 0; r < m->nrep; r++) if (out[r]) rt_device_free(m->rep[r].dev, out[r]);
     free(out);
