@@ -245,3 +245,23 @@ extern "C" rt_status gconv_bn_backward(rt_device *d, int64_t n, int64_t c, const
     LAUNCH_CHECK(d, "k_bn_backward");
     return RT_OK;
 }
+
+/* ---- transpose ------------------------------------------------------------------------ */
+
+__global__ void k_transpose(float *dst, const float *src, int64_t rows, int64_t cols)
+{
+    GRID_STRIDE(e, rows * cols) {
+        int64_t c = e / rows, r = e - c * rows;
+        dst[e] = src[r * cols + c];
+    }
+}
+
+extern "C" rt_status gconv_transpose(rt_device *d, void *dst, const void *src, int64_t rows, int64_t cols)
+{
+    if (rows * cols == 0) return RT_OK;
+    cuda_state *st = cuda_enter(d);
+    if (!st) return rt_error_code();
+    k_transpose<<<ew_blocks(st, rows * cols), EW_THREADS, 0, st->stream>>>((float *)dst, (const float *)src, rows, cols);
+    LAUNCH_CHECK(d, "k_transpose");
+    return RT_OK;
+}

@@ -183,3 +183,12 @@ static rt_status FN(bn_backward)(rt_device *d, int64_t n, int64_t C, const void 
     free(acc);
     return RT_OK;
 }
+
+static rt_status FN(transpose)(rt_device *d, void *dstv, const void *srcv, int64_t rows, int64_t cols)
+{
+    REAL *dst = dstv;
+    const REAL *src = srcv;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
+    return RT_OK;
+}

@@ -276,6 +276,7 @@ rt_status gconv_bn_forward(rt_device *d, int64_t n, int64_t c, const void *x, vo
                            void *stats, void *dm, void *dv, double f);
 rt_status gconv_bn_backward(rt_device *d, int64_t n, int64_t c, const void *x, const void *dy, void *dx,
                             const void *gamma, const void *stats, void *dg, void *db, int training);
+rt_status gconv_transpose(rt_device *d, void *dst, const void *src, int64_t rows, int64_t cols);
 }
 
 static const nn_ops gpu_ops = {
@@ -295,6 +296,7 @@ static const nn_ops gpu_ops = {
     gconv_pool_backward,
     gconv_bn_forward,
     gconv_bn_backward,
+    gconv_transpose,
 };
 
 extern "C" const nn_ops *nn_gpu_ops(void) { return &gpu_ops; }

@@ -334,4 +334,5 @@ static const nn_ops FN(ops) = {
     .pool_backward = FN(pool_backward),
     .bn_forward = FN(bn_forward),
     .bn_backward = FN(bn_backward),
+    .transpose = FN(transpose),
 };

@@ -512,7 +512,7 @@ rt_status nn_model_build(nn_model *m, const int64_t *fshape, int ndim)
     memcpy(cur, fshape, (size_t)ndim * sizeof *cur);
     int64_t feat = 1;
     for (int i = 0; i < ndim; i++) feat *= cur[i];
-    int64_t in_features = feat, count = 0, trainable = 0, maxf = feat, scratch = 0, stats = 0;
+    int64_t in_features = feat, count = 0, trainable = 0, maxf = feat, scratch = 0, stats = 0, maxk = 0;
     int plain = 1;
     for (int i = 0; i < m->nlayers; i++) {
         nn_layer *l = m->layers[i];
@@ -530,6 +530,7 @@ rt_status nn_model_build(nn_model *m, const int64_t *fshape, int ndim)
         }
         count += l->nparams;
         if (l->scratch > scratch) scratch = l->scratch;
+        if (l->kind == NN_LAYER_CONV2D && l->w[0].n > maxk) maxk = l->w[0].n;
         if (l->kind == NN_LAYER_BATCHNORM) { l->stats_off = stats; stats += 2 * cur[cur_nd - 1]; }
         plain &= l->kind <= NN_LAYER_ACTIVATION;
         l->out_features = feat;
@@ -568,6 +569,7 @@ rt_status nn_model_build(nn_model *m, const int64_t *fshape, int ndim)
     m->trainable_count = trainable;
     m->max_scratch = scratch;
     m->stats_count = stats;
+    m->max_kernel = maxk;
     m->plain = plain;
     if (!m->has_input) {
         m->in_ndim = ndim;
@@ -650,7 +652,7 @@ rt_status nn_model_reserve(nn_model *m, int64_t rows)
     if (rows <= m->ws_rows && m->ws_off) return RT_OK;
     size_t es = rt_dtype_size(m->dtype);
     int nl = m->nlayers;
-    size_t *off = malloc((size_t)(nl + 7) * sizeof *off);
+    size_t *off = malloc((size_t)(nl + 8) * sizeof *off);
     if (!off) return rt_set_error(RT_EOOM, "out of host memory");
     size_t o = 0;
     off[0] = o; o = align_bytes(o + (size_t)rows * (size_t)m->in_features * es);
@@ -664,7 +666,8 @@ rt_status nn_model_reserve(nn_model *m, int64_t rows)
     off[nl + 3] = o; o = align_bytes(o + (size_t)rows * (size_t)m->max_features * es);
     off[nl + 4] = o; o = align_bytes(o + (size_t)rows * (size_t)m->max_scratch * es);
     off[nl + 5] = o; o = align_bytes(o + (size_t)m->stats_count * es);
-    off[nl + 6] = o;
+    off[nl + 6] = o; o = align_bytes(o + (size_t)m->max_kernel * es);
+    off[nl + 7] = o;
     for (int r = 0; r < m->nrep; r++) {
         nn_replica *rp = &m->rep[r];
         dev_free(rp->dev, rp->ws);
@@ -692,6 +695,7 @@ void *nn_ws_act(const nn_model *m, const nn_replica *r, int layer)
 }
 void *nn_ws_scratch(const nn_model *m, const nn_replica *r) { return (char *)r->ws + m->ws_off[m->nlayers + 4]; }
 void *nn_ws_stats(const nn_model *m, const nn_replica *r) { return (char *)r->ws + m->ws_off[m->nlayers + 5]; }
+void *nn_ws_kernel_t(const nn_model *m, const nn_replica *r) { return (char *)r->ws + m->ws_off[m->nlayers + 6]; }
 void *nn_ws_y(const nn_model *m, const nn_replica *r) { return (char *)r->ws + m->ws_off[m->nlayers + 1]; }
 void *nn_ws_grad(const nn_model *m, const nn_replica *r, int which)
 {

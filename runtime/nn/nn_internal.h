@@ -170,6 +170,8 @@ typedef struct nn_ops {
      * gradient through the batch statistics too. */
     rt_status (*bn_backward)(rt_device *d, int64_t n, int64_t c, const void *x, const void *dy, void *dx,
                              const void *gamma, const void *stats, void *dgamma, void *dbeta, int training);
+    /* dst (cols, rows) = src (rows, cols) transposed */
+    rt_status (*transpose)(rt_device *d, void *dst, const void *src, int64_t rows, int64_t cols);
 } nn_ops;
 
 const nn_ops *nn_cpu_ops(rt_dtype t);   /* float32 or float64 */
@@ -225,6 +227,7 @@ struct nn_model {
     int64_t        trainable_count;
     int64_t        max_scratch;               /* im2col elements per row (largest Conv2D) */
     int64_t        stats_count;               /* BatchNormalization saved statistics (elements, not per row) */
+    int64_t        max_kernel;                /* largest Conv2D kernel (elements): its transposed gradient */
     int            plain;                     /* only Dense/Flatten/Dropout/Activation (the fused GPU step) */
     /* placement */
     nn_strategy   *strategy;                  /* retained; NULL: one replica on `home` */
@@ -243,9 +246,10 @@ struct nn_model {
     /* workspace layout (same on every replica): byte offsets for
      * ws_rows rows; index 0 the input batch, 1+i layer i's output,
      * nlayers+1 the targets, nlayers+2/+3 the two gradient buffers,
-     * nlayers+4 the im2col scratch, nlayers+5 the saved statistics. */
+     * nlayers+4 the im2col scratch, nlayers+5 the saved statistics,
+     * nlayers+6 a Conv2D kernel's transposed gradient. */
     int64_t        ws_rows;
-    size_t        *ws_off;                    /* nlayers + 7 entries (last: total bytes) */
+    size_t        *ws_off;                    /* nlayers + 8 entries (last: total bytes) */
 };
 
 /* ---- model.c ----------------------------------------------------------------- */
@@ -258,6 +262,7 @@ void     *nn_ws_y(const nn_model *m, const nn_replica *r);
 void     *nn_ws_grad(const nn_model *m, const nn_replica *r, int which);
 void     *nn_ws_scratch(const nn_model *m, const nn_replica *r);
 void     *nn_ws_stats(const nn_model *m, const nn_replica *r);
+void     *nn_ws_kernel_t(const nn_model *m, const nn_replica *r);
 /* 1 for the layers that keep their input's memory (Flatten, Reshape). */
 int       nn_layer_is_view(const nn_layer *l);
 /* Optimizer slots allocated (and zeroed) on every replica. */

@@ -463,7 +463,10 @@ static rt_status backward(nn_model *m, nn_replica *rp, int64_t rows, const pass_
                 st = k->act_backward(d, g, g, nn_ws_act(m, rp, i), pix, g2->oc, l->act);
             /* the scratch held later layers' windows: rebuild this one's */
             if (st == RT_OK) st = k->im2col(d, g2, rows, nn_ws_act(m, rp, i - 1), cols);
-            if (st == RT_OK) st = k->gemm(d, 1, 0, K, g2->oc, pix, cols, g, param_at(m, rp->grads, l->w_off));
+            /* dW = windowsᵀ·dY, computed as (dYᵀ·windows)ᵀ: the product
+             * transposes the narrow dY rather than every window */
+            if (st == RT_OK) st = k->gemm(d, 1, 0, g2->oc, K, pix, g, cols, nn_ws_kernel_t(m, rp));
+            if (st == RT_OK) st = k->transpose(d, param_at(m, rp->grads, l->w_off), nn_ws_kernel_t(m, rp), g2->oc, K);
             if (st == RT_OK && l->use_bias) st = k->col_sum(d, param_at(m, rp->grads, l->b_off), g, pix, g2->oc);
             if (st == RT_OK && i > first_param) {
                 st = k->gemm(d, 0, 1, pix, K, g2->oc, g, param_at(m, rp->params, l->w_off), cols);
