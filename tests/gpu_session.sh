@@ -6,7 +6,7 @@
 #      runtime/language unit tests for sm_90;
 #   2. run the unit suite and the language test files;
 #   3. execute every notebook with `cgpu-kernel run` (no Jupyter);
-#   4. the GPU benchmarks (runtime ops, training, strategy) beside PyTorch/CuPy,
+#   4. the GPU benchmarks (runtime ops, training, strategy, CNNs) beside PyTorch/CuPy,
 #      and the element-wise launch-shape variants (gpu_ops_variants.cu).
 #
 #   tests/gpu_session.sh OUTDIR [build|tests|notebooks|bench ...]   (default: all)
@@ -63,6 +63,8 @@ if has bench; then
   say "bench gpu_ops: exit $?"; tail -n 14 "$LOG/bench_gpu_ops.log" | tee -a "$SUMMARY"
   timeout 400 bash tests/bench/nn_bench.sh > "$LOG/bench_nn.log" 2>&1
   say "bench nn: exit $?"; tail -n 24 "$LOG/bench_nn.log" | tee -a "$SUMMARY"
+  timeout 900 bash tests/bench/cnn_gpu.sh > "$LOG/bench_cnn.log" 2>&1
+  say "bench cnn: exit $?"; tail -n 8 "$LOG/bench_cnn.log" | tee -a "$SUMMARY"
   # launch-shape variants of the element-wise kernels (a standalone CUDA program)
   nvcc=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
   { "$nvcc" -O3 -std=c++17 -arch=sm_90 -Iruntime tests/bench/gpu_ops_variants.cu -o "$BUILD/bench/gpu_ops_variants" &&
