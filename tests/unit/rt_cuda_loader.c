@@ -4,7 +4,8 @@
  *   - with the CUDA toolkit's stub driver standing in for libcuda.so.1, the
  *     backend library really loads (every host symbol it needs resolves,
  *     cudart runs) and the stub's own error comes back as the reason;
- *   - a CUDA_LIB path that does not exist is reported by name.
+ *   - a CUDA_LIB path that does not exist is reported by name, and a
+ *     library of another plugin interface version is refused by name.
  * The last two run in child processes of this binary, which re-executes
  * itself with the environment each case needs.
  */
@@ -121,6 +122,29 @@ TEST(missing_library_is_named) {
 #endif
 }
 
+/* A library with the entry point but another interface version (built by
+ * the Makefile from tests/unit/stubs/stale_plugin.c) is refused, by name. */
+TEST(stale_library_is_refused) {
+#ifndef CGPU_HAVE_CUDA
+    SKIP("this build has no CUDA");
+#else
+    if (access(CUDA_STUB_DRIVER, R_OK) != 0) SKIP("no CUDA stub driver at " CUDA_STUB_DRIVER);
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 64);
+    CHECK(n > 0);
+    if (n <= 0) return;
+    exe[n] = '\0';
+    strcpy(strrchr(exe, '/'), "/stub/libcgpucuda-stale.so");
+    CHECK(access(exe, R_OK) == 0);
+    const char *out = run_with_stub_driver(exe);
+    CHECK(out != NULL);
+    if (!out) return;
+    CHECK(strstr(out, "was built for another version of C-GPU") != NULL);
+    CHECK(strstr(out, "libcgpucuda-stale.so") != NULL);
+    CHECK(strstr(out, "gpus=0") != NULL);
+#endif
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--child") == 0) {
         int n = rt_physical_device_count(RT_GPU);
@@ -132,5 +156,6 @@ int main(int argc, char **argv) {
     RUN(discovery_gives_gpus_or_a_reason);
     RUN(backend_loads_under_the_stub_driver);
     RUN(missing_library_is_named);
+    RUN(stale_library_is_refused);
     return test_summary();
 }
