@@ -143,10 +143,10 @@ extern "C" rt_status gconv_pool_backward(rt_device *d, const nn_conv_geom *g, in
 {
     (void)y;
     int64_t n = rows * g->oh * g->ow * g->c;
-    rt_status s = nn_dev_zero(d, dx, RT_FLOAT32, rows * g->h * g->w * g->c);
-    if (s || n == 0) return s;
     cuda_state *st = cuda_enter(d);
     if (!st) return rt_error_code();
+    CU_CHECK(d, cudaMemsetAsync(dx, 0, (size_t)(rows * g->h * g->w * g->c) * sizeof(float), st->stream));
+    if (n == 0) return RT_OK;
     k_pool_backward<<<ew_blocks(st, n), EW_THREADS, 0, st->stream>>>(*g, rows, max, (const float *)x,
                                                                       (const float *)dy, (float *)dx);
     LAUNCH_CHECK(d, "k_pool_backward");
