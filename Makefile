@@ -278,6 +278,7 @@ check: all unit-tests
 FUZZ_SECONDS ?= 60
 fuzz:
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
+	$(Q)CGPU_DIFF_LONG=1 BUILD=$(BUILD) bash tests/diff/array_suite.sh
 
 bench: all
 	$(Q)BUILD=$(BUILD) PYTHON=$(PYTHON) bash tests/bench/run.sh

@@ -19,6 +19,7 @@ SUITES=(
   "unit        tests/unit/suite.sh"
   "language    tests/lang/suite.sh"
   "nn          tests/nn/suite.sh"
+  "arraydiff   tests/diff/array_suite.sh"
   "protocol    tests/protocol/suite.sh"
   "notebooks   tests/notebooks/suite.sh"
   "sanitizers  tests/robustness/sanitize_suite.sh"
