@@ -1,7 +1,7 @@
 /* rt_nn_conv.c — the image layers (Conv2D, the pools, BatchNormalization,
  * Reshape) on the CPU: backward passes against finite differences (float64),
  * BatchNormalization's outputs and moving statistics against the formulas,
- * the summaries of the class's three CNNs against Keras's numbers, a small
+ * uint8 images, the summaries of the class's three CNNs against Keras's numbers, a small
  * CNN that learns, save/load, error messages, and MirroredStrategy on 4
  * virtual CPU devices against single-device training. */
 #include <math.h>
@@ -405,6 +405,55 @@ TEST(test_small_cnn_learns)
     rt_array_release(xa); rt_array_release(ya); rt_array_release(xta); rt_array_release(yta);
 }
 
+/* uint8 images (and int64 labels) train exactly as the same values in float32 */
+TEST(test_uint8_images)
+{
+    enum { N = 40 };
+    static uint8_t x8[N * 6 * 6 * 2];
+    static float xf[N * 6 * 6 * 2], yf[N];
+    static int64_t y64[N];
+    for (int i = 0; i < N * 72; i++) { x8[i] = (uint8_t)((i * 37 + i / 7) % 256); xf[i] = x8[i]; }
+    for (int i = 0; i < N; i++) { y64[i] = (x8[i * 72] > 127) + (x8[i * 72 + 40] > 127); yf[i] = (float)y64[i]; }
+    int64_t xs[4] = {N, 6, 6, 2}, ys[1] = {N};
+    rt_array *xa[2] = {rt_from_host(x8, RT_UINT8, xs, 4, RT_UINT8, cpu(0)), rt_from_host(xf, RT_FLOAT32, xs, 4, RT_FLOAT32, cpu(0))};
+    rt_array *ya[2] = {rt_from_host(y64, RT_INT64, ys, 1, RT_INT64, cpu(0)), rt_from_host(yf, RT_FLOAT32, ys, 1, RT_FLOAT32, cpu(0))};
+    CHECK(xa[0] && xa[0]->dtype == RT_UINT8 && ya[0] && ya[0]->dtype == RT_INT64);
+    double *p[2] = {NULL, NULL};
+    float out[2][N * 3];
+    int64_t np = 0;
+    for (int k = 0; k < 2; k++) {
+        rt_seed(8);
+        nn_model *m = nn_sequential(NULL);
+        int64_t in[3] = {6, 6, 2};
+        nn_layer *ls[] = {nn_input(in, 3), conv(3, K33, NULL, NN_PAD_SAME, NN_ACT_RELU, NULL), nn_batch_norm(-1, 0.99, 1e-3, 1, 1),
+                          nn_global_pool2d(NN_LAYER_GLOBAL_AVGPOOL2D), dense(3, NN_ACT_SOFTMAX)};
+        add_all(m, ls, 5);
+        nn_optimizer o;
+        nn_optimizer_init(&o, NN_OPT_ADAM);
+        nn_model_compile(m, NN_LOSS_SCCE, &o, NULL, 0);
+        nn_fit_options fo;
+        nn_fit_options_init(&fo);
+        fo.epochs = 2;
+        fo.batch_size = 8;
+        fo.val_x = xa[k];
+        fo.val_y = ya[k];
+        rt_seed(9);
+        rt_status st = nn_model_fit(m, xa[k], ya[k], &fo, NULL);
+        if (st) fprintf(stderr, "  fit (%s): %s\n", k ? "float32" : "uint8", rt_error_message());
+        CHECK(st == RT_OK);
+        nn_model_count_params(m, &np);
+        p[k] = malloc(sizeof(double) * np);
+        nn_model_get_params(m, 0, p[k]);
+        rt_array *pr = nn_model_predict(m, xa[k], 16);
+        CHECK(pr && rt_to_host(pr, RT_FLOAT32, out[k]) == RT_OK);
+        rt_array_release(pr);
+        nn_model_release(m);
+    }
+    CHECK(memcmp(p[0], p[1], sizeof(double) * np) == 0);
+    CHECK(memcmp(out[0], out[1], sizeof out[0]) == 0);
+    for (int k = 0; k < 2; k++) { free(p[k]); rt_array_release(xa[k]); rt_array_release(ya[k]); }
+}
+
 static int error_has(const char *a, const char *b)
 {
     const char *msg = rt_error_message();
@@ -628,6 +677,7 @@ int main(void)
     RUN(test_batchnorm_formulas);
     RUN(test_three_summaries);
     RUN(test_small_cnn_learns);
+    RUN(test_uint8_images);
     RUN(test_shape_errors);
     RUN(test_mirrored_cnn_equals_single_device);
     RUN(test_mirrored_batchnorm_moving_statistics);
