@@ -462,21 +462,27 @@ static int error_has(const char *a, const char *b)
     return ok;
 }
 
+/* adding `l` (released) after Input(shape) fails with a message containing a and b */
+static int add_fails(const int64_t *shape, int nd, nn_layer *l, const char *a, const char *b)
+{
+    nn_model *m = nn_sequential(NULL);
+    nn_layer *in = nn_input(shape, nd);
+    nn_model_add(m, in);
+    int ok = nn_model_add(m, l) != RT_OK && error_has(a, b);
+    nn_layer_release(in);
+    nn_layer_release(l);
+    nn_model_release(m);
+    return ok;
+}
+
 TEST(test_shape_errors)
 {
     nn_reset_names();
-    nn_model *m = nn_sequential(NULL);
-    int64_t small[3] = {2, 2, 3};
-    nn_layer *ls[] = {nn_input(small, 3), conv(4, K33, NULL, NN_PAD_VALID, NN_ACT_RELU, NULL)};
-    nn_model_add(m, ls[0]);
-    CHECK(nn_model_add(m, ls[1]) != RT_OK && error_has("conv2d", "negative"));
-    nn_layer_release(ls[0]);
-    nn_layer_release(ls[1]);
-    nn_model_release(m);
+    const int64_t small[3] = {2, 2, 3}, in[3] = {6, 6, 3}, flat[1] = {10};
+    CHECK(add_fails(small, 3, conv(4, K33, NULL, NN_PAD_VALID, NN_ACT_RELU, NULL), "conv2d", "negative"));
 
     /* a channel mismatch: the data, and weights for another input */
-    m = nn_sequential(NULL);
-    int64_t in[3] = {6, 6, 3};
+    nn_model *m = nn_sequential(NULL);
     nn_layer *c = conv(2, K33, NULL, NN_PAD_SAME, NN_ACT_RELU, NULL);
     nn_layer *ls2[] = {nn_input(in, 3), nn_layer_retain(c), nn_flatten(), dense(2, NN_ACT_SOFTMAX)};
     add_all(m, ls2, 4);
@@ -493,21 +499,8 @@ TEST(test_shape_errors)
     nn_model_release(m);
 
     /* Conv2D on flat features; Dense on images keeps its Flatten() advice */
-    m = nn_sequential(NULL);
-    int64_t flat[1] = {10};
-    nn_layer *ls3[] = {nn_input(flat, 1), conv(2, K33, NULL, NN_PAD_SAME, NN_ACT_RELU, NULL)};
-    nn_model_add(m, ls3[0]);
-    CHECK(nn_model_add(m, ls3[1]) != RT_OK && error_has("conv2d_", "expected ndim=4, found ndim=2"));
-    nn_layer_release(ls3[0]);
-    nn_layer_release(ls3[1]);
-    nn_model_release(m);
-    m = nn_sequential(NULL);
-    nn_layer *ls4[] = {nn_input(in, 3), dense(2, NN_ACT_RELU)};
-    nn_model_add(m, ls4[0]);
-    CHECK(nn_model_add(m, ls4[1]) != RT_OK && error_has("Flatten()", NULL));
-    nn_layer_release(ls4[0]);
-    nn_layer_release(ls4[1]);
-    nn_model_release(m);
+    CHECK(add_fails(flat, 1, conv(2, K33, NULL, NN_PAD_SAME, NN_ACT_RELU, NULL), "conv2d_", "expected ndim=4, found ndim=2"));
+    CHECK(add_fails(in, 3, dense(2, NN_ACT_RELU), "Flatten()", NULL));
     CHECK(nn_conv2d(0, K33, NULL, NN_PAD_VALID, NN_ACT_RELU, 1, NN_INIT_GLOROT_UNIFORM, NN_INIT_ZEROS, NULL) == NULL &&
           error_has("filters", NULL));
     nn_padding p;
