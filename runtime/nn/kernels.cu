@@ -277,6 +277,10 @@ rt_status gconv_bn_forward(rt_device *d, int64_t n, int64_t c, const void *x, vo
 rt_status gconv_bn_backward(rt_device *d, int64_t n, int64_t c, const void *x, const void *dy, void *dx,
                             const void *gamma, const void *stats, void *dg, void *db, int training);
 rt_status gconv_transpose(rt_device *d, void *dst, const void *src, int64_t rows, int64_t cols);
+int gconv_dnn_forward(rt_device *d, const nn_conv_geom *g, int64_t rows, const void *x, const void *w, void *y,
+                      void *kt);
+int gconv_dnn_backward(rt_device *d, const nn_conv_geom *g, int64_t rows, const void *x, const void *dy,
+                       const void *w, void *dw, void *dx, void *kt);
 }
 
 static const nn_ops gpu_ops = {
@@ -297,6 +301,8 @@ static const nn_ops gpu_ops = {
     gconv_bn_forward,
     gconv_bn_backward,
     gconv_transpose,
+    gconv_dnn_forward,
+    gconv_dnn_backward,
 };
 
 extern "C" const nn_ops *nn_gpu_ops(void) { return &gpu_ops; }

@@ -172,6 +172,14 @@ typedef struct nn_ops {
                              const void *gamma, const void *stats, void *dgamma, void *dbeta, int training);
     /* dst (cols, rows) = src (rows, cols) transposed */
     rt_status (*transpose)(rt_device *d, void *dst, const void *src, int64_t rows, int64_t cols);
+    /* Conv2D by a convolution library (cuDNN on GPUs; NULL on the CPU):
+     * y = conv(x, w) without bias; backward: dw and, when dx is not NULL,
+     * dx. kt: scratch of kh*kw*c*filters elements. 1 done, 0 not handled
+     * (the geometry or the library is missing: im2col instead), -1 error. */
+    int (*conv_forward)(rt_device *d, const nn_conv_geom *g, int64_t rows, const void *x, const void *w, void *y,
+                        void *kt);
+    int (*conv_backward)(rt_device *d, const nn_conv_geom *g, int64_t rows, const void *x, const void *dy,
+                         const void *w, void *dw, void *dx, void *kt);
 } nn_ops;
 
 const nn_ops *nn_cpu_ops(rt_dtype t);   /* float32 or float64 */

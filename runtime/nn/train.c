@@ -400,8 +400,11 @@ static rt_status forward(nn_model *m, nn_replica *rp, int64_t rows, const pass_i
             const nn_conv_geom *g = &l->geom;
             void *cols = nn_ws_scratch(m, rp);
             int64_t pix = rows * g->oh * g->ow;
-            st = k->im2col(d, g, rows, in, cols);
-            if (st == RT_OK)
+            int done = k->conv_forward ? k->conv_forward(d, g, rows, in, param_at(m, rp->params, l->w_off), out,
+                                                         nn_ws_kernel_t(m, rp)) : 0;
+            if (done < 0) st = rt_error_code();
+            else if (!done) st = k->im2col(d, g, rows, in, cols);
+            if (st == RT_OK && !done)
                 st = k->gemm(d, 0, 0, pix, g->oc, g->kh * g->kw * g->c, cols, param_at(m, rp->params, l->w_off), out);
             if (st == RT_OK && (l->use_bias || l->act != NN_ACT_LINEAR))
                 st = k->bias_act(d, out, l->use_bias ? param_at(m, rp->params, l->b_off) : NULL, pix, g->oc, l->act);
@@ -461,13 +464,23 @@ static rt_status backward(nn_model *m, nn_replica *rp, int64_t rows, const pass_
             void *cols = nn_ws_scratch(m, rp);
             if (!tail && l->act != NN_ACT_LINEAR)
                 st = k->act_backward(d, g, g, nn_ws_act(m, rp, i), pix, g2->oc, l->act);
+            if (st == RT_OK && l->use_bias) st = k->col_sum(d, param_at(m, rp->grads, l->b_off), g, pix, g2->oc);
+            int done = st == RT_OK && k->conv_backward
+                ? k->conv_backward(d, g2, rows, nn_ws_act(m, rp, i - 1), g, param_at(m, rp->params, l->w_off),
+                                   param_at(m, rp->grads, l->w_off), i > first_param ? nn_ws_grad(m, rp, cur ^ 1) : NULL,
+                                   nn_ws_kernel_t(m, rp))
+                : 0;
+            if (done < 0) { st = rt_error_code(); break; }
+            if (done) {
+                if (i > first_param) cur ^= 1;
+                break;
+            }
             /* the scratch held later layers' windows: rebuild this one's */
             if (st == RT_OK) st = k->im2col(d, g2, rows, nn_ws_act(m, rp, i - 1), cols);
             /* dW = windowsᵀ·dY, computed as (dYᵀ·windows)ᵀ: the product
              * transposes the narrow dY rather than every window */
             if (st == RT_OK) st = k->gemm(d, 1, 0, g2->oc, K, pix, g, cols, nn_ws_kernel_t(m, rp));
             if (st == RT_OK) st = k->transpose(d, param_at(m, rp->grads, l->w_off), nn_ws_kernel_t(m, rp), g2->oc, K);
-            if (st == RT_OK && l->use_bias) st = k->col_sum(d, param_at(m, rp->grads, l->b_off), g, pix, g2->oc);
             if (st == RT_OK && i > first_param) {
                 st = k->gemm(d, 0, 1, pix, K, g2->oc, g, param_at(m, rp->params, l->w_off), cols);
                 if (st == RT_OK) st = k->col2im(d, g2, rows, cols, nn_ws_grad(m, rp, cur ^ 1));

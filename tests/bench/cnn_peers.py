@@ -5,7 +5,9 @@ on 50000 random 32x32x3 images held on the GPU, shuffled each epoch, Adam
 (Keras's defaults: lr 1e-3, eps 1e-7), sparse cross-entropy, batch 64 and
 256; the time of the second epoch (the first warms cuDNN and the caching
 allocator) and torch.cuda.max_memory_reserved() (what the caching allocator
-held at its peak, the figure comparable to C-GPU's held memory).
+held at its peak, the figure comparable to C-GPU's held memory). FP32
+convolutions on both sides: PyTorch's default lets cuDNN use TF32, turned
+off here as C-GPU keeps FP32 unless the matmul precision is "tf32".
 Prints: peer model name=... batch=... epoch_s=... held_mib=...
        or "peer: n/a (no PyTorch here)" / "peer: n/a (no GPU)".
 
@@ -53,6 +55,8 @@ def main():
         print("peer: n/a (no GPU)")
         return
     batches = [int(b) for b in sys.argv[1:]] or [64, 256]
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
     dev = torch.device("cuda")
     print("peer torch=%s cudnn=%s device=%s" % (torch.__version__, torch.backends.cudnn.version(),
                                                  torch.cuda.get_device_name(0)))
