@@ -104,6 +104,7 @@ static void free_buffers(nn_model *m)
         dev_free(rp->dev, rp->s1);
         dev_free(rp->dev, rp->s2);
         dev_free(rp->dev, rp->ws);
+        dev_free(rp->dev, rp->cols);
         dev_free(rp->dev, rp->acc);
         dev_free(rp->dev, rp->idx);
         rt_device *d = rp->dev;
@@ -664,13 +665,15 @@ rt_status nn_model_reserve(nn_model *m, int64_t rows)
     off[nl + 1] = o; o = align_bytes(o + (size_t)rows * (size_t)m->out_features * es);
     off[nl + 2] = o; o = align_bytes(o + (size_t)rows * (size_t)m->max_features * es);
     off[nl + 3] = o; o = align_bytes(o + (size_t)rows * (size_t)m->max_features * es);
-    off[nl + 4] = o; o = align_bytes(o + (size_t)rows * (size_t)m->max_scratch * es);
+    off[nl + 4] = o;
     off[nl + 5] = o; o = align_bytes(o + (size_t)m->stats_count * es);
     off[nl + 6] = o; o = align_bytes(o + (size_t)m->max_kernel * es);
     off[nl + 7] = o;
     for (int r = 0; r < m->nrep; r++) {
         nn_replica *rp = &m->rep[r];
         dev_free(rp->dev, rp->ws);
+        dev_free(rp->dev, rp->cols);   /* sized for the old row count: remade on use */
+        rp->cols = NULL;
         rp->ws = dev_alloc(rp->dev, o);
         if (!rp->ws) {
             free(off);
@@ -693,7 +696,14 @@ void *nn_ws_act(const nn_model *m, const nn_replica *r, int layer)
     while (layer >= 0 && nn_layer_is_view(m->layers[layer])) layer--;
     return (char *)r->ws + m->ws_off[1 + layer];
 }
-void *nn_ws_scratch(const nn_model *m, const nn_replica *r) { return (char *)r->ws + m->ws_off[m->nlayers + 4]; }
+void *nn_ws_scratch(const nn_model *m, nn_replica *r)
+{
+    if (!r->cols)
+        r->cols = dev_alloc(r->dev, (size_t)m->ws_rows * (size_t)m->max_scratch * rt_dtype_size(m->dtype));
+    if (!r->cols && !rt_error_code()) rt_set_error(RT_EOOM, "out of memory for the convolution windows on %s",
+                                                   rt_device_name(r->dev));
+    return r->cols;
+}
 void *nn_ws_stats(const nn_model *m, const nn_replica *r) { return (char *)r->ws + m->ws_off[m->nlayers + 5]; }
 void *nn_ws_kernel_t(const nn_model *m, const nn_replica *r) { return (char *)r->ws + m->ws_off[m->nlayers + 6]; }
 void *nn_ws_y(const nn_model *m, const nn_replica *r) { return (char *)r->ws + m->ws_off[m->nlayers + 1]; }

@@ -211,6 +211,7 @@ typedef struct {
     const nn_ops *ops;
     void         *params, *grads, *s1, *s2;  /* flat: model->flat elements each (s1/s2 may be NULL) */
     void         *ws;                         /* workspace (layout: nn_model.ws_off) */
+    void         *cols;                       /* im2col windows, ws_rows * max_scratch elements; made on first use */
     double       *acc;                        /* accumulators (device), acc_count doubles */
     int64_t       acc_count;
     int32_t      *idx;                        /* row indices (device), idx_count */
@@ -254,8 +255,9 @@ struct nn_model {
     /* workspace layout (same on every replica): byte offsets for
      * ws_rows rows; index 0 the input batch, 1+i layer i's output,
      * nlayers+1 the targets, nlayers+2/+3 the two gradient buffers,
-     * nlayers+4 the im2col scratch, nlayers+5 the saved statistics,
-     * nlayers+6 a Conv2D kernel's transposed gradient. */
+     * nlayers+4 (unused: the im2col scratch is nn_replica.cols),
+     * nlayers+5 the saved statistics, nlayers+6 a Conv2D kernel's
+     * transposed gradient. */
     int64_t        ws_rows;
     size_t        *ws_off;                    /* nlayers + 8 entries (last: total bytes) */
 };
@@ -268,7 +270,9 @@ rt_status nn_model_reserve(nn_model *m, int64_t rows);
 void     *nn_ws_act(const nn_model *m, const nn_replica *r, int layer);
 void     *nn_ws_y(const nn_model *m, const nn_replica *r);
 void     *nn_ws_grad(const nn_model *m, const nn_replica *r, int which);
-void     *nn_ws_scratch(const nn_model *m, const nn_replica *r);
+/* The im2col scratch, allocated on first use (a GPU whose convolutions
+ * all go to cuDNN never needs it); NULL with the error recorded. */
+void     *nn_ws_scratch(const nn_model *m, nn_replica *r);
 void     *nn_ws_stats(const nn_model *m, const nn_replica *r);
 void     *nn_ws_kernel_t(const nn_model *m, const nn_replica *r);
 /* 1 for the layers that keep their input's memory (Flatten, Reshape). */

@@ -398,12 +398,12 @@ static rt_status forward(nn_model *m, nn_replica *rp, int64_t rows, const pass_i
             /* im2col, then (rows * oh * ow, kh * kw * c) @ (kh * kw * c, filters):
              * the product is the channels-last output itself */
             const nn_conv_geom *g = &l->geom;
-            void *cols = nn_ws_scratch(m, rp);
+            void *cols = NULL;
             int64_t pix = rows * g->oh * g->ow;
             int done = k->conv_forward ? k->conv_forward(d, g, rows, in, param_at(m, rp->params, l->w_off), out,
                                                          nn_ws_kernel_t(m, rp)) : 0;
             if (done < 0) st = rt_error_code();
-            else if (!done) st = k->im2col(d, g, rows, in, cols);
+            else if (!done) st = (cols = nn_ws_scratch(m, rp)) ? k->im2col(d, g, rows, in, cols) : rt_error_code();
             if (st == RT_OK && !done)
                 st = k->gemm(d, 0, 0, pix, g->oc, g->kh * g->kw * g->c, cols, param_at(m, rp->params, l->w_off), out);
             if (st == RT_OK && (l->use_bias || l->act != NN_ACT_LINEAR))
@@ -461,7 +461,7 @@ static rt_status backward(nn_model *m, nn_replica *rp, int64_t rows, const pass_
         case NN_LAYER_CONV2D: {
             const nn_conv_geom *g2 = &l->geom;
             int64_t pix = rows * g2->oh * g2->ow, K = g2->kh * g2->kw * g2->c;
-            void *cols = nn_ws_scratch(m, rp);
+            void *cols = NULL;
             if (!tail && l->act != NN_ACT_LINEAR)
                 st = k->act_backward(d, g, g, nn_ws_act(m, rp, i), pix, g2->oc, l->act);
             if (st == RT_OK && l->use_bias) st = k->col_sum(d, param_at(m, rp->grads, l->b_off), g, pix, g2->oc);
@@ -476,6 +476,7 @@ static rt_status backward(nn_model *m, nn_replica *rp, int64_t rows, const pass_
                 break;
             }
             /* the scratch held later layers' windows: rebuild this one's */
+            if (st == RT_OK && !(cols = nn_ws_scratch(m, rp))) st = rt_error_code();
             if (st == RT_OK) st = k->im2col(d, g2, rows, nn_ws_act(m, rp, i - 1), cols);
             /* dW = windowsᵀ·dY, computed as (dYᵀ·windows)ᵀ: the product
              * transposes the narrow dY rather than every window */
