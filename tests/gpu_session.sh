@@ -51,6 +51,11 @@ if has tests; then
     say "suite $suite: exit $rc — $(tail -n 1 "$LOG/$suite.log")"
     grep -E 'FAIL|crashed|NOT BUILT' "$LOG/$suite.log" | head -30 | tee -a "$SUMMARY"
   done
+  # the CNN tests again on the im2col + cuBLAS path (cuDNN off)
+  CGPU_NO_CUDNN=1 timeout 600 "$BUILD/tests/rt_nn_conv_gpu" > "$LOG/conv_gpu_no_cudnn.log" 2>&1
+  rc=$?
+  [ $rc = 0 ] || failed=1
+  say "rt_nn_conv_gpu without cuDNN: exit $rc — $(tail -n 1 "$LOG/conv_gpu_no_cudnn.log")"
 fi
 
 if has notebooks; then
