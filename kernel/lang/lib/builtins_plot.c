@@ -327,8 +327,12 @@ static int get_numbers(lang_state *L, lang_value v, const char *what, numvec *ou
         out->n = 1;
         return 0;
     }
-    int64_t n;
+    int64_t n = 0;
     lang_value *items = lv_seq_items(v, &n);
+    if (!items && (v.type == LV_LIST || v.type == LV_TUPLE) && n == 0) { /* [] */
+        out->v = malloc(sizeof(double));
+        return out->v ? 0 : (lang_nomem(L), -1);
+    }
     if (items) {
         int flat = 1;
         for (int64_t i = 0; i < n && flat; i++)
