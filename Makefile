@@ -291,7 +291,11 @@ BENCH_BINS := $(BUILD)/bench/cpu_ops $(BUILD)/bench/gpu_ops $(BUILD)/bench/nn_be
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(RT_LIB) $(CUDA_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(call link_rt,$< $(RT_LIB))
-bench-bins: $(BENCH_BINS)
+# the plotting benchmark runs cells, so it links the language too
+$(BUILD)/bench/plot_bench: $(BUILD)/tests/bench/plot_bench.o $(LANG_LIB) $(RT_LIB) $(CUDA_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(call link_rt,$< $(LANG_LIB) $(RT_LIB))
+bench-bins: $(BENCH_BINS) $(BUILD)/bench/plot_bench
 .PHONY: bench-bins
 
 # ==== robustness: fuzzers and the failing allocator ==========================
