@@ -244,7 +244,7 @@ uninstall:
 DEB_PACKAGES := build-essential pkg-config libzmq3-dev libjansson-dev libssl-dev \
   jupyter-client python3-jupyter-client jupyter-nbconvert python3-nbconvert python3-nbclient \
   python3-nbformat python3-pytest jupyter-console python3-ipykernel python3-numpy python3-zmq \
-  clang libclang-rt-14-dev valgrind libpng-dev
+  clang libclang-rt-14-dev valgrind libpng-dev python3-matplotlib
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

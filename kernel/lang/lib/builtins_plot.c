@@ -2,9 +2,15 @@
  *
  *   plt.plot(y) / plot(x, y, "ro-", label=, color=, marker=, linestyle=, linewidth=, markersize=, alpha=)
  *   plt.scatter(x, y, s=, c=, marker=, label=, alpha=)   plt.bar(x, height, width=0.8, ...)
- *   plt.hist(x, bins=10, ...)   plt.xlabel/ylabel/title(text)   plt.legend([labels])
- *   plt.grid(on)   plt.xlim(lo, hi)   plt.ylim(lo, hi)   plt.figure(figsize=(w, h))
+ *   plt.hist(x, bins=10, ...)   plt.imshow(X, cmap=, vmin=, vmax=)   plt.colorbar()
+ *   plt.xlabel/ylabel/title/suptitle(text, fontsize=)   plt.legend([labels], loc=, fontsize=)
+ *   plt.grid(on)   plt.xlim(lo, hi)   plt.ylim(lo, hi)   plt.axis("off")   plt.xticks/yticks(ticks, labels)
+ *   plt.figure(figsize=(w, h))   plt.subplot(r, c, i)   plt.subplots(r, c)   plt.tight_layout()
  *   plt.show()   plt.gcf()   plt.clf()   plt.close()   plt.savefig("out.svg")
+ *
+ * Axes values (from subplot/subplots) carry the same functions as methods
+ * (ax.plot, ax.set_title, ...): one C function serves both, drawing on the
+ * receiver when there is one (target()), else on the current axes.
  *
  * Like the notebook inline backend: drawing goes to the current figure
  * (created on first use); plt.show() sends every open figure as
@@ -1482,11 +1488,12 @@ static const lang_method plt_functions[] = {
     {"hist", plt_hist,
      "hist(x, bins=10, color=, label=, alpha=)\nDraws a histogram and returns (counts, edges, bars), binned like numpy.histogram.\n"
      ">>> counts, edges, bars = plt.hist(randn(1000), bins=20)"},
-    {"xlabel", plt_xlabel, "xlabel(label)\nSets the x-axis label.\n>>> plt.xlabel('Epoch Number')"},
-    {"ylabel", plt_ylabel, "ylabel(label)\nSets the y-axis label.\n>>> plt.ylabel('Loss Magnitude')"},
-    {"title", plt_title, "title(label)\nSets the title above the axes.\n>>> plt.title('Training loss')"},
+    {"xlabel", plt_xlabel, "xlabel(label, fontsize=None)\nSets the x-axis label.\n>>> plt.xlabel('Epoch Number')"},
+    {"ylabel", plt_ylabel, "ylabel(label, fontsize=None)\nSets the y-axis label.\n>>> plt.ylabel('Loss Magnitude')"},
+    {"title", plt_title, "title(label, fontsize=None)\nSets the title above the axes.\n>>> plt.title('Training loss', fontsize=14)"},
     {"legend", plt_legend,
-     "legend([labels])\nShows a legend of the labelled series (placed where it hides the least data).\n>>> plt.legend()"},
+     "legend([labels], loc='best', fontsize=None)\nShows a legend of the labelled series ('best': where it hides the least data).\n"
+     ">>> plt.legend(loc='upper right', fontsize=10)"},
     {"grid", plt_grid, "grid([visible])\nShows (or hides, or toggles) grid lines at the ticks.\n>>> plt.grid(True)"},
     {"xlim", plt_xlim, "xlim(low, high)\nFixes the x-axis range.\n>>> plt.xlim(0, 100)"},
     {"ylim", plt_ylim, "ylim(low, high)\nFixes the y-axis range.\n>>> plt.ylim(0, 1)"},
@@ -1526,8 +1533,8 @@ void lang_init_plot(lang_state *L) {
     if (!st) return;
     lang_ext_set(L, "plot", st, pltstate_free);
     lang_value m = lang_module_new(L, "plt", plt_functions,
-                                   "plt: plotting in the style of matplotlib.pyplot (plot, scatter, bar, hist, "
-                                   "labels, legend, grid, figure, show); figures display as SVG.");
+                                   "plt: plotting in the style of matplotlib.pyplot (plot, scatter, bar, hist, imshow, "
+                                   "subplots, labels, legend, grid, figure, show); figures display as SVG.");
     if (lv_is_err(m)) { lang_error_clear(L); return; }
     lang_register_value(L, "plt", m, "plotting (matplotlib.pyplot style): plt.plot(y), plt.xlabel(...), plt.show()");
     lv_release(m);
