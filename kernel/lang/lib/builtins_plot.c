@@ -983,8 +983,8 @@ static lang_value axesref_value(lang_state *L, const lang_class *cls, figref *r,
 /* The figref and index of the axes a call draws on (see target()). */
 static int target_ref(lang_state *L, const lang_args *a, figref **fr, int *index) {
     axesref *r = lv_object_check(a->self, &axes_class);
+    if (!target(L, a)) return -1; /* also checks that r's axes still exists */
     if (r) { *fr = r->fig; *index = r->index; return 0; }
-    if (!target(L, a)) return -1;
     *fr = state(L)->cur;
     *index = (*fr)->fig->cur;
     return 0;
