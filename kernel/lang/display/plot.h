@@ -105,6 +105,7 @@ typedef struct plot_axes {
     int          nxcats;
     plot_fixed_ticks xticks, yticks;
     plot_image  *image;           /* the last imshow, or NULL */
+    int          aspect_auto;     /* imshow(aspect='auto'): the image fills the box */
     int          colorbar;        /* a colour bar for image is drawn beside */
 } plot_axes;
 

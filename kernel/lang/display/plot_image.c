@@ -5,6 +5,7 @@
 #include "plot.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef CGPU_HAVE_PNG

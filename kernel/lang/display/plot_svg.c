@@ -537,7 +537,7 @@ static void axes_limits(const plot_axes *f, xform *t) {
 /* aspect='equal' of an image: the box shrinks about its centre so one data
  * unit is as long on both axes (matplotlib's adjustable 'box', anchor 'C'). */
 static void apply_aspect(const plot_axes *ax, xform *t) {
-    if (!ax->image) return;
+    if (!ax->image || ax->aspect_auto) return;
     double bw = t->ax1 - t->ax0, bh = t->ay1 - t->ay0;
     double dw = fabs(t->xhi - t->xlo), dh = fabs(t->yhi - t->ylo);
     if (!(bw > 0 && bh > 0 && dw > 0 && dh > 0)) return;

@@ -1008,9 +1008,6 @@ static lang_value plt_imshow(lang_state *L, const lang_args *a) {
     lang_value v[9];
     if (lang_args_bind(L, a, "X, cmap=, norm=, aspect=, interpolation=, alpha=, vmin=, vmax=, origin=", v) < 0)
         return lv_err();
-    if (!plot_png_available())
-        return lang_raise(L, LANG_E_VALUE, "imshow needs libpng, and this build of C-GPU was made without it "
-                          "(install libpng-dev and rebuild)");
     const char *cmap = "viridis";
     if (!lv_is_missing(v[1]) && !lv_is_none(v[1])) {
         if (lang_get_str(L, v[1], "cmap", &cmap) < 0) return lv_err();
@@ -1025,16 +1022,30 @@ static lang_value plt_imshow(lang_state *L, const lang_args *a) {
     if (!lv_is_missing(v[4]) && !lv_is_none(v[4])) {
         const char *interp;
         if (lang_get_str(L, v[4], "interpolation", &interp) < 0) return lv_err();
-        static const char *const ok[] = {"nearest", "none", "antialiased", "bilinear", "bicubic", "auto", NULL};
+        static const char *const ok[] = {"antialiased", "none", "nearest", "bilinear", "bicubic", "spline16", "spline36",
+                                         "hanning", "hamming", "hermite", "kaiser", "quadric", "catrom", "gaussian",
+                                         "bessel", "mitchell", "sinc", "lanczos", "blackman", "auto", NULL};
         int found = 0;
         for (int i = 0; ok[i]; i++) found |= !strcmp(interp, ok[i]);
         if (!found) return lang_raise(L, LANG_E_VALUE, "'%s' is not a valid value for interpolation; supported values are "
-                                      "'nearest', 'none', 'antialiased', 'auto' (drawn as nearest), 'bilinear', 'bicubic'", interp);
+                                      "'antialiased', 'none', 'nearest', 'bilinear', 'bicubic', 'spline16', 'spline36', "
+                                      "'hanning', 'hamming', 'hermite', 'kaiser', 'quadric', 'catrom', 'gaussian', 'bessel', "
+                                      "'mitchell', 'sinc', 'lanczos', 'blackman'", interp);
     }
     if (!lv_is_missing(v[8]) && !lv_is_none(v[8])) {
         const char *origin;
         if (lang_get_str(L, v[8], "origin", &origin) < 0) return lv_err();
         if (strcmp(origin, "upper")) return lang_raise(L, LANG_E_VALUE, "origin='%s' is not supported; images are drawn with origin='upper'", origin);
+    }
+    int aspect_auto = 0;
+    if (!lv_is_missing(v[3]) && !lv_is_none(v[3])) {
+        double ratio;
+        if (v[3].type == LV_STR && !strcmp(lv_str_cstr(v[3]), "auto")) aspect_auto = 1;
+        else if (v[3].type == LV_STR && !strcmp(lv_str_cstr(v[3]), "equal")) aspect_auto = 0;
+        else if (v[3].type == LV_STR || lang_get_float(L, v[3], "aspect", &ratio) < 0 || ratio != 1) {
+            lang_error_clear(L);
+            return lang_raise(L, LANG_E_VALUE, "aspect must be 'equal' or 'auto' (or 1)");
+        }
     }
     rt_array *arr = v[0].type == LV_ARRAY ? v[0].u.a : NULL;
     if (arr) arr = rt_array_retain(arr);
@@ -1056,6 +1067,11 @@ static lang_value plt_imshow(lang_state *L, const lang_args *a) {
     figref *fr;
     int idx;
     if (target_ref(L, a, &fr, &idx) < 0) { free(data); return lv_err(); }
+    if (!plot_png_available()) {
+        free(data);
+        return lang_raise(L, LANG_E_VALUE, "imshow needs libpng, and this build of C-GPU was made without it "
+                          "(install libpng-dev and rebuild)");
+    }
     plot_axes *ax = fr->fig->axes[idx];
     int r;
     if (nd == 2) {
@@ -1072,6 +1088,7 @@ static lang_value plt_imshow(lang_state *L, const lang_args *a) {
     }
     free(data);
     if (r < 0) return lang_nomem(L);
+    ax->aspect_auto = aspect_auto;
     return axesref_value(L, &image_class, fr, idx);
 }
 
