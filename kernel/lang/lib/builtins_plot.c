@@ -1375,7 +1375,7 @@ static const lang_method axesgrid_methods[] = {
 static const char *const axesgrid_attrs[] = {"flat", "shape", NULL};
 
 static const lang_class axesgrid_class = {
-    .name = "ndarray",
+    .name = "AxesArray",
     .doc = "The Axes of plt.subplots(rows, cols): axes[i, j], axes[i] (a row), axes.flat, axes.ravel(), axes.shape.",
     .free = axesgrid_free,
     .repr = axesgrid_repr,
