@@ -1462,6 +1462,37 @@ static lang_value figure_add_subplot(lang_state *L, const lang_args *a) {
     return subplot_on(L, lv_object_data(a->self), a);
 }
 
+/* gca(): the current Axes (made when there is none). */
+static lang_value plt_gca(lang_state *L, const lang_args *a) {
+    if (lang_args_bind(L, a, "", NULL) < 0) return lv_err();
+    figref *r;
+    int idx;
+    if (target_ref(L, a, &r, &idx) < 0) return lv_err();
+    return axesref_value(L, &axes_class, r, idx);
+}
+
+/* tick_params(axis='both', labelsize=, labelrotation=): tick label size
+ * and rotation (the other matplotlib keywords are not drawn). */
+static lang_value plt_tick_params(lang_state *L, const lang_args *a) {
+    lang_value v[4];
+    if (lang_args_bind(L, a, "axis=, which=, labelsize=, labelrotation=", v) < 0) return lv_err();
+    const char *axis = "both";
+    if (!lv_is_missing(v[0]) && lang_get_str(L, v[0], "axis", &axis) < 0) return lv_err();
+    if (strcmp(axis, "x") && strcmp(axis, "y") && strcmp(axis, "both"))
+        return lang_raise(L, LANG_E_VALUE, "axis must be 'x', 'y' or 'both', not '%s'", axis);
+    double fs = 0, rot = NAN;
+    if (get_fontsize(L, v[2], &fs) < 0) return lv_err();
+    if (!lv_is_missing(v[3]) && lang_get_float(L, v[3], "labelrotation", &rot) < 0) return lv_err();
+    plot_axes *ax = target(L, a);
+    if (!ax) return lv_err();
+    for (int y = 0; y < 2; y++) {
+        if (strcmp(axis, "both") && axis[0] != (y ? 'y' : 'x')) continue;
+        if (fs > 0) *(y ? &ax->ytick_fs : &ax->xtick_fs) = fs;
+        if (!isnan(rot)) (y ? &ax->yticks : &ax->xticks)->rotation = fmod(rot, 360);
+    }
+    return lv_none();
+}
+
 static const lang_method axes_methods[] = {
     {"plot", plt_plot, "ax.plot([x], y, [fmt], label=, color=, ...)\nDraws a line on this Axes (as plt.plot).\n>>> ax.plot(loss, label='loss')"},
     {"scatter", plt_scatter, "ax.scatter(x, y, s=, c=, marker=, label=)\nDraws markers on this Axes.\n>>> ax.scatter(x, y)"},
@@ -1479,6 +1510,7 @@ static const lang_method axes_methods[] = {
     {"set_xticks", plt_xticks, "ax.set_xticks(ticks, labels=None)\nFixes the x ticks ([] hides them).\n>>> ax.set_xticks([])"},
     {"set_yticks", plt_yticks, "ax.set_yticks(ticks, labels=None)\nFixes the y ticks ([] hides them).\n>>> ax.set_yticks([])"},
     {"set_xticklabels", ax_set_xticklabels, "ax.set_xticklabels(labels, rotation=)\nLabels the fixed x ticks.\n>>> ax.set_xticklabels(['a', 'b'])"},
+    {"tick_params", plt_tick_params, "ax.tick_params(axis='both', labelsize=None, labelrotation=None)\nSizes and turns the tick labels.\n>>> ax.tick_params(labelsize=8)"},
     {"set_yticklabels", ax_set_yticklabels, "ax.set_yticklabels(labels)\nLabels the fixed y ticks.\n>>> ax.set_yticklabels(['lo', 'hi'])"},
     {NULL, NULL, NULL},
 };
@@ -1541,6 +1573,10 @@ static const lang_method plt_functions[] = {
     {"xticks", plt_xticks,
      "xticks(ticks=None, labels=None, rotation=0, fontsize=None)\nFixes the x ticks and their labels ([] hides them).\n"
      ">>> plt.xticks([0, 1, 2], ['a', 'b', 'c'], rotation=45)"},
+    {"gca", plt_gca, "gca()\nReturns the current Axes (a new one if there is none).\n>>> ax = plt.gca()"},
+    {"tick_params", plt_tick_params,
+     "tick_params(axis='both', labelsize=None, labelrotation=None)\nSizes and turns the tick labels of the current Axes.\n"
+     ">>> plt.tick_params(axis='x', labelrotation=45)"},
     {"yticks", plt_yticks, "yticks(ticks=None, labels=None, fontsize=None)\nFixes the y ticks and their labels ([] hides them).\n>>> plt.yticks([])"},
     {NULL, NULL, NULL},
 };
