@@ -459,7 +459,10 @@ static int make_ticks(axis_ticks *a, double lo, double hi, int nbins, char **cat
         for (int i = 0; i < n; i++) {
             char *l = fixed->labels ? strdup(fixed->labels[i]) : lab[i];
             if (fixed->pos[i] < lo - eps || fixed->pos[i] > hi + eps) { free(l); continue; }
-            if (add_tick(a, fixed->pos[i], l)) return -1;
+            if (add_tick(a, fixed->pos[i], l)) {
+                for (int k = i + 1; !fixed->labels && k < n; k++) free(lab[k]);
+                return -1;
+            }
         }
         return 0;
     }
@@ -983,7 +986,7 @@ static int draw_colorbar(fmtbuf *b, bbox *bb, const axes_draw *d) {
     plot_fixed_ticks none = { 0 };
     int nby = (int)floor((ct.ay1 - ct.ay0) / (FS * 2));
     nby = nby < 1 ? 1 : nby > 9 ? 9 : nby;
-    if (make_ticks(&yt, ct.ylo, ct.yhi, nby, NULL, 0, &none, FS)) return -1;
+    if (make_ticks(&yt, ct.ylo, ct.yhi, nby, NULL, 0, &none, FS)) { axis_ticks_free(&yt); return -1; }
     draw_yticks(b, bb, &yt, &ct, ct.ax1, 1);
     axis_ticks_free(&yt);
     fmtbuf_puts(b, "</g>\n");
