@@ -598,8 +598,8 @@ static margins axes_margins(const plot_axes *ax, const axis_ticks *xt, const axi
     if (!ax->axis_off) {
         double xfs = xt->fs, yfs = yt->fs;
         double xh = xt->n ? (xt->rotation != 0 ? xt->maxw : xfs * TEXT_H) : 0;
-        m.bottom = TICK_LEN + (xt->n ? TICK_PAD + xh : 0);
-        m.left = TICK_LEN + (yt->n ? TICK_PAD + yt->maxw : 0);
+        m.bottom = xt->n ? TICK_LEN + TICK_PAD + xh : 0;
+        m.left = yt->n ? TICK_LEN + TICK_PAD + yt->maxw : 0;
         (void)yfs;
         if (ax->xlabel && *ax->xlabel) m.bottom += LABEL_PAD + fs_or(ax->xlabel_fs, FS) * TEXT_H;
         if (ax->ylabel && *ax->ylabel) m.left += LABEL_PAD + fs_or(ax->ylabel_fs, FS) * TEXT_H;
@@ -838,12 +838,12 @@ static double draw_xticks(fmtbuf *b, bbox *bb, const axes_draw *d) {
         double top = t->ay1 + TICK_LEN + TICK_PAD;
         for (int i = 0; i < xt->n; i++)
             put_text(b, bb, xt->labels[i], sx(t, xt->ticks[i]) + xt->fs * 0.36, top, xt->fs, "end", xt->rotation, NULL);
-        below = xt->n ? top + xt->maxw : t->ay1 + TICK_LEN;
+        below = xt->n ? top + xt->maxw : t->ay1;
     } else {
         double base = t->ay1 + TICK_LEN + TICK_PAD + xt->fs * (TEXT_H - DESCENT);
         for (int i = 0; i < xt->n; i++)
             put_text(b, bb, xt->labels[i], sx(t, xt->ticks[i]), base, xt->fs, "middle", 0, NULL);
-        below = xt->n ? base + xt->fs * DESCENT : t->ay1 + TICK_LEN;
+        below = xt->n ? base + xt->fs * DESCENT : t->ay1; /* no ticks: from the spine */
     }
     if (xt->extra) put_text(b, bb, xt->extra, t->ax1, below + FS * (TEXT_H - DESCENT), FS, "end", 0, "offset");
     fmtbuf_puts(b, "</g>\n");
@@ -876,7 +876,7 @@ static void draw_labels(fmtbuf *b, bbox *bb, const axes_draw *d, double below) {
     }
     if (!ax->axis_off && ax->ylabel && *ax->ylabel) {
         double fs = fs_or(ax->ylabel_fs, FS);
-        double left = t->ax0 - TICK_LEN - (d->yt.n ? TICK_PAD + d->yt.maxw : 0) - LABEL_PAD;
+        double left = t->ax0 - (d->yt.n ? TICK_LEN + TICK_PAD + d->yt.maxw : 0) - LABEL_PAD;
         put_text(b, bb, ax->ylabel, left - fs * DESCENT, (t->ay0 + t->ay1) / 2, fs, "middle", 90, "ylabel");
     }
     if (ax->title && *ax->title) {
