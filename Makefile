@@ -8,7 +8,7 @@
 #   make fuzz       run the libFuzzer harnesses (FUZZ_SECONDS each, default 60)
 #   make bench      run the benchmarks in tests/bench/
 #
-# Switches: NO_CUDA=1 (CPU-only build), SANITIZE=1 (ASan+UBSan, CPU-only,
+# Switches: NO_CUDA=1 (CPU-only build), NO_PNG=1 (build without libpng), SANITIZE=1 (ASan+UBSan, CPU-only,
 # objects under build-asan/), V=1 (show commands), FAILALLOC=1 (test
 # allocator that can fail the Nth allocation; objects under build-failalloc/).
 
@@ -71,6 +71,7 @@ HAVE_LIBARCHIVE := $(shell test -f /usr/include/archive.h && echo 1)
 HAVE_LIBDEFLATE := $(shell test -f /usr/include/libdeflate.h && echo 1)
 HAVE_CURL       := $(shell test -f /usr/include/$$($(CC) -dumpmachine 2>/dev/null)/curl/curl.h -o -f /usr/include/curl/curl.h && echo 1)
 HAVE_DOWNLOAD   := $(and $(HAVE_CURL),$(HAVE_OPENSSL))
+HAVE_PNG     := $(if $(filter 1,$(NO_PNG)),,$(shell test -f /usr/include/png.h && echo 1))
 
 # `make demo` and `make test` install the Debian packages (deps) first and
 # then build in a sub-make, which prints what it finds after the install.
@@ -86,6 +87,7 @@ $(info [features] zlib:    $(if $(HAVE_ZLIB),yes,no (data sets: no gzipped files
 $(info [features] libdeflate: $(if $(HAVE_LIBDEFLATE),yes,no (gzipped data sets read with zlib, half the speed)))
 $(info [features] libarchive: $(if $(HAVE_LIBARCHIVE),yes,no (data sets: no mnist.npz, no cifar-10-binary.tar.gz)))
 $(info [features] libcurl: $(if $(HAVE_DOWNLOAD),yes,no (data sets: no downloads)))
+$(info [features] libpng:  $(if $(HAVE_PNG),yes,no (plt.imshow raises)$(if $(filter 1,$(NO_PNG)), (NO_PNG=1),)))
 $(if $(SAN_FLAGS),$(info [features] build:   $(BUILD) $(SAN_FLAGS)))
 endif
 endif
@@ -130,9 +132,14 @@ ifeq ($(HAVE_JUPYTER_PROTO),1)
 CFLAGS += -DCGPU_HAVE_JUPYTER=1
 LIBS   += -lzmq
 endif
-# zlib and libdeflate are linked statically where their archives are (as
-# libcrypto is): two shared libraries fewer to map at every kernel start.
+# libpng, zlib and libdeflate are linked statically where their archives are
+# (as libcrypto is): shared libraries fewer to map at every kernel start.
 static_or_shared = $(if $(wildcard $(shell $(CC) -print-file-name=lib$(1).a)),-Wl$(comma)-Bstatic -l$(1) -Wl$(comma)-Bdynamic,-l$(1))
+# libpng (plt.imshow) before zlib, which it needs.
+ifeq ($(HAVE_PNG),1)
+CFLAGS += -DCGPU_HAVE_PNG=1
+LIBS   += $(call static_or_shared,png16)
+endif
 ifeq ($(HAVE_ZLIB),1)
 CFLAGS += -DCGPU_HAVE_ZLIB=1
 LIBS   += $(call static_or_shared,z)
@@ -284,7 +291,7 @@ uninstall:
 DEB_PACKAGES := build-essential pkg-config libzmq3-dev libjansson-dev libssl-dev \
   jupyter-client python3-jupyter-client jupyter-nbconvert python3-nbconvert python3-nbclient \
   python3-nbformat python3-pytest jupyter-console python3-ipykernel python3-numpy python3-zmq python3-yaml \
-  clang libclang-rt-14-dev valgrind \
+  clang libclang-rt-14-dev valgrind libpng-dev python3-matplotlib \
   zlib1g-dev libdeflate-dev libarchive-dev libcurl4-openssl-dev dataset-fashion-mnist
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
@@ -334,7 +341,11 @@ BENCH_BINS := $(BUILD)/bench/cpu_ops $(BUILD)/bench/gpu_ops $(BUILD)/bench/nn_be
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(RT_LIB) $(CUDA_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(call link_rt,$< $(RT_LIB))
-bench-bins: $(BENCH_BINS)
+# the plotting benchmark runs cells, so it links the language too
+$(BUILD)/bench/plot_bench: $(BUILD)/tests/bench/plot_bench.o $(LANG_LIB) $(RT_LIB) $(CUDA_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(call link_rt,$< $(LANG_LIB) $(RT_LIB))
+bench-bins: $(BENCH_BINS) $(BUILD)/bench/plot_bench
 .PHONY: bench-bins
 
 # ==== robustness: fuzzers and the failing allocator ==========================
