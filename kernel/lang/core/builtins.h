@@ -124,7 +124,7 @@ lang_value lang_call(lang_state *L, lang_value fn, int n, const lang_value *args
 typedef enum {
     LANG_E_SYNTAX, LANG_E_NAME, LANG_E_TYPE, LANG_E_VALUE, LANG_E_INDEX, LANG_E_KEY,
     LANG_E_ATTRIBUTE, LANG_E_SHAPE, LANG_E_ZERODIV, LANG_E_ASSERTION, LANG_E_RECURSION,
-    LANG_E_IMPORT, LANG_E_DEVICE, LANG_E_OOM, LANG_E_INTERRUPT,
+    LANG_E_IMPORT, LANG_E_DEVICE, LANG_E_OOM, LANG_E_INTERRUPT, LANG_E_OVERFLOW,
     LANG_E_COUNT
 } lang_error_kind;
 const char *lang_error_kind_name(lang_error_kind k); /* "TypeError" ... */

@@ -17,7 +17,7 @@
 static const char *const kind_names[LANG_E_COUNT] = {
     "SyntaxError", "NameError", "TypeError", "ValueError", "IndexError", "KeyError",
     "AttributeError", "ShapeError", "ZeroDivisionError", "AssertionError", "RecursionError",
-    "ImportError", "DeviceError", "OutOfMemoryError", "KeyboardInterrupt",
+    "ImportError", "DeviceError", "OutOfMemoryError", "KeyboardInterrupt", "OverflowError",
 };
 
 const char *lang_error_kind_name(lang_error_kind k)

@@ -36,6 +36,28 @@ static lang_value int_pow(lang_state *L, int64_t a, int64_t b)
     return lv_int(r);
 }
 
+/* Python's float // and % (floatobject.c, float_divmod): the quotient is
+ * computed from the exact remainder fmod(x, y), so x == q*y + m holds as
+ * closely as doubles allow (-9.0 // (1/3) is -28.0, not floor(-27.0...)). */
+static void float_divmod(double x, double y, double *quot, double *rem)
+{
+    double m = fmod(x, y);
+    double d = (x - m) / y;
+    if (m != 0) {
+        if ((y < 0) != (m < 0)) { m += y; d -= 1.0; }
+    } else {
+        m = copysign(0.0, y);
+    }
+    double q;
+    if (d != 0) {
+        q = floor(d);
+        if (d - q > 0.5) q += 1.0;
+    } else {
+        q = copysign(0.0, x / y);
+    }
+    *quot = q;
+    *rem = m;
+}
 static lang_value num_binary(lang_state *L, binop op, lang_value a, lang_value b)
 {
     int both_int = a.type != LV_FLOAT && b.type != LV_FLOAT;
@@ -82,15 +104,12 @@ static lang_value num_binary(lang_state *L, binop op, lang_value a, lang_value b
         case OP_DIV:
             if (y == 0) return lang_raise(L, LANG_E_ZERODIV, "float division by zero");
             return lv_float(x / y);
-        case OP_FLOORDIV:
-            if (y == 0) return lang_raise(L, LANG_E_ZERODIV, "float floor division by zero");
-            return lv_float(floor(x / y));
-        case OP_MOD: {
-            if (y == 0) return lang_raise(L, LANG_E_ZERODIV, "float modulo by zero");
-            double m = fmod(x, y);
-            if (m != 0 && ((m < 0) != (y < 0))) m += y;
-            else if (m == 0) m = copysign(0.0, y);
-            return lv_float(m);
+        case OP_FLOORDIV: case OP_MOD: {
+            if (y == 0)
+                return lang_raise(L, LANG_E_ZERODIV, op == OP_MOD ? "float modulo by zero" : "float floor division by zero");
+            double q, m;
+            float_divmod(x, y, &q, &m);
+            return lv_float(op == OP_MOD ? m : q);
         }
         case OP_POW:
             if (x == 0 && y < 0) return lang_raise(L, LANG_E_ZERODIV, "0.0 cannot be raised to a negative power");
