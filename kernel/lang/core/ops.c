@@ -497,7 +497,10 @@ int op_truthy(lang_state *L, lang_value v)
 /* ---- slices ------------------------------------------------------------------------------ */
 
 /* Python's slice.indices(len): start, step and count of a slice. */
-static int slice_indices(lang_state *L, const index_item *it, int64_t len, int64_t *start, int64_t *step, int64_t *count)
+/* Python's slice.indices(len): start, stop and step clamped to len, and
+ * the number of items. */
+static int slice_bounds(lang_state *L, const index_item *it, int64_t len, int64_t *start, int64_t *stop, int64_t *step,
+                        int64_t *count)
 {
     int64_t lo, hi, st = 1;
     if (!lv_is_missing(it->step) && !lv_is_none(it->step)) {
@@ -522,8 +525,15 @@ static int slice_indices(lang_state *L, const index_item *it, int64_t len, int64
         *count = lo > hi ? (lo - hi - st - 1) / (-st) : 0;
     }
     *start = lo;
+    *stop = hi;
     *step = st;
     return 0;
+}
+
+static int slice_indices(lang_state *L, const index_item *it, int64_t len, int64_t *start, int64_t *step, int64_t *count)
+{
+    int64_t stop;
+    return slice_bounds(L, it, len, start, &stop, step, count);
 }
 
 /* byte offset of code point i in a UTF-8 string */
@@ -618,12 +628,15 @@ static lang_value range_getitem(lang_state *L, lang_value rv, const index_item *
         if (norm_index(L, it->v, n, "range object", &i) < 0) return lv_err();
         return lv_int(r->start + i * r->step);
     }
-    int64_t start, step, count;
-    if (slice_indices(L, it, n, &start, &step, &count) < 0) return lv_err();
-    lang_value l = lv_list_new((size_t)count);
-    if (lv_is_err(l)) return lang_nomem(L);
-    for (int64_t k = 0, i = start; k < count; k++, i += step) lv_list_append(l, lv_int(r->start + i * r->step));
-    return l;
+    /* a slice of a range is a range, as in Python: range(10)[2:5] == range(2, 5) */
+    int64_t start, stop, step, count;
+    if (slice_bounds(L, it, n, &start, &stop, &step, &count) < 0) return lv_err();
+    lv_rangeobj *s = lv_alloc_obj(LV_RANGE, sizeof *s);
+    if (!s) return lang_nomem(L);
+    s->start = r->start + start * r->step;
+    s->stop = r->start + stop * r->step;
+    s->step = r->step * step;
+    return lv_from_obj(s);
 }
 
 /* ---- array indexing ---------------------------------------------------------------------- */

@@ -704,14 +704,21 @@ static int merge_sort(lang_state *L, lang_value *k, lang_value *v, lang_value *t
 /* Sorts list in place by key (None: the items) and reverse. 0 or -1. */
 int sort_list(lang_state *L, lang_value list, lang_value key, int reverse)
 {
-    size_t n = lv_list_len(list);
+    size_t n = lv_list_len(list), total = n;
     if (n == 0 || (n == 1 && (lv_is_none(key) || lv_is_missing(key)))) return 0;
-    lang_value *items = lv_list_items(list);
+    /* As in Python, the list looks empty while the keys are computed and
+     * sorted; a key function that changes it gets a ValueError and the
+     * list keeps its items (and none of the change). */
+    lv_listobj *lo = LV_OBJ(list, lv_listobj);
+    lang_value *items = lo->items;
+    size_t cap = lo->cap;
+    lo->items = NULL;
+    lo->n = lo->cap = 0;
     lang_value *keys = malloc(n * sizeof *keys), *vals = malloc(n * sizeof *vals);
     lang_value *tk = malloc(n * sizeof *tk), *tv = malloc(n * sizeof *tv);
-    if (!keys || !vals || !tk || !tv) { free(keys); free(vals); free(tk); free(tv); lang_nomem(L); return -1; }
     size_t nk = 0;
     int rc = 0;
+    if (!keys || !vals || !tk || !tv) { lang_nomem(L); rc = -1; n = 0; }
     for (size_t i = 0; i < n; i++) {
         vals[i] = items[i];
         if (lv_is_none(key) || lv_is_missing(key)) keys[i] = lv_retain(items[i]);
@@ -727,6 +734,15 @@ int sort_list(lang_state *L, lang_value list, lang_value key, int reverse)
     if (rc == 0) memcpy(items, vals, n * sizeof *items);
     for (size_t i = 0; i < nk; i++) lv_release(keys[i]);
     free(keys); free(vals); free(tk); free(tv);
+    lang_value *added = lo->items;
+    size_t nadded = lo->n;
+    int modified = added != NULL;
+    lo->items = items;
+    lo->n = total;
+    lo->cap = cap;
+    for (size_t i = 0; i < nadded; i++) lv_release(added[i]);
+    free(added);
+    if (modified && rc == 0) { lang_raise(L, LANG_E_VALUE, "list modified during sort"); rc = -1; }
     return rc;
 }
 

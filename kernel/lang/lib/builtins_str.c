@@ -452,11 +452,12 @@ static lang_value format_field(lang_state *L, const char *f, size_t n, const lan
     return v;
 }
 
-lang_value str_format(lang_state *L, const char *s, size_t n, const lang_args *a)
+/* autonum counts automatic fields ({}) across the string and the nested
+ * fields of its specs, as Python numbers them: '{:>{}}' is {0:>{1}}. */
+static lang_value format_fields(lang_state *L, const char *s, size_t n, const lang_args *a, int *autonum)
 {
     fmtbuf b;
     fmtbuf_init(&b);
-    int autonum = 0;
     size_t i = 0;
     while (i < n) {
         char c = s[i];
@@ -486,7 +487,7 @@ lang_value str_format(lang_state *L, const char *s, size_t n, const lang_args *a
                 return lang_raise(L, LANG_E_VALUE, "Unknown conversion specifier %c", conv);
             }
         }
-        lang_value v = format_field(L, s + i, fe - i, a, &autonum);
+        lang_value v = format_field(L, s + i, fe - i, a, autonum);
         if (lv_is_err(v)) { fmtbuf_free(&b); return v; }
         if (conv) {
             char *t = conv == 's' ? lang_str(L, v) : lang_repr(L, v);
@@ -499,8 +500,7 @@ lang_value str_format(lang_state *L, const char *s, size_t n, const lang_args *a
         if (se < j && s[se] == ':') {
             lv_release(spec);
             /* the spec may hold nested fields: format it first */
-            lang_args sub = *a;
-            spec = str_format(L, s + se + 1, j - se - 1, &sub);
+            spec = format_fields(L, s + se + 1, j - se - 1, a, autonum);
             if (lv_is_err(spec)) { lv_release(v); fmtbuf_free(&b); return spec; }
         }
         lang_value out = format_value(L, v, lv_str_cstr(spec));
@@ -512,6 +512,12 @@ lang_value str_format(lang_state *L, const char *s, size_t n, const lang_args *a
         i = j + 1;
     }
     return str_result(L, &b);
+}
+
+lang_value str_format(lang_state *L, const char *s, size_t n, const lang_args *a)
+{
+    int autonum = 0;
+    return format_fields(L, s, n, a, &autonum);
 }
 
 static lang_value m_format(lang_state *L, const lang_args *a)
