@@ -14,6 +14,7 @@ export BUILD=${BUILD:-build} PYTHON=${PYTHON:-/usr/bin/python3}
 SUITES=(
   "unit        tests/unit/suite.sh"
   "language    tests/lang/suite.sh"
+  "langdiff    tests/diff/lang_suite.sh"
   "protocol    tests/protocol/suite.sh"
   "notebooks   tests/notebooks/suite.sh"
   "sanitizers  tests/robustness/sanitize_suite.sh"

@@ -113,12 +113,12 @@ static lang_value num_binary(lang_state *L, binop op, lang_value a, lang_value b
         }
         case OP_POW:
             if (x == 0 && y < 0) return lang_raise(L, LANG_E_ZERODIV, "0.0 cannot be raised to a negative power");
-            if (x < 0 && y != floor(y))
+            if (x < 0 && y != floor(y) && !isinf(x) && !isinf(y))
                 return lang_raise(L, LANG_E_VALUE, "a negative number cannot be raised to a fractional power (the result would be complex)");
             {
                 double r = pow(x, y);
                 if (isinf(r) && !isinf(x) && !isinf(y))
-                    return lang_raise(L, LANG_E_VALUE, "numerical result out of range: %g ** %g", x, y);
+                    return lang_raise(L, LANG_E_OVERFLOW, "numerical result out of range: %g ** %g", x, y);
                 return lv_float(r);
             }
         default: break;

@@ -2,7 +2,7 @@
  * Python's str methods see them. Case mapping, letters and case classes
  * agree with Python for U+0000–U+058F (Latin, IPA, Greek, Coptic,
  * Cyrillic, Armenian) and the ligatures U+FB00–U+FB06; printable and
- * whitespace agree everywhere; decimal digits are ASCII. Beyond those
+ * whitespace agree everywhere, decimal digits too. Beyond those
  * ranges the C.UTF-8 locale's tables answer (close, not exact).
  */
 #ifndef CGPU_LANG_UNICODE_H
@@ -19,7 +19,8 @@ int uc_isalpha(uint32_t c);      /* Python's str.isalpha of one character */
 int uc_isupper(uint32_t c);      /* uppercase letter (not titlecase) */
 int uc_islower(uint32_t c);
 int uc_iscased(uint32_t c);      /* upper, lower or titlecase */
-int uc_isdigit(uint32_t c);      /* ASCII digits and ¹ ² ³ */
+int uc_decimal(uint32_t c);      /* value of a decimal digit (any script), or -1 */
+int uc_isdigit(uint32_t c);      /* decimal digits and ¹ ² ³ */
 int uc_isspace(uint32_t c);      /* Python's whitespace (str.split, strip) */
 int uc_isprintable(uint32_t c);  /* repr() leaves it as it is */
 

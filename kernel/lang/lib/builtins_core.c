@@ -10,6 +10,7 @@
 #include <time.h>
 #include "interp.h"
 #include "libraries.h"
+#include "unicode.h"
 
 /* ---- output ------------------------------------------------------------------------ */
 
@@ -206,6 +207,23 @@ static int digit_value(char c)
     return 99;
 }
 
+/* Python reads numbers in any script: decimal digits become ASCII digits,
+ * whitespace a space, other non-ASCII characters '?' (never valid).
+ * malloc'd, NULL when out of memory. */
+static char *ascii_number_text(const char *s, size_t n)
+{
+    char *out = malloc(n + 1), *o = out;
+    if (!out) return NULL;
+    for (size_t i = 0; i < n;) {
+        uint32_t c;
+        i += uc_utf8_get(s, n, i, &c);
+        int d = uc_decimal(c);
+        *o++ = c < 0x80 ? (char)c : d >= 0 ? (char)('0' + d) : uc_isspace(c) ? ' ' : '?';
+    }
+    *o = 0;
+    return out;
+}
+
 /* int(text, base): surrounding whitespace, a sign, for base 0/2/8/16 the
  * matching 0x/0o/0b prefix (base 0 picks the base from it and rejects
  * other leading zeros), single underscores between digits or after the
@@ -327,7 +345,10 @@ static lang_value bi_int(lang_state *L, const lang_args *a)
         break;
     case LV_STR: {
         int64_t val;
-        int rc = parse_int_text(lv_str_cstr(x), (int)base, &val);
+        char *text = ascii_number_text(lv_str_cstr(x), lv_str_len(x));
+        if (!text) { r = lang_nomem(L); break; }
+        int rc = parse_int_text(text, (int)base, &val);
+        free(text);
         if (rc == 0) {
             r = lv_int(val);
         } else if (rc == -2) {
@@ -357,7 +378,11 @@ static lang_value bi_float(lang_state *L, const lang_args *a)
     if (lv_is_number(x)) r = lv_float(lv_as_double(x));
     else if (x.type == LV_STR) {
         double d;
-        if (parse_float_text(lv_str_cstr(x), &d) == 0) {
+        char *text = ascii_number_text(lv_str_cstr(x), lv_str_len(x));
+        if (!text) { lv_release(x); return lang_nomem(L); }
+        int rc = parse_float_text(text, &d);
+        free(text);
+        if (rc == 0) {
             r = lv_float(d);
         } else {
             char *q = lang_repr(L, x);
@@ -491,7 +516,7 @@ static lang_value bi_round(lang_state *L, const lang_args *a)
     double d = x.u.f;
     if (!has_nd) {
         if (isnan(d)) return lang_raise(L, LANG_E_VALUE, "cannot convert float NaN to integer");
-        if (isinf(d)) return lang_raise(L, LANG_E_VALUE, "cannot convert float infinity to integer");
+        if (isinf(d)) return lang_raise(L, LANG_E_OVERFLOW, "cannot convert float infinity to integer");
         double r = nearbyint(d); /* round half to even, like Python */
         if (fabs(r) >= 9.2233720368547758e18) return lang_raise(L, LANG_E_VALUE, "integer overflow: round(%g)", d);
         return lv_int((int64_t)r);
