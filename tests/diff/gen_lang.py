@@ -135,6 +135,12 @@ class Gen:
         if c == 9:
             return f'round({self.expr("float", d)})'
         if c == 10:
+            if self.chance(0.4):
+                fn = self.pick(['max', 'min'])
+                return self.pick([f'{fn}({self.expr("ilist", d)}, default={a()})',
+                                  f'{fn}({self.expr("ilist", d)}, key=abs)',
+                                  f'{fn}({a()}, {a()}, key=lambda q: -q)',
+                                  f'{fn}({self.expr("ilist", d)}, key=lambda q: q % 3, default=0)'])
             return f'{self.pick(["sum", "max", "min", "len"])}({self.expr("ilist", d)})'
         if c == 11:
             return f'{self.expr("ilist", d)}[{a()}]'
@@ -156,9 +162,15 @@ class Gen:
         return f'divmod({a()}, {a()})[{self.r.randint(0, 1)}]'
 
     def call(self, fn, d):
-        lo, hi, star = self.funcs[fn]
+        lo, hi, star, params = self.funcs[fn]
+        if self.chance(0.08):   # a wrong number of arguments: TypeError
+            n = self.pick([max(0, lo - 1), hi + 1]) if not star else max(0, lo - 1)
+            return f'{fn}({", ".join(self.expr("int", d) for _ in range(n))})'
         n = self.r.randint(lo, hi + (2 if star else 0))
-        return f'{fn}({", ".join(self.expr("int", d) for _ in range(n))})'
+        args = [self.expr("int", d) for _ in range(n)]
+        if not star and n < hi and self.chance(0.4):
+            args.append(f'{params[hi - 1]}={self.expr("int", d)}')   # the defaulted parameter by keyword
+        return f'{fn}({", ".join(args)})'
 
     def e_float(self, d):
         c = self.r.randint(0, 10)
@@ -203,6 +215,9 @@ class Gen:
         if c == 6:
             return f'bool({self.expr(self.pick(["int", "str", "list", "float"]), d)})'
         if c == 7:
+            if self.chance(0.5):
+                t = self.pick(['int', 'float', 'str', 'ilist', 'tuple', 'bool'])
+                return f'isinstance({self.expr(t, d)}, {self.pick(["int", "float", "str", "list", "tuple", "dict", "bool", "(int, float)", "(str, list)"])})'
             return f'{self.pick(["any", "all"])}({self.expr("ilist", d)})'
         return f'({self.pick(["1", "2", "x"])!r} in {self.expr("dict", d)})' if False else \
             f'({self.pick(["1 < 2 < 3", "0 <= 5 < 3", "1 == 1.0", "None is None"])})'
@@ -429,6 +444,15 @@ class Gen:
                            f'({self.expr("int")}, {self.expr("str")})'])
             line = f'{pad}{a}, {b} = {e}\n{pad}print({a}, {b})'
             return line
+        if c == 10 and self.chance(0.3):
+            bad = self.pick([f'{self.expr("int")} + {self.expr("str")}', f'{self.expr("ilist")} < {self.expr("str")}',
+                             f'len({self.expr("int")})', f'{self.expr("str")} * {self.expr("float")}',
+                             f'None + {self.expr("int")}', f'{self.expr("dict")}[{self.expr("ilist")}]',
+                             f'{self.expr("tuple")}.index({self.expr("int")})', f'{self.expr("ilist")}.pop({self.expr("int")})',
+                             f'chr({self.expr("int")})', f'ord({self.expr("str")})', f'{self.expr("str")}.index({self.expr("str")})',
+                             f'int({self.expr("ilist")})', f'abs({self.expr("str")})', f'{self.expr("str")}[{self.expr("float")}]',
+                             f'sorted([{self.expr("int")}, {self.expr("str")}])', f'{self.expr("dict")}.pop({self.expr("str")})'])
+            return f'{pad}print({bad})'
         if c == 10:
             return f'{pad}print({self.pick(["range(10)[2:5]", "range(3, 20, 4)[1:]", "range(5)[::-1]", "len(range(2, 30, 3)[1:-1])", "list(range(10)[2:7:2])", "range(0)", "range(-3, 4)[-1]"])})'
         return f'{pad}print({self.printable()})'
@@ -485,6 +509,18 @@ class Gen:
         if star:
             self.vars['rest'] = 'tuple'
         lines = [f'def {name}({", ".join(sig)}):']
+        globals_ = [n for n, t in saved_vars.items() if t == 'int' and n not in self.frozen and n not in params]
+        if ind == 0 and self.chance(0.15) and globals_:
+            # a global updated from inside
+            gv = self.pick(globals_)
+            lines += [f'    global {gv}', f'    {gv} = {self.leaf("int")} + {gv}']
+            self.vars[gv] = 'int'
+        elif self.chance(0.15):
+            # a closure factory: the inner function sees the parameter later
+            inner = self.fresh('h')
+            pv = params[0] if params else '0'
+            lines += [f'    def {inner}(q, w={self.leaf("int")}):', f'        return q * w + {pv}',
+                      f'    print({inner}({self.leaf("int")}), {inner}(w={self.leaf("int")}, q=1))']
         if self.chance(0.3):
             # a closure with a nonlocal counter
             cnt, inner = self.fresh('c'), self.fresh('g')
@@ -498,7 +534,7 @@ class Gen:
             ret = f'{ret} + len(rest)'
         lines.append(f'    return {ret}')
         self.vars, self.funcs = saved_vars, saved_funcs
-        self.funcs[name] = (nreq, nreq + ndef, star)
+        self.funcs[name] = (nreq, nreq + ndef, star, params)
         return '\n'.join(lines)
 
 

@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_lang  # noqa: E402
@@ -89,7 +90,9 @@ def _alarm(signum, frame):
 def run_python(src):
     buf = io.StringIO()
     try:
-        code = compile(src, '<cell>', 'exec')
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            code = compile(src, '<cell>', 'exec')
     except SyntaxError as e:
         return Outcome('', 'SyntaxError', str(e), ('SyntaxError', 'Exception'))
     old = signal.signal(signal.SIGALRM, _alarm)
@@ -237,7 +240,9 @@ def shrink(binary, stmts, sig):
     def bad(lines_or_stmts):
         src = '\n'.join(lines_or_stmts)
         try:
-            compile(src, '<cell>', 'exec')
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                compile(src, '<cell>', 'exec')
         except SyntaxError:
             if sig[0] != 'SyntaxError':
                 return False
