@@ -36,14 +36,14 @@ FLOAT_SPECS = {'', '>6', '<6', '^7', '*^9', '+', ' ', '08.3f', '.2f', '.0f', '.3
 STR_SPECS = {'', '>6', '<6', '^7', '*^9', '.5s', '>4s', '-^11'}
 STR_METHODS_STR = ['upper()', 'lower()', 'title()', 'capitalize()', 'swapcase()', 'strip()',
                    'lstrip()', 'rstrip()', "strip('a ')", 'zfill(6)', "center(9, '*')",
-                   'ljust(7)', "rjust(7, '.')", 'casefold()' if False else 'lower()',
+                   'ljust(7)', "rjust(7, '.')",
                    "replace('a', 'XY')", "replace('', '-')", "replace('l', '', 1)",
                    "lstrip('hé')"]
 STR_METHODS_INT = ["find('a')", "rfind('l')", "count('a')", "count('')", "find('')"]
 STR_METHODS_BOOL = ['isdigit()', 'isalpha()', 'isalnum()', 'isspace()', 'isupper()',
                     'islower()', "startswith('a')", "endswith('o')", "startswith('')"]
 STR_METHODS_LIST = ['split()', "split(',')", 'split(None, 1)', "split(' ')", 'splitlines()',
-                    "split('a', 1)", 'rsplit()' if False else 'split()', "split(',', 2)"]
+                    "split('a', 1)", "split(',', 2)"]
 
 
 class Gen:
@@ -173,29 +173,19 @@ class Gen:
         return f'{fn}({", ".join(args)})'
 
     def e_float(self, d):
-        c = self.r.randint(0, 10)
         a = lambda: self.expr(self.pick(['float', 'float', 'int']), d)
-        if c == 0:
-            return f'({a()} {self.pick(["+", "-", "*", "/"])} {a()})'
-        if c == 1:
-            return f'({a()} {self.pick(["//", "%"])} {self.expr("float", d)})'
-        if c == 2:
-            return f'divmod({a()}, {self.expr("float", d)})[{self.r.randint(0, 1)}]'
-        if c == 3:
-            return f'float({self.pick(NUM_STRS)})'
-        if c == 4:
-            return f'round({self.expr("float", d)}, {self.r.randint(-2, 4)})'
-        if c == 5:
-            return f'({a()} ** {self.pick(["2", "0.5", "-1", "3", "0"])})'
-        if c == 6:
-            return f'abs({a()})'
-        if c == 7:
-            return f'({self.expr("int", d)} / {self.expr("int", d)})'
-        if c == 8:
-            return f'float({self.expr("int", d)})'
-        if c == 9:
-            return f'sum({self.expr("ilist", d)}, 0.5)'
-        return f'max({a()}, {a()})'
+        options = [lambda: f'({a()} {self.pick(["+", "-", "*", "/"])} {a()})',
+                   lambda: f'({a()} {self.pick(["//", "%"])} {self.expr("float", d)})',
+                   lambda: f'divmod({a()}, {self.expr("float", d)})[{self.r.randint(0, 1)}]',
+                   lambda: f'float({self.pick(NUM_STRS)})',
+                   lambda: f'round({self.expr("float", d)}, {self.r.randint(-2, 4)})',
+                   lambda: f'({a()} ** {self.pick(["2", "0.5", "-1", "3", "0"])})',
+                   lambda: f'abs({a()})',
+                   lambda: f'({self.expr("int", d)} / {self.expr("int", d)})',
+                   lambda: f'float({self.expr("int", d)})',
+                   lambda: f'sum({self.expr("ilist", d)}, 0.5)',
+                   lambda: f'max({a()}, {a()})']
+        return self.pick(options)()
 
     def e_bool(self, d):
         c = self.r.randint(0, 8)
@@ -219,8 +209,10 @@ class Gen:
                 t = self.pick(['int', 'float', 'str', 'ilist', 'tuple', 'bool'])
                 return f'isinstance({self.expr(t, d)}, {self.pick(["int", "float", "str", "list", "tuple", "dict", "bool", "(int, float)", "(str, list)"])})'
             return f'{self.pick(["any", "all"])}({self.expr("ilist", d)})'
-        return f'({self.pick(["1", "2", "x"])!r} in {self.expr("dict", d)})' if False else \
-            f'({self.pick(["1 < 2 < 3", "0 <= 5 < 3", "1 == 1.0", "None is None"])})'
+        if self.chance(0.5):
+            k = self.pick(["'a'", "'b'", "'q'"])
+            return f'({k} in {self.expr("dict", d)})'
+        return f'({self.pick(["1 < 2 < 3", "0 <= 5 < 3", "1 == 1.0", "None is None"])})'
 
     def e_str(self, d):
         c = self.r.randint(0, 14)
@@ -302,64 +294,43 @@ class Gen:
         return f"'{{0[1]}} {{0[0]}}'.format({self.expr('str', d)})"
 
     def e_list(self, d):
-        c = self.r.randint(0, 6)
-        if c == 0:
-            return f'[{self.expr("int", d)}, {self.expr("str", d)}]'
-        if c == 1:
-            return f'({self.expr("list", d)} + {self.expr("list", d)})'
-        if c == 2:
-            return f'{self.expr("str", d)}.{self.pick(STR_METHODS_LIST)}'
-        if c == 3:
-            return f'list({self.expr(self.pick(["str", "tuple", "dict"]), d)})'
-        if c == 4:
-            return f'sorted({self.expr("dict", d)}.items())'
-        if c == 5:
-            return f'list(zip({self.expr("ilist", d)}, {self.expr("str", d)}))'
-        return f'list(enumerate({self.expr("str", d)}, {self.r.randint(0, 2)}))'
+        options = [lambda: f'[{self.expr("int", d)}, {self.expr("str", d)}]',
+                   lambda: f'({self.expr("list", d)} + {self.expr("list", d)})',
+                   lambda: f'{self.expr("str", d)}.{self.pick(STR_METHODS_LIST)}',
+                   lambda: f'list({self.expr(self.pick(["str", "tuple", "dict"]), d)})',
+                   lambda: f'sorted({self.expr("dict", d)}.items())',
+                   lambda: f'list(zip({self.expr("ilist", d)}, {self.expr("str", d)}))',
+                   lambda: f'list(enumerate({self.expr("str", d)}, {self.r.randint(0, 2)}))']
+        return self.pick(options)()
 
     def e_ilist(self, d):
-        c = self.r.randint(0, 9)
         x = self.fresh('i')
-        if c == 0:
-            return f'[{x} * {x} for {x} in {self.expr("ilist", d)} if {x} % 2 == 0]'
-        if c == 1:
-            return f'sorted({self.expr("ilist", d)}{self.pick(["", ", reverse=True", ", key=abs", ", key=lambda q: -q"])})'
-        if c == 2:
-            return f'list(range({self.r.randint(-3, 6)}, {self.r.randint(-3, 9)}, {self.pick([1, 2, -1, 3])}))'
-        if c == 3:
-            return f'{self.expr("ilist", d)}[{self.pick(["1:3", "::-1", "::2", "-2:", ":-1", "5:1"])}]'
-        if c == 4:
-            return f'({self.expr("ilist", d)} + {self.expr("ilist", d)})'
-        if c == 5:
-            return f'({self.expr("ilist", d)} * {self.r.randint(0, 2)})'
-        if c == 6:
-            return f'list(map(lambda {x}: {x} + 1, {self.expr("ilist", d)}))'
-        if c == 7:
-            return f'list(filter(lambda {x}: {x} > 0, {self.expr("ilist", d)}))'
-        if c == 8:
-            return f'[len({x}) for {x} in {self.expr("str", d)}.split()]'
-        return f'list(reversed({self.expr("ilist", d)}))'
+        options = [lambda: f'[{x} * {x} for {x} in {self.expr("ilist", d)} if {x} % 2 == 0]',
+                   lambda: f'sorted({self.expr("ilist", d)}{self.pick(["", ", reverse=True", ", key=abs", ", key=lambda q: -q"])})',
+                   lambda: f'list(range({self.r.randint(-3, 6)}, {self.r.randint(-3, 9)}, {self.pick([1, 2, -1, 3])}))',
+                   lambda: f'{self.expr("ilist", d)}[{self.pick(["1:3", "::-1", "::2", "-2:", ":-1", "5:1"])}]',
+                   lambda: f'({self.expr("ilist", d)} + {self.expr("ilist", d)})',
+                   lambda: f'({self.expr("ilist", d)} * {self.r.randint(0, 2)})',
+                   lambda: f'list(map(lambda {x}: {x} + 1, {self.expr("ilist", d)}))',
+                   lambda: f'list(filter(lambda {x}: {x} > 0, {self.expr("ilist", d)}))',
+                   lambda: f'[len({x}) for {x} in {self.expr("str", d)}.split()]',
+                   lambda: f'list(reversed({self.expr("ilist", d)}))']
+        return self.pick(options)()
 
     def e_tuple(self, d):
-        c = self.r.randint(0, 3)
-        if c == 0:
-            return f'({self.expr("int", d)}, {self.expr("str", d)})'
-        if c == 1:
-            return f'tuple({self.expr("ilist", d)})'
-        if c == 2:
-            return f'divmod({self.expr(self.pick(["int", "float"]), d)}, {self.expr(self.pick(["int", "float"]), d)})'
-        return f'{self.expr("tuple", d)}[{self.pick(["1:", "::-1", ":1"])}]'
+        options = [lambda: f'({self.expr("int", d)}, {self.expr("str", d)})',
+                   lambda: f'tuple({self.expr("ilist", d)})',
+                   lambda: f'divmod({self.expr(self.pick(["int", "float"]), d)}, {self.expr(self.pick(["int", "float"]), d)})',
+                   lambda: f'{self.expr("tuple", d)}[{self.pick(["1:", "::-1", ":1"])}]']
+        return self.pick(options)()
 
     def e_dict(self, d):
-        c = self.r.randint(0, 3)
         x = self.fresh('k')
-        if c == 0:
-            return f'{{{x}: len({x}) for {x} in {self.expr("str", d)}.split()}}'
-        if c == 1:
-            return f'dict(zip({self.expr("str", d)}, {self.expr("ilist", d)}))'
-        if c == 2:
-            return f'dict({self.expr("dict", d)}, z={self.expr("int", d)})'
-        return f'{{**{self.expr("dict", d)}}}' if False else f'dict([("a", 1), ("b", {self.expr("int", d)})])'
+        options = [lambda: f'{{{x}: len({x}) for {x} in {self.expr("str", d)}.split()}}',
+                   lambda: f'dict(zip({self.expr("str", d)}, {self.expr("ilist", d)}))',
+                   lambda: f'dict({self.expr("dict", d)}, z={self.expr("int", d)})',
+                   lambda: f'dict([("a", 1), ("b", {self.expr("int", d)})])']
+        return self.pick(options)()
 
     def e_none(self, d):
         return 'None'

@@ -560,6 +560,7 @@ static lang_value bi_chr(lang_state *L, const lang_args *a)
     lang_value v[1];
     int64_t c;
     if (lang_args_bind(L, a, "i", v) < 0 || lang_get_int(L, v[0], "chr() argument", &c) < 0) return lv_err();
+    if (c < INT32_MIN || c > INT32_MAX) return lang_raise(L, LANG_E_OVERFLOW, "Python int too large to convert to C int");
     if (c < 0 || c > 0x10FFFF) return lang_raise(L, LANG_E_VALUE, "chr() arg not in range(0x110000)");
     char buf[5];
     size_t n;
