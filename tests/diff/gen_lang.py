@@ -110,6 +110,9 @@ class Gen:
             return 'None'
         raise ValueError(t)
 
+    def literal_ilist(self):
+        return '[' + ', '.join(str(self.r.randint(-5, 9)) for _ in range(self.r.randint(0, 3))) + ']'
+
     def e_int(self, d):
         c = self.r.randint(0, 17)
         a = lambda: self.expr('int', d)
@@ -385,7 +388,7 @@ class Gen:
                 v, e = self.fresh(), self.leaf('ilist')
                 self.vars[v] = 'ilist'
                 return f'{pad}{v} = {e}'
-            m = self.pick([f'append({self.expr("int")})', f'extend({self.expr("ilist")})',
+            m = self.pick([f'append({self.expr("int")})', f'extend({self.literal_ilist()})',
                            f'insert({self.expr("int")}, {self.expr("int")})', 'pop()',
                            f'pop({self.expr("int")})', f'remove({self.expr("int")})', 'sort()',
                            'sort(reverse=True)', 'sort(key=lambda q: q % 3)', 'reverse()',

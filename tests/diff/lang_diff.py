@@ -76,7 +76,13 @@ class Outcome:
 
     def __repr__(self):
         e = f'  error: {self.err}: {self.msg}' if self.err else '  no error'
-        return f'  stdout: {self.out!r}\n{e}'
+        out = repr(self.out)
+        if len(out) > 2000:
+            out = out[:2000] + f'... ({len(self.out)} characters)'
+        return f'  stdout: {out}\n{e}'
+
+
+PY_SECONDS = 5   # a program that runs longer (a list doubling in nested loops) is skipped
 
 
 class _Timeout(Exception):
@@ -96,13 +102,13 @@ def run_python(src):
     except SyntaxError as e:
         return Outcome('', 'SyntaxError', str(e), ('SyntaxError', 'Exception'))
     old = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(10)
+    signal.alarm(PY_SECONDS)
     try:
         with contextlib.redirect_stdout(buf):
             exec(code, {'__builtins__': __builtins__})
         return Outcome(buf.getvalue())
     except _Timeout:
-        return Outcome(buf.getvalue(), 'Timeout', 'python took over 10 s')
+        return Outcome(buf.getvalue()[:1000], 'Timeout', f'python took over {PY_SECONDS} s')
     except BaseException as e:  # noqa: B902 - every error is a result here
         return Outcome(buf.getvalue(), type(e).__name__, str(e), tuple(c.__name__ for c in type(e).__mro__))
     finally:
@@ -198,6 +204,8 @@ def diverges(py, cg):
 
 
 def documented(py, cg):
+    if py.err == 'Timeout':
+        return 'too slow for a test (Python took over %d s)' % PY_SECONDS
     for name, _, test in DOCUMENTED:
         if test(py, cg):
             return name
@@ -316,7 +324,8 @@ def main():
             print()
     if skipped:
         for name, n in sorted(skipped.items()):
-            print(f'skipped {n}: {name} (kernel/lang/REFERENCE.md line {lines[name]})')
+            where = f' (kernel/lang/REFERENCE.md line {lines[name]})' if name in lines else ''
+            print(f'skipped {n}: {name}{where}')
     if failed > reported:
         print(f'({failed - reported} more divergences not shrunk; --max-report raises the limit)')
     nskip = sum(skipped.values())

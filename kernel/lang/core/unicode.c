@@ -102,7 +102,7 @@ static int is_titlecase(uint32_t c)
 int uc_isalpha(uint32_t c)
 {
     if (c < 0x80) return (c | 32) >= 'a' && (c | 32) <= 'z';
-    if (c == 0x345) return 0;   /* a combining mark that glibc counts as a letter */
+    if (c == 0x345 || uc_decimal(c) >= 0) return 0;   /* glibc counts this mark and digits of other scripts as letters */
     locale_t l = utf8_locale();
     return l && iswalpha_l((wint_t)c, l);
 }
