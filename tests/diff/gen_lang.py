@@ -370,7 +370,9 @@ class Gen:
         return self.pick([e, e, f'repr({e})']) if t == 'str' else e
 
     def simple(self, pad):
-        c = self.r.randint(0, 11)
+        c = self.r.randint(0, 12)
+        if c == 12:
+            return self.misc(pad)
         if c <= 2:
             args = ', '.join(self.printable() for _ in range(self.r.randint(1, 3)))
             extra = self.pick(['', '', ", sep='|'", ", end='!\\n'", ", sep=''"])
@@ -430,6 +432,28 @@ class Gen:
         if c == 10:
             return f'{pad}print({self.pick(["range(10)[2:5]", "range(3, 20, 4)[1:]", "range(5)[::-1]", "len(range(2, 30, 3)[1:-1])", "list(range(10)[2:7:2])", "range(0)", "range(-3, 4)[-1]"])})'
         return f'{pad}print({self.printable()})'
+
+    def misc(self, pad):
+        """Statements and forms the expression tables leave out: assert,
+        del, in-place list and str updates, calls with * and **, is/not in,
+        membership in ranges, dict and tuple methods."""
+        x = self.fresh('m')
+        forms = [
+            lambda: f'assert {self.expr("bool")}, {self.expr("str")}',
+            lambda: f'{x} = {self.literal_ilist()}\n{pad}del {x}[{self.expr("int")}]\n{pad}print({x})',
+            lambda: f'{x} = {self.literal_ilist()}\n{pad}del {x}[{self.pick(["1:", "::2", ":-1", "5:"])}]\n{pad}print({x})',
+            lambda: f'{x} = {self.expr("str")}\n{pad}{x} += {self.expr("str")}\n{pad}{x} *= {self.r.randint(0, 2)}\n{pad}print(repr({x}))',
+            lambda: f'{x} = {self.literal_ilist()}\n{pad}{x} += {self.expr("str")}\n{pad}print({x})',
+            lambda: f'{x} = {self.literal_ilist()}\n{pad}{x}[{self.pick(["1:2", "::2", ":"])}] = {self.literal_ilist()}\n{pad}print({x})',
+            lambda: f'print(max(*{self.expr("ilist")}, 0), min(*{self.expr("str")}, "z"))',
+            lambda: f'print(dict(**{self.expr("dict")}), {self.expr("ilist")} is None, {self.expr("str")} not in {self.expr("str")}, {self.expr("int")} in range({self.r.randint(-3, 3)}, {self.r.randint(0, 9)}, {self.pick([1, 2, -1])}))',
+            lambda: f'print({self.expr("tuple")}.count({self.expr("int")}), {self.expr("dict")}.copy(), list({self.expr("dict")}.keys()), {self.expr("dict")} == {self.expr("dict")})',
+            lambda: f'{x} = {self.expr("dict")}\n{pad}{x}.clear()\n{pad}{x}.update(a={self.expr("int")}, b={self.expr("str")})\n{pad}print({x}, {x}.get("b", 0))',
+            lambda: f'print({self.expr("ilist")} < {self.expr("ilist")}, {self.expr("tuple")} == {self.expr("tuple")}, {self.expr("str")} >= {self.expr("str")}, {self.expr("float")} == {self.expr("int")})',
+            lambda: f'print([({x}, {x} * 2) for {x} in range({self.r.randint(0, 4)}) for _ in range(2) if {x} != 1])',
+            lambda: f'print(list(map(lambda a, b: a - b, {self.expr("ilist")}, {self.expr("ilist")})), list(zip(*[{self.literal_ilist()}, {self.literal_ilist()}])))',
+        ]
+        return pad + self.pick(forms)()
 
     def s_if(self, ind):
         pad = '    ' * ind

@@ -122,7 +122,7 @@ def run_python(src):
 
 
 ERR_HEAD = re.compile(r'^cgpu-kernel exec: error in .*?(?:, cell (\d+) \(line \d+\))?:$')
-ERR_LINE = re.compile(r'^([A-Za-z_]\w*)(?:: (.*))?$')
+ERR_LINE = re.compile(r'^([A-Za-z_]\w*(?:Error|Interrupt|Exception))(?:: (.*))?$')
 
 
 def _parse_errors(stderr):
@@ -132,7 +132,7 @@ def _parse_errors(stderr):
     def close():
         for line in reversed(block):
             m = ERR_LINE.match(line)
-            if m and (m.group(1).endswith(('Error', 'Interrupt', 'Exception')) or m.group(2) is None):
+            if m:   # the last such line: a message may span lines
                 errs[cur] = (m.group(1), m.group(2) or '')
                 return
         errs[cur] = ('?', '\n'.join(block[-3:]))
