@@ -234,7 +234,7 @@ uninstall:
 # ---- the README's two commands -------------------------------------------------------
 DEB_PACKAGES := build-essential pkg-config libzmq3-dev libjansson-dev libssl-dev \
   jupyter-client python3-jupyter-client jupyter-nbconvert python3-nbconvert python3-nbclient \
-  python3-nbformat python3-pytest jupyter-console python3-ipykernel python3-numpy python3-zmq \
+  python3-nbformat python3-pytest jupyter-console python3-ipykernel python3-numpy python3-zmq python3-yaml \
   clang libclang-rt-14-dev valgrind
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \

@@ -8,6 +8,13 @@
  * memory the cache is flushed and the request retried once; then RT_EOOM is
  * recorded with the requested, free and cached byte counts.
  *
+ * Limits (memlimit.c): a GPU's raw allocations are capped by
+ * CGPU_GPU_MEMORY_LIMIT, counted over every logical device of the same
+ * physical GPU, cached blocks included (they are flushed before a request is
+ * refused). The CPU device's raw allocations are checked against the host
+ * limit. rt_set_device_memory_limit sets a cap on any device (tests use the
+ * CPU device: the logic does not depend on the kind).
+ *
  * GPU safety: a device has one stream and its own allocator, so a block
  * freed and reused is ordered after the work that used it.
  */
@@ -37,8 +44,33 @@ struct rt_allocator {
     block **live;
     size_t live_cap, live_count, live_tomb;
     size_t used, cached, cache_cap;
+    size_t limit;          /* cap on raw bytes held on the physical device; 0: none */
+    int limit_resolved;    /* CGPU_GPU_MEMORY_LIMIT read for this device */
+    const char *limit_source; /* static text: where the cap comes from */
     uint64_t raw_allocs, reuses;
 };
+
+/* Raw bytes held (live and cached) per physical device, over all of its
+ * logical devices. Updated with atomics: each allocator has its own lock. */
+#define MAX_PHYSICAL 64
+static size_t held[2][MAX_PHYSICAL];
+
+static size_t *held_slot(const rt_device *d) {
+    int k = d->kind == RT_GPU ? 1 : 0;
+    return d->physical >= 0 && d->physical < MAX_PHYSICAL ? &held[k][d->physical] : NULL;
+}
+static void held_add(const rt_device *d, size_t n) {
+    size_t *h = held_slot(d);
+    if (h) __atomic_add_fetch(h, n, __ATOMIC_RELAXED);
+}
+static void held_sub(const rt_device *d, size_t n) {
+    size_t *h = held_slot(d);
+    if (h) __atomic_sub_fetch(h, n, __ATOMIC_RELAXED);
+}
+static size_t held_now(const rt_device *d) {
+    size_t *h = held_slot(d);
+    return h ? __atomic_load_n(h, __ATOMIC_RELAXED) : 0;
+}
 
 #define TOMB ((block *)1)
 
@@ -122,6 +154,7 @@ static void flush_locked(rt_allocator *a) {
         while (b) {
             block *next = b->next;
             a->dev->backend->raw_free(a->dev, b->p);
+            held_sub(a->dev, b->size);
             a->cached -= b->size;
             free(b);
             b = next;
@@ -151,6 +184,43 @@ static void record_oom(rt_device *d, size_t bytes, size_t cached_before) {
                  d->name, bytes, req, fr, ca);
 }
 
+static void resolve_limit_locked(rt_allocator *a) {
+    if (a->limit_resolved) return;
+    a->limit_resolved = 1;
+    if (a->dev->kind != RT_GPU || a->limit) return;
+    rt_device_props p;
+    if (rt_device_properties(RT_GPU, a->dev->physical, &p) == RT_OK)
+        a->limit = rt_gpu_memory_limit_for(p.total_memory, &a->limit_source);
+}
+
+/* Whether `rounded` more raw bytes fit under the device's cap and, on the
+ * CPU, the host limit; flushes the cache once to make room. 0, or -1 with
+ * the error recorded. */
+static int room_locked(rt_allocator *a, size_t bytes, size_t rounded) {
+    rt_device *d = a->dev;
+    resolve_limit_locked(a);
+    if (a->limit && held_now(d) + rounded > a->limit) {
+        if (a->cached) flush_locked(a);
+        if (held_now(d) + rounded > a->limit) {
+            char req[32], lim[32], in_use[32];
+            human(bytes, req, sizeof req);
+            human(a->limit, lim, sizeof lim);
+            human(held_now(d), in_use, sizeof in_use);
+            rt_set_error(RT_EOOM, "out of memory on %s: requested %zu bytes (%s), over this kernel's limit of %s "
+                         "on the device (%s); %s held", d->name, bytes, req, lim,
+                         a->limit_source ? a->limit_source : "a limit set for this device", in_use);
+            return -1;
+        }
+    }
+    if (d->kind == RT_CPU && rt_host_memory_reserve(bytes) != RT_OK) {
+        if (!a->cached) return -1;
+        flush_locked(a);
+        rt_clear_error();
+        if (rt_host_memory_reserve(bytes) != RT_OK) return -1;
+    }
+    return 0;
+}
+
 void *rt_device_alloc(rt_device *d, size_t bytes) {
     if (!d || !d->alloc) { rt_set_error(RT_EDEVICE, "allocation on a missing device"); return NULL; }
     if (rt_device_begin(d) != RT_OK) return NULL; /* creates the CUDA state on first use */
@@ -178,6 +248,11 @@ void *rt_device_alloc(rt_device *d, size_t bytes) {
             return NULL;
         }
         size_t cached_before = a->cached;
+        if (room_locked(a, bytes, rounded) != 0) {
+            free(b);
+            pthread_mutex_unlock(&a->lock);
+            return NULL;
+        }
         b->size = rounded;
         b->p = d->backend->raw_alloc(d, rounded);
         if (!b->p && a->cached) {
@@ -191,10 +266,12 @@ void *rt_device_alloc(rt_device *d, size_t bytes) {
             return NULL;
         }
         a->raw_allocs++;
+        held_add(d, b->size);
     }
     b->next = NULL;
     if (live_put(a, b) != 0) {
         d->backend->raw_free(d, b->p);
+        held_sub(d, b->size);
         free(b);
         pthread_mutex_unlock(&a->lock);
         rt_set_error(RT_EOOM, "out of host memory");
@@ -216,6 +293,7 @@ void rt_device_free(rt_device *d, void *p) {
         a->used -= b->size;
         if (a->cached + b->size > a->cache_cap) {
             d->backend->raw_free(d, b->p);
+            held_sub(d, b->size);
             free(b);
         } else {
             size_t r;
@@ -233,6 +311,27 @@ void rt_allocator_flush(rt_device *d) {
     pthread_mutex_lock(&d->alloc->lock);
     flush_locked(d->alloc);
     pthread_mutex_unlock(&d->alloc->lock);
+}
+
+rt_status rt_set_device_memory_limit(rt_device *d, size_t bytes) {
+    d = rt_resolve_device(d);
+    if (!d || !d->alloc) return rt_set_error(RT_EDEVICE, "no such device");
+    pthread_mutex_lock(&d->alloc->lock);
+    d->alloc->limit = bytes;
+    d->alloc->limit_resolved = 1;
+    d->alloc->limit_source = NULL;
+    pthread_mutex_unlock(&d->alloc->lock);
+    return RT_OK;
+}
+
+size_t rt_device_memory_limit(rt_device *d) {
+    d = rt_resolve_device(d);
+    if (!d || !d->alloc) return 0;
+    pthread_mutex_lock(&d->alloc->lock);
+    resolve_limit_locked(d->alloc);
+    size_t l = d->alloc->limit;
+    pthread_mutex_unlock(&d->alloc->lock);
+    return l;
 }
 
 void rt_allocator_stats(rt_device *d, size_t *used, size_t *cached) {

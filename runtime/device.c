@@ -88,8 +88,37 @@ static int layout(rt_device_kind kind, int n) {
     return k;
 }
 
+/* Runs just before discovery: the language copies its os.environ into the
+ * process environment then, so CUDA_VISIBLE_DEVICES set in a cell counts. */
+static void (*discovery_hook)(void *ctx);
+static void *discovery_ctx;
+
+void rt_set_discovery_hook(void (*fn)(void *ctx), void *ctx) {
+    discovery_hook = fn;
+    discovery_ctx = ctx;
+}
+
+/* CUDA_VISIBLE_DEVICES that lists no device ("" or "-1", as TensorFlow's
+ * users write to hide GPUs): no CUDA library needs loading. */
+static int all_gpus_hidden(char *reason, size_t cap) {
+#ifdef CGPU_HAVE_CUDA
+    const char *v = getenv("CUDA_VISIBLE_DEVICES");
+    if (!v || (*v && strncmp(v, "-1", 2) != 0)) return 0;
+    snprintf(reason, cap, "CUDA_VISIBLE_DEVICES='%s' hides every GPU", v);
+    return 1;
+#else
+    (void)reason; (void)cap;
+    return 0;
+#endif
+}
+
 static void discover(void) {
-    int n = rt_cuda_discover(reg.gpu_props, MAX_PHYSICAL, reg.gpu_reason, sizeof reg.gpu_reason);
+    if (discovery_hook) discovery_hook(discovery_ctx);
+    int n = all_gpus_hidden(reg.gpu_reason, sizeof reg.gpu_reason) ? 0
+          : rt_cuda_discover(reg.gpu_props, MAX_PHYSICAL, reg.gpu_reason, sizeof reg.gpu_reason);
+    /* the reason says why; callers say "no GPU" themselves ("No GPU: ...") */
+    if (strncmp(reg.gpu_reason, "no GPU: ", 8) == 0)
+        memmove(reg.gpu_reason, reg.gpu_reason + 8, strlen(reg.gpu_reason + 8) + 1);
     if (n > 0 && !rt_cuda_backend()) {
         snprintf(reg.gpu_reason, sizeof reg.gpu_reason, "the CUDA backend is missing from this build");
         n = 0;
@@ -340,6 +369,7 @@ rt_status rt_get_memory_info(rt_device *d, rt_memory_info *out) {
     d = rt_resolve_device(d);
     memset(out, 0, sizeof *out);
     rt_allocator_stats(d, &out->used, &out->cached);
+    out->limit = d->kind == RT_CPU && !rt_device_memory_limit(d) ? rt_host_memory_limit(NULL) : rt_device_memory_limit(d);
     if (d->kind == RT_GPU && !d->backend_state) {
         out->total = reg.gpu_props[d->physical].total_memory;
         return RT_OK;

@@ -39,7 +39,8 @@ typedef enum {
     RT_EDEVICE,    /* DeviceError: CUDA/cuBLAS/NCCL failure, cross-device op */
     RT_EOOM,       /* OutOfMemoryError */
     RT_EINTERRUPT, /* KeyboardInterrupt seen at a safe point */
-    RT_EZERODIV    /* ZeroDivisionError (integer division by zero) */
+    RT_EZERODIV,   /* ZeroDivisionError (integer division by zero) */
+    RT_EHOSTMEM    /* MemoryError: host memory, or the kernel's host limit */
 } rt_status;
 
 rt_status   rt_error_code(void);
@@ -85,6 +86,10 @@ rt_device_kind rt_device_kind_of(const rt_device *d);
 int         rt_device_index(const rt_device *d);       /* logical index */
 int         rt_device_physical_index(const rt_device *d);
 const char *rt_gpu_unavailable_reason(void);           /* NULL when GPUs exist */
+/* fn(ctx) runs once, just before discovery (set it before any device use;
+ * NULL removes it): the language copies its os.environ into the process
+ * environment there, so CUDA_VISIBLE_DEVICES set in a cell is honoured. */
+void        rt_set_discovery_hook(void (*fn)(void *ctx), void *ctx);
 
 typedef struct {
     char   name[256];          /* "NVIDIA H100 80GB HBM3" or the CPU model */
@@ -114,8 +119,30 @@ void rt_set_log_sink(rt_log_fn fn, void *ctx);
 void rt_log_op(const char *op, const rt_device *d); /* no-op when logging is off */
 
 rt_status rt_synchronize(rt_device *d);            /* NULL: all devices */
-typedef struct { size_t used, cached, total; } rt_memory_info;
+/* limit: this kernel's cap on the device (0: none), see memlimit.c. */
+typedef struct { size_t used, cached, total, limit; } rt_memory_info;
 rt_status rt_get_memory_info(rt_device *d, rt_memory_info *out);
+
+/* Memory limits (memlimit.c). The host limit: CGPU_MEMORY_LIMIT, else the
+ * cgroup's memory.max less a margin, else the machine's memory; `source`
+ * (static text) says which. rt_host_memory_reserve checks a request of
+ * `bytes` against it (RT_EHOSTMEM with the sizes, else RT_OK); the poll
+ * checks the resident set alone (the interpreter calls it at loop
+ * back-edges). Per device: a cap on the raw bytes held on each physical
+ * device, from CGPU_GPU_MEMORY_LIMIT for GPUs (bytes or a fraction of
+ * total_memory), or set by rt_set_device_memory_limit (0 removes it);
+ * past it, RT_EOOM naming the limit. */
+size_t    rt_host_memory_limit(const char **source);
+size_t    rt_host_resident(void);
+rt_status rt_host_memory_reserve(size_t bytes);
+rt_status rt_host_memory_poll(void);
+size_t    rt_gpu_memory_limit_for(size_t total_memory, const char **source);
+rt_status rt_set_device_memory_limit(rt_device *d, size_t bytes);
+size_t    rt_device_memory_limit(rt_device *d);
+/* "4G", "512M", "1.5GiB", bytes; with is_fraction non-NULL a plain number
+ * <= 1 is a fraction (*is_fraction = 1). 0, or -1 when malformed. */
+int       rt_parse_memory_size(const char *s, double *value, int *is_fraction);
+
 /* "highest" (default, full FP32) or "tf32". */
 rt_status rt_set_matmul_precision(const char *precision);
 /* GPU time spent since the last call, in seconds (CUDA events around queued

@@ -20,6 +20,7 @@ SUITES=(
   "sanitizers  tests/robustness/sanitize_suite.sh"
   "failalloc   tests/robustness/failalloc_suite.sh"
   "faults      tests/robustness/faults_suite.sh"
+  "deploy      tests/deploy/suite.sh"
   "fuzz        tests/fuzz/suite.sh"
   "jupyterlab  tests/e2e/suite.sh"
 )

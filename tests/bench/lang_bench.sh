@@ -40,3 +40,7 @@ for prog in tests/bench/lang/*.cg; do
   fi
 done
 echo "machine: $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores; $("$PYTHON" --version 2>&1)"
+
+# Module attribute lookup, against C-GPU's own global lookup in the same run.
+read -r mod glob ratio < <("$BIN" exec tests/bench/module_lookup.cg | tail -n 1)
+printf '%-14s np.sqrt(x) %.4f s, sqrt(x) %.4f s per 1e6 calls: ratio %s (target <= 1.2)\n' module_lookup "$mod" "$glob" "$ratio"

@@ -49,14 +49,9 @@ def _no_complex(py, cg):
     return cg.err == 'ValueError' and 'would be complex' in cg.msg and py.out.startswith(cg.out)
 
 
-def _out_of_memory(py, cg):
-    return py.err == 'MemoryError' and cg.err == 'OutOfMemoryError' and py.out == cg.out
-
-
 DOCUMENTED = [
     ('64-bit ints', '**Integers are 64-bit.**', _int_overflow),
     ('no complex numbers', 'No complex numbers', _no_complex),
-    ('OutOfMemoryError', 'Running out of memory raises `OutOfMemoryError`', _out_of_memory),
 ]
 
 

@@ -11,7 +11,7 @@
  *
  * Limits (so that "slow" or "big" is not reported as a crash):
  *   - memory: memcap.c fails allocations past 4 MiB each / 96 MiB live
- *     (the language must raise OutOfMemoryError);
+ *     (the language must raise MemoryError or OutOfMemoryError);
  *   - time: a watchdog thread calls lang_interrupt when a cell has run
  *     for FUZZ_CELL_MS (default 300) ms; a cell that ignores interrupts
  *     shows up as a libFuzzer timeout (run.sh passes -timeout);
@@ -170,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         /* a cell may legitimately rebind builtins or names; only an error
          * other than those counts */
         if (st == LANG_ERROR && r.ename && strcmp(r.ename, "OutOfMemoryError") != 0 &&
-            strcmp(r.ename, "KeyboardInterrupt") != 0)
+            strcmp(r.ename, "MemoryError") != 0 && strcmp(r.ename, "KeyboardInterrupt") != 0)
             abort();
     }
     lang_result_clear(&r);

@@ -6,7 +6,7 @@
  * libFuzzer's own allocations are not wrapped) passes through here. One
  * allocation larger than MEMCAP_ONE, or one that would take the live total
  * past MEMCAP_TOTAL, fails with NULL, the way a real malloc fails when the
- * machine is full: the language must turn that into an OutOfMemoryError.
+ * machine is full: the language must turn that into a MemoryError.
  * Without the cap a cell like `zeros((1<<28,))` would make libFuzzer report
  * an out-of-memory "crash" that is just a large but legitimate request.
  *

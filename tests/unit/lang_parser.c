@@ -110,7 +110,17 @@ static void dump(node *e)
     case S_DEL: put("(del "); dump(e->u.del.targets[0]); put(")"); return;
     case S_ASSERT: put("(assert "); dump(e->u.assert_.cond); put(" "); dump(e->u.assert_.msg); put(")"); return;
     case S_GLOBAL: put(e->op ? "(nonlocal " : "(global "); put(e->u.global.names[0]); put(")"); return;
-    case S_IMPORT: put("(import "); put(e->u.import.module); put(")"); return;
+    case S_IMPORT:
+        put(e->op ? "(from" : "(import");
+        for (int i = 0; i < e->u.import.n; i++) {
+            put(" ");
+            put(e->u.import.modules[i]);
+            if (e->u.import.names[i] && *e->u.import.names[i]) { put("."); put(e->u.import.names[i]); }
+            put(" as ");
+            put(e->u.import.targets[i]->u.name.id);
+        }
+        put(")");
+        return;
     case S_TIME: put("(time ["); dump_block(&e->u.time.body); put("])"); return;
     case S_MAGIC: put(e->op == MAGIC_WHO ? "(who)" : "(reset)"); return;
     default: put("?"); return;
@@ -202,8 +212,10 @@ TEST(statements)
     CHECK_STR(P("assert x, 'msg'"), "(assert x 'msg')");
     CHECK_STR(P("global g"), "(global g)");
     CHECK_STR(P("nonlocal n"), "(nonlocal n)");
-    CHECK_STR(P("import numpy as np"), "(import numpy)");
-    CHECK_STR(P("from a.b import c"), "(import a.b)");
+    CHECK_STR(P("import numpy as np"), "(import numpy as np)");
+    CHECK_STR(P("import os.path, tensorflow.keras"), "(import os.path as os tensorflow.keras as tensorflow)");
+    CHECK_STR(P("from a.b import c"), "(from a.b.c as c)");
+    CHECK_STR(P("from a import (b as c,\n d,)"), "(from a.b as c a.d as d)");
     CHECK_STR(P("a = 1; b = 2;"), "(= a 1) (= b 2)");
     CHECK_STR(P("return"), "(return _)");
 }

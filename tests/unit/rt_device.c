@@ -136,17 +136,76 @@ TEST(memory_info_and_allocator_reuse) {
     rt_device_free(c, NULL);
 }
 
+/* The per-device cap (CGPU_GPU_MEMORY_LIMIT on GPUs) is the allocator's
+ * logic, the same for every kind: tested on the CPU device. */
+TEST(device_memory_cap) {
+    rt_device *c = rt_device_get(RT_CPU, 0);
+    rt_allocator_flush(c);
+    CHECK(rt_set_device_memory_limit(c, (size_t)3 << 20) == RT_OK);
+    CHECK(rt_device_memory_limit(c) == ((size_t)3 << 20));
+    rt_memory_info mi;
+    CHECK(rt_get_memory_info(c, &mi) == RT_OK && mi.limit == ((size_t)3 << 20));
+    void *p1 = rt_device_alloc(c, (size_t)1 << 20);
+    void *p2 = rt_device_alloc(c, (size_t)1 << 20);
+    CHECK(p1 && p2);
+    /* 2 MiB held: 2 more MiB would cross 3 MiB */
+    CHECK(rt_device_alloc(c, (size_t)2 << 20) == NULL);
+    CHECK_ERROR(RT_EOOM, "out of memory on CPU:0: requested 2097152 bytes (2.00 MiB), over this kernel's limit of 3.00 MiB");
+    /* freed blocks stay cached, yet a request that needs their room gets it:
+     * the cache is flushed before a request is refused */
+    rt_device_free(c, p1);
+    rt_device_free(c, p2);
+    size_t used, cached;
+    rt_allocator_stats(c, &used, &cached);
+    CHECK(used == 0 && cached == ((size_t)2 << 20));
+    void *p3 = rt_device_alloc(c, (size_t)2 << 20);
+    CHECK(p3 != NULL);
+    rt_allocator_stats(c, &used, &cached);
+    CHECK(cached == 0);
+    rt_device_free(c, p3);
+    /* a logical device's failure leaves the device usable */
+    CHECK(rt_set_device_memory_limit(c, 0) == RT_OK);
+    void *p4 = rt_device_alloc(c, (size_t)8 << 20);
+    CHECK(p4 != NULL);
+    rt_device_free(c, p4);
+    rt_allocator_flush(c);
+}
+
+TEST(memory_sizes_parse) {
+    double v;
+    int frac = -1;
+    CHECK(rt_parse_memory_size("4G", &v, NULL) == 0 && v == 4294967296.0);
+    CHECK(rt_parse_memory_size("512M", &v, NULL) == 0 && v == 536870912.0);
+    CHECK(rt_parse_memory_size("1.5GiB", &v, NULL) == 0 && v == 1610612736.0);
+    CHECK(rt_parse_memory_size(" 2gb ", &v, NULL) == 0 && v == 2147483648.0);
+    CHECK(rt_parse_memory_size("1000000", &v, NULL) == 0 && v == 1e6);
+    CHECK(rt_parse_memory_size("0.25", &v, &frac) == 0 && frac == 1 && v == 0.25);
+    CHECK(rt_parse_memory_size("8G", &v, &frac) == 0 && frac == 0 && v == 8589934592.0);
+    CHECK(rt_parse_memory_size("0.25", &v, NULL) != 0);   /* the host limit takes no fraction */
+    CHECK(rt_parse_memory_size("banana", &v, NULL) != 0);
+    CHECK(rt_parse_memory_size("4X", &v, NULL) != 0);
+    CHECK(rt_parse_memory_size("-1G", &v, NULL) != 0);
+    CHECK(rt_parse_memory_size("", &v, NULL) != 0);
+    CHECK(rt_parse_memory_size("4G4", &v, NULL) != 0);
+    const char *source = NULL;
+    CHECK(rt_host_memory_limit(&source) > 0 && source && source[0]);
+    CHECK(rt_host_resident() > 0);
+    CHECK(rt_host_memory_reserve(1024) == RT_OK);
+    CHECK(rt_host_memory_poll() == RT_OK);
+}
+
 TEST(out_of_memory) {
     rt_device *c = rt_device_get(RT_CPU, 0);
     int64_t n = (int64_t)1 << 60; /* 2^62 bytes of float32 */
     rt_array *a = rt_empty(&n, 1, RT_FLOAT32, c);
     CHECK(a == NULL);
-    CHECK(rt_error_code() == RT_EOOM);
-    CHECK(strstr(rt_error_message(), "out of memory on CPU:0: requested 4611686018427387904 bytes") != NULL);
-    CHECK(strstr(rt_error_message(), "free") && strstr(rt_error_message(), "cached"));
+    /* host memory: over the kernel's host limit, named with the size asked for */
+    CHECK(rt_error_code() == RT_EHOSTMEM);
+    CHECK(strstr(rt_error_message(), "cannot allocate 4611686018427387904 bytes") != NULL);
+    CHECK(strstr(rt_error_message(), "the kernel's memory limit is") != NULL);
     rt_clear_error();
     CHECK(rt_device_alloc(c, (size_t)1 << 62) == NULL);
-    CHECK_ERROR(RT_EOOM, "out of memory on CPU:0");
+    CHECK_ERROR(RT_EHOSTMEM, "cannot allocate 4611686018427387904 bytes");
     CHECK(rt_device_alloc(c, SIZE_MAX) == NULL);
     CHECK_ERROR(RT_EOOM, "out of memory on CPU:0");
     int64_t huge[3] = {(int64_t)1 << 40, (int64_t)1 << 40, 1 << 20};
@@ -307,6 +366,8 @@ int main(void) {
     RUN(placement_scopes);
     RUN(log_device_placement);
     RUN(memory_info_and_allocator_reuse);
+    RUN(device_memory_cap);
+    RUN(memory_sizes_parse);
     RUN(out_of_memory);
     RUN(allocation_larger_than_gpu);
     RUN(matmul_precision_and_timing);

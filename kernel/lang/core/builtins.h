@@ -124,7 +124,7 @@ lang_value lang_call(lang_state *L, lang_value fn, int n, const lang_value *args
 typedef enum {
     LANG_E_SYNTAX, LANG_E_NAME, LANG_E_TYPE, LANG_E_VALUE, LANG_E_INDEX, LANG_E_KEY,
     LANG_E_ATTRIBUTE, LANG_E_SHAPE, LANG_E_ZERODIV, LANG_E_ASSERTION, LANG_E_RECURSION,
-    LANG_E_IMPORT, LANG_E_DEVICE, LANG_E_OOM, LANG_E_INTERRUPT, LANG_E_OVERFLOW,
+    LANG_E_IMPORT, LANG_E_DEVICE, LANG_E_OOM, LANG_E_INTERRUPT, LANG_E_MEMORY, LANG_E_OVERFLOW,
     LANG_E_COUNT
 } lang_error_kind;
 const char *lang_error_kind_name(lang_error_kind k); /* "TypeError" ... */
@@ -139,9 +139,17 @@ int        lang_fail(lang_state *L, lang_error_kind k, const char *fmt, ...)
 /* Raises the runtime's last error (rt_error_code/rt_error_message), mapped
  * RT_EVALUE->ValueError, RT_ETYPE->TypeError, RT_ESHAPE->ShapeError,
  * RT_EINDEX->IndexError, RT_EDEVICE->DeviceError, RT_EOOM->OutOfMemoryError,
- * RT_EINTERRUPT->KeyboardInterrupt, RT_EZERODIV->ZeroDivisionError. */
+ * RT_EINTERRUPT->KeyboardInterrupt, RT_EZERODIV->ZeroDivisionError,
+ * RT_EHOSTMEM->MemoryError. */
 lang_value lang_raise_rt(lang_state *L);
-lang_value lang_nomem(lang_state *L);          /* OutOfMemoryError */
+/* MemoryError: host memory ran out, or the kernel's host limit was reached
+ * (then with the runtime's message naming the sizes). Device memory is
+ * OutOfMemoryError (from lang_raise_rt). */
+lang_value lang_nomem(lang_state *L);
+/* Checks that `bytes` more host memory fit under the kernel's limit
+ * (rt_host_memory_reserve); raises MemoryError naming `what` and the sizes
+ * when not. 0 or -1. Call before growing a container or building a string. */
+int        lang_reserve(lang_state *L, size_t bytes);
 /* 1 when an error is pending (between a raise and the cell boundary). */
 int        lang_error_pending(lang_state *L);
 lang_error_kind lang_error_kind_of(lang_state *L); /* of the pending error */

@@ -17,7 +17,7 @@
 static const char *const kind_names[LANG_E_COUNT] = {
     "SyntaxError", "NameError", "TypeError", "ValueError", "IndexError", "KeyError",
     "AttributeError", "ShapeError", "ZeroDivisionError", "AssertionError", "RecursionError",
-    "ImportError", "DeviceError", "OutOfMemoryError", "KeyboardInterrupt", "OverflowError",
+    "ImportError", "DeviceError", "OutOfMemoryError", "KeyboardInterrupt", "MemoryError", "OverflowError",
 };
 
 const char *lang_error_kind_name(lang_error_kind k)
@@ -73,7 +73,15 @@ int lang_fail(lang_state *L, lang_error_kind k, const char *fmt, ...)
 
 lang_value lang_nomem(lang_state *L)
 {
-    return lang_raise(L, LANG_E_OOM, "out of host memory");
+    if (rt_error_code() == RT_EHOSTMEM) return lang_raise_rt(L); /* the limit, with its sizes */
+    return lang_raise(L, LANG_E_MEMORY, "out of host memory");
+}
+
+int lang_reserve(lang_state *L, size_t bytes)
+{
+    if (rt_host_memory_reserve(bytes) == RT_OK) return 0;
+    lang_raise_rt(L);
+    return -1;
 }
 
 lang_value lang_raise_rt(lang_state *L)
@@ -88,6 +96,7 @@ lang_value lang_raise_rt(lang_state *L)
     case RT_EOOM: k = LANG_E_OOM; break;
     case RT_EINTERRUPT: k = LANG_E_INTERRUPT; break;
     case RT_EZERODIV: k = LANG_E_ZERODIV; break;
+    case RT_EHOSTMEM: k = LANG_E_MEMORY; break;
     default: k = LANG_E_VALUE; break;
     }
     const char *m = rt_error_message();

@@ -44,6 +44,16 @@ static lang_value interrupted(lang_state *L)
     return lang_raise(L, LANG_E_INTERRUPT, "interrupted by the user");
 }
 
+/* A loop's back-edge: raises KeyboardInterrupt when interrupted, and every
+ * 16384 passes checks the kernel's host memory limit (growth made of many
+ * small allocations never asks for much at once). 1 when it raised. */
+static int loop_break(lang_state *L)
+{
+    if (L->interrupt) { interrupted(L); return 1; }
+    if ((++L->loop_ticks & 0x3fff) == 0 && rt_host_memory_poll() != RT_OK) { lang_raise_rt(L); return 1; }
+    return 0;
+}
+
 int check_stack(lang_state *L)
 {
     char here;
@@ -555,6 +565,11 @@ __attribute__((noinline)) static lang_value call_general(lang_state *L, frame *F
     return r;
 }
 
+static int obj_class_is_module(const lang_class *c)
+{
+    return c && strcmp(c->name, "module") == 0;
+}
+
 __attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, node *e)
 {
     node *fnode = e->u.call.fn;
@@ -575,6 +590,14 @@ __attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, n
         self = eval(L, F, fnode->u.attr.obj);
         if (lv_is_err(self)) return self;
         /* per-site cache: the same call site usually sees the same type */
+        if (self.type == LV_OBJECT && fnode->u.attr.cache_tab == (const void *)lv_object_class(self)) {
+            /* a module's function seen here before (a module's attributes
+             * never change; the module keeps the function alive) */
+            lv_builtinobj *b = (lv_builtinobj *)fnode->u.attr.cache_m;
+            lv_release(self);
+            if (simple) return fast_call(L, F, e, b->fn, b->name, b->self);
+            return call_general(L, F, e, lv_retain(lv_from_obj(b)), lv_none(), NULL);
+        }
         const lang_method *tab = op_methods_of(self);
         if (tab && tab == fnode->u.attr.cache_tab) {
             m = fnode->u.attr.cache_m;
@@ -590,10 +613,22 @@ __attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, n
         }
         if (m) fn = lv_none();
         else {
+            const lang_class *self_class = lv_object_class(self);
             fn = op_getattr(L, self, fnode->u.attr.name);
             lv_release(self);
             self = lv_none();
             if (lv_is_err(fn)) { locate(L, F, fnode); return fn; }
+            if (fn.type == LV_BUILTIN && obj_class_is_module(self_class)) {
+                fnode->u.attr.cache_tab = self_class;
+                fnode->u.attr.cache_m = LV_OBJ(fn, lv_builtinobj);
+            }
+            if (simple && fn.type == LV_BUILTIN) {
+                /* an attribute that is a builtin function (np.sqrt(x)) */
+                lv_builtinobj *b = LV_OBJ(fn, lv_builtinobj);
+                lang_value r = fast_call(L, F, e, b->fn, b->name, b->self);
+                lv_release(fn);
+                return r;
+            }
         }
     } else {
         fn = eval(L, F, fnode);
@@ -696,7 +731,7 @@ static int comp_level(lang_state *L, frame *F, node *e, int gi, lang_value first
     if (lv_is_err(it)) { locate(L, F, g->iter); return -1; }
     int rc = 0;
     for (;;) {
-        if (L->interrupt) { interrupted(L); rc = -1; break; }
+        if (loop_break(L)) { rc = -1; break; }
         lang_value item;
         int r = iter_next(L, it, &item);
         if (r < 0) { locate(L, F, g->iter); rc = -1; break; }
@@ -1144,7 +1179,7 @@ static int exec_for(lang_state *L, frame *F, node *s)
         int64_t i = r->start, stop = r->stop, step = r->step;
         node *t = s->u.loop.target;
         for (; step > 0 ? i < stop : i > stop; i += step) {
-            if (L->interrupt) { interrupted(L); locate(L, F, s); x = XC_ERR; break; }
+            if (loop_break(L)) { locate(L, F, s); x = XC_ERR; break; }
             store_name(L, F, t, lv_int(i));
             x = exec_block(L, F, &s->u.loop.body);
             if (x == XC_CONTINUE) { x = XC_OK; continue; }
@@ -1157,7 +1192,7 @@ static int exec_for(lang_state *L, frame *F, node *s)
         lv_release(src);
         if (lv_is_err(it)) { locate(L, F, s->u.loop.iter); return XC_ERR; }
         for (;;) {
-            if (L->interrupt) { interrupted(L); locate(L, F, s); x = XC_ERR; break; }
+            if (loop_break(L)) { locate(L, F, s); x = XC_ERR; break; }
             lang_value item;
             int r = iter_next(L, it, &item);
             if (r < 0) { locate(L, F, s->u.loop.iter); x = XC_ERR; break; }
@@ -1318,9 +1353,51 @@ static int exec_magic(lang_state *L, node *s)
     return XC_OK;
 }
 
-static const char *const import_hint =
-    "C-GPU has no modules: array functions are builtins — use array(), zeros(), ones(), arange(), "
-    "exp(), sum(), mean(), matmul() ... directly; plotting is plt; training is Sequential, Dense, Adam";
+/* import statements call the builtin __import__ (as Python does), which the
+ * modules library provides: __import__(name, globals, locals, fromlist,
+ * level) returns the top module, or the named module when fromlist is given
+ * (and checks that its names exist). */
+__attribute__((noinline)) static int exec_import(lang_state *L, frame *F, node *s)
+{
+    int slot = lang_global_find(L, "__import__");
+    lang_value imp = slot >= 0 ? L->g[slot].builtin : lv_missing();
+    for (int i = 0; i < s->u.import.n; i++) {
+        const char *mod = s->u.import.modules[i], *name = s->u.import.names[i];
+        if (lv_is_missing(imp)) {
+            lang_raise(L, LANG_E_IMPORT, "No module named '%s'", mod);
+            locate(L, F, s);
+            return XC_ERR;
+        }
+        lang_value args[4] = { lv_str(mod), lv_none(), lv_none(), lv_none() };
+        if (name && *name) {
+            lang_value nm = lv_str(name);
+            args[3] = lv_tuple_of(1, &nm);
+            lv_release(nm);
+        }
+        lang_value v = lang_call(L, imp, 4, args, 0, NULL, NULL);
+        lv_release(args[0]);
+        lv_release(args[3]);
+        /* 'from m import x': m.x; 'import a.b as c': the top module's .b */
+        for (const char *p = name && !*name ? strchr(mod, '.') : NULL; p && !lv_is_err(v); p = strchr(p + 1, '.')) {
+            size_t len = strcspn(p + 1, ".");
+            char part[128];
+            snprintf(part, sizeof part, "%.*s", (int)len, p + 1);
+            lang_value sub = op_getattr(L, v, part);
+            lv_release(v);
+            v = sub;
+        }
+        if (name && *name && !lv_is_err(v)) {
+            lang_value x = op_getattr(L, v, name);
+            lv_release(v);
+            v = x;
+        }
+        if (lv_is_err(v)) { locate(L, F, s); return XC_ERR; }
+        int rc = store(L, F, s->u.import.targets[i], v);
+        lv_release(v);
+        if (rc < 0) return XC_ERR;
+    }
+    return XC_OK;
+}
 
 /* del NAME, del a[i] (kept out of exec_stmt: its index buffer would
  * enlarge every statement's stack frame, and recursion depth with it) */
@@ -1403,7 +1480,7 @@ static int exec_stmt(lang_state *L, frame *F, node *s)
     }
     case S_WHILE: {
         for (;;) {
-            if (L->interrupt) { interrupted(L); locate(L, F, s); return XC_ERR; }
+            if (loop_break(L)) { locate(L, F, s); return XC_ERR; }
             lang_value c = eval(L, F, s->u.cond.cond);
             if (lv_is_err(c)) return XC_ERR;
             int t = truthy(L, c);
@@ -1437,12 +1514,7 @@ static int exec_stmt(lang_state *L, frame *F, node *s)
     case S_WITH: return exec_with(L, F, s, 0);
     case S_DEL: return exec_del(L, F, s);
     case S_ASSERT: return exec_assert(L, F, s);
-    case S_IMPORT: {
-        const char *m = s->u.import.module;
-        lang_raise(L, LANG_E_IMPORT, "No module named '%s'. %s", m, import_hint);
-        locate(L, F, s);
-        return XC_ERR;
-    }
+    case S_IMPORT: return exec_import(L, F, s);
     case S_TIME: return exec_time(L, F, s, NULL);
     case S_MAGIC: {
         int x = exec_magic(L, s);

@@ -58,6 +58,7 @@ struct lang_state {
     int         gmask;
 
     /* the pending error */
+    unsigned    loop_ticks;    /* loop back-edges, for the memory poll (eval.c) */
     int         err_pending;
     lang_error_kind err_kind;
     char       *err_msg;      /* owned */

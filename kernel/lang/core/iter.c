@@ -163,9 +163,16 @@ lang_value iter_to_list(lang_state *L, lang_value v)
         for (int64_t i = 0; i < n; i++) lv_list_append(l, items[i]);
         return l;
     }
+    size_t known = 0; /* a range's length is known: one allocation, checked at once */
+    if (v.type == LV_RANGE) {
+        lv_rangeobj *r = LV_OBJ(v, lv_rangeobj);
+        int64_t n = r->step > 0 ? (r->stop - r->start + r->step - 1) / r->step
+                                : (r->start - r->stop - r->step - 1) / -r->step;
+        known = n > 0 ? (size_t)n : 0;
+    }
     lang_value it = iter_new(L, v);
     if (lv_is_err(it)) return it;
-    lang_value l = lv_list_new(0);
+    lang_value l = lv_list_new(known);
     if (lv_is_err(l)) { lv_release(it); return lang_nomem(L); }
     for (;;) {
         if (L->interrupt) {

@@ -115,6 +115,9 @@ lang_state *lang_new(void)
     if (!L) return NULL;
     if (gindex_grow(L) < 0) { free(L); return NULL; }
     lang_open_libraries(L);
+    /* resolve the memory limits now, so a malformed one is reported at start */
+    rt_host_memory_limit(NULL);
+    rt_gpu_memory_limit_for(0, NULL);
     return L;
 }
 

@@ -136,7 +136,9 @@ static lang_value seq_repeat(lang_state *L, lang_value s, int64_t n)
     if (s.type == LV_STR) {
         size_t len = lv_str_len(s);
         if (len == 0) n = 0;
-        if (len && (uint64_t)n > (uint64_t)(1ULL << 40) / len) return lang_raise(L, LANG_E_OOM, "string repetition too large");
+        if (len && (uint64_t)n > (uint64_t)(SIZE_MAX / 2) / len)
+            return lang_raise(L, LANG_E_MEMORY, "cannot allocate a string of %zu × %lld characters", len, (long long)n);
+        if (lang_reserve(L, 2 * len * (size_t)n) < 0) return lv_err(); /* the buffer and the string */
         char *buf = malloc(len * (size_t)n + 1);
         if (!buf) return lang_nomem(L);
         for (int64_t i = 0; i < n; i++) memcpy(buf + (size_t)i * len, lv_str_cstr(s), len);
@@ -148,7 +150,9 @@ static lang_value seq_repeat(lang_state *L, lang_value s, int64_t n)
     int64_t m;
     lang_value *items = lv_seq_items(s, &m);
     if (m == 0) n = 0; /* [] * 10**18 is [] at once, not 10**18 empty rounds */
-    if (m && (uint64_t)n > (uint64_t)(1ULL << 32) / (uint64_t)m) return lang_raise(L, LANG_E_OOM, "sequence repetition too large");
+    if (m && (uint64_t)n > (uint64_t)(SIZE_MAX / sizeof(lang_value)) / (uint64_t)m)
+        return lang_raise(L, LANG_E_MEMORY, "cannot allocate a sequence of %lld × %lld items", (long long)m, (long long)n);
+    if (lang_reserve(L, (size_t)m * (size_t)n * sizeof(lang_value)) < 0) return lv_err();
     size_t total = (size_t)(m * n);
     if (s.type == LV_LIST) {
         lang_value r = lv_list_new(total);

@@ -123,6 +123,7 @@ static int64_t count_cp(const char *s, size_t len)
 
 lang_value lv_str_n(const char *s, size_t len)
 {
+    if (len > SIZE_MAX / 2 || rt_host_memory_reserve(len) != RT_OK) return lv_err(); /* the kernel's limit */
     lv_strobj *o = lv_alloc_obj(LV_STR, sizeof *o + len + 1);
     if (!o) return lv_err();
     if (len) memcpy(o->s, s, len);
@@ -181,6 +182,10 @@ lang_value lv_list_new(size_t cap)
     lv_listobj *l = lv_alloc_obj(LV_LIST, sizeof *l);
     if (!l) return lv_err();
     if (cap) {
+        if (cap > SIZE_MAX / sizeof *l->items || rt_host_memory_reserve(cap * sizeof *l->items) != RT_OK) {
+            lv_free_obj(&l->h);
+            return lv_err();
+        }
         l->items = malloc(cap * sizeof *l->items);
         if (!l->items) { lv_free_obj(&l->h); return lv_err(); }
         l->cap = cap;
@@ -193,6 +198,8 @@ int lv_list_append_take(lang_value list, lang_value item)
     lv_listobj *l = LV_OBJ(list, lv_listobj);
     if (l->n == l->cap) {
         size_t nc = l->cap ? l->cap * 2 : 4;
+        /* the growth is checked against the kernel's limit (memlimit.c) */
+        if (rt_host_memory_reserve(nc * sizeof *l->items) != RT_OK) { lv_release(item); return -1; }
         lang_value *ni = realloc(l->items, nc * sizeof *ni);
         if (!ni) { lv_release(item); return -1; }
         l->items = ni;
@@ -414,6 +421,10 @@ static int dict_rebuild(lv_dictobj *d, size_t need)
     int32_t *idx = malloc(isz * sizeof *idx);
     if (!idx) return -1;
     size_t ncap = isz / 2 + 1;
+    if (rt_host_memory_reserve(isz * sizeof *idx + (ncap > d->cap ? (ncap - d->cap) * sizeof *d->entries : 0)) != RT_OK) {
+        free(idx);
+        return -1;
+    }
     if (ncap > d->cap) {
         lv_dictentry *ne = realloc(d->entries, ncap * sizeof *ne);
         if (!ne) { free(idx); return -1; }

@@ -130,7 +130,13 @@ struct node {
         struct { node **targets; int n; } del;                   /* S_DEL */
         struct { node *cond, *msg; } assert_;                    /* S_ASSERT */
         struct { const char **names; int n; } global;            /* S_GLOBAL */
-        struct { const char *module; } import;                   /* S_IMPORT */
+        struct {                                                 /* S_IMPORT (op 1: 'from' form) */
+            const char **modules;  /* dotted module path of each item */
+            const char **names;    /* 'from': the imported name; else NULL (bind
+                                    * the top module) or "" (bind the module, 'as') */
+            node **targets;        /* E_NAME each item binds */
+            int n;
+        } import;
         struct { block body; } time;                             /* S_TIME */
         struct { const char *arg; } magic;                       /* S_MAGIC */
     } u;

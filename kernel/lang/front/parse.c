@@ -850,6 +850,83 @@ static int augop_of(tok_type t)
 
 static node *parse_magic(parser *P, token *k, int cell_level);
 
+/* dotted_name -> NAME ('.' NAME)* ; returned as one string "a.b.c" */
+static const char *parse_dotted(parser *P)
+{
+    token *first = expect(P, T_NAME, "a module name");
+    char buf[256];
+    size_t len = (size_t)snprintf(buf, sizeof buf, "%.*s", first->len, first->start);
+    while (curt(P) == T_DOT && peekt(P, 1) == T_NAME) {   /* "a . b" is "a.b" too */
+        advance(P);
+        token *t = cur(P);
+        advance(P);
+        if (len < sizeof buf) len += (size_t)snprintf(buf + len, sizeof buf - len, ".%.*s", t->len, t->start);
+    }
+    if (len >= sizeof buf) p_fail(P, first->line, first->col, 0, "module name too long");
+    return pstrndup(P, buf, len);
+}
+
+static node *name_target(parser *P, token *at, const char *id)
+{
+    node *t = mk(P, E_NAME, at);
+    t->u.name.id = id;
+    return t;
+}
+
+/* import_stmt -> 'import' dotted_name ['as' NAME] (',' dotted_name ['as' NAME])*
+ *              | 'from' dotted_name 'import' ('(' names [','] ')' | names | '*')
+ * names -> NAME ['as' NAME] (',' NAME ['as' NAME])*
+ * `import a.b` binds a; `import a.b as c` binds c to a.b; `from a import b
+ * as c` binds c to a.b. Each item is one (module, name, target). */
+static node *parse_import(parser *P, token *k)
+{
+    advance(P);
+    node *n = mk(P, S_IMPORT, k);
+    vec mods = {0}, names = {0}, targets = {0};
+    if (k->type == T_IMPORT) {
+        do {
+            token *at = cur(P);
+            const char *m = parse_dotted(P);
+            /* names[i] NULL: bind the top module to its own name; "": bind
+             * the module itself to the 'as' name */
+            const char *bind, *name = NULL;
+            if (accept(P, T_AS)) {
+                token *b = expect(P, T_NAME, "a name");
+                bind = pstrndup(P, b->start, (size_t)b->len);
+                name = "";
+            } else {
+                bind = pstrndup(P, m, strcspn(m, "."));
+            }
+            vpush(P, &mods, (void *)m);
+            vpush(P, &names, (void *)name);
+            vpush(P, &targets, name_target(P, at, bind));
+        } while (accept(P, T_COMMA));
+    } else {
+        n->op = 1;
+        const char *m = parse_dotted(P);
+        expect(P, T_IMPORT, "'import'");
+        if (curt(P) == T_STAR)
+            p_fail(P, cur(P)->line, cur(P)->col, 0, "'from %s import *' is not supported: import the names you use", m);
+        token *open = cur(P);
+        int paren = accept(P, T_LPAREN);
+        do {
+            if (paren && curt(P) == T_RPAREN) break;
+            token *at = expect(P, T_NAME, "a name");
+            const char *nm = pstrndup(P, at->start, (size_t)at->len), *bind = nm;
+            if (accept(P, T_AS)) { token *b = expect(P, T_NAME, "a name"); bind = pstrndup(P, b->start, (size_t)b->len); }
+            vpush(P, &mods, (void *)m);
+            vpush(P, &names, (void *)nm);
+            vpush(P, &targets, name_target(P, at, bind));
+        } while (accept(P, T_COMMA));
+        if (paren) expect_close(P, T_RPAREN, open);
+    }
+    n->u.import.modules = (const char **)mods.v;
+    n->u.import.names = (const char **)names.v;
+    n->u.import.targets = (node **)targets.v;
+    n->u.import.n = mods.n;
+    return n;
+}
+
 /* small_stmt -> expr_stmt | 'pass' | 'break' | 'continue' | 'return' [testlist]
  *             | 'del' targets | 'assert' test [',' test] | 'global' NAME (',' NAME)*
  *             | 'nonlocal' NAME (',' NAME)* | 'import' ... | 'from' ... 'import' ...
@@ -897,16 +974,7 @@ static node *parse_small_stmt(parser *P)
         return n;
     }
     case T_IMPORT: case T_FROM: {
-        advance(P);
-        const char *s = cur(P)->start;
-        while (curt(P) != T_NEWLINE && curt(P) != T_EOF && curt(P) != T_SEMI) advance(P);
-        const char *e = cur(P)->start;
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t')) e--;
-        /* the module name: first word after import/from */
-        size_t ml = 0;
-        while (s + ml < e && s[ml] != ' ' && s[ml] != ',' && s[ml] != '\t') ml++;
-        node *n = mk(P, S_IMPORT, k);
-        n->u.import.module = pstrndup(P, s, ml);
+        node *n = parse_import(P, k);
         return n;
     }
     case T_CLASS: case T_TRY: case T_EXCEPT: case T_FINALLY: case T_RAISE: case T_YIELD:

@@ -193,6 +193,7 @@ static void collect_bindings(resolver *R, scope *s, block *b)
             for (int j = 0; j < st->u.assign.ntargets; j++) collect_target(R, s, st->u.assign.targets[j]);
             break;
         case S_AUGASSIGN: collect_target(R, s, st->u.aug.target); break;
+        case S_IMPORT: for (int j = 0; j < st->u.import.n; j++) collect_target(R, s, st->u.import.targets[j]); break;
         case S_DEL: for (int j = 0; j < st->u.del.n; j++) collect_target(R, s, st->u.del.targets[j]); break;
         case S_DEF: bind(R, s, st->u.func->name); break;
         case S_IF: case S_WHILE:
@@ -379,6 +380,7 @@ static void r_stmt(resolver *R, scope *S, node *st)
         for (int j = 0; j < st->u.assign.ntargets; j++) r_target(R, S, st->u.assign.targets[j]);
         break;
     case S_AUGASSIGN: r_expr(R, S, st->u.aug.value); r_target(R, S, st->u.aug.target); break;
+    case S_IMPORT: for (int j = 0; j < st->u.import.n; j++) r_target(R, S, st->u.import.targets[j]); break;
     case S_IF: case S_WHILE:
         r_expr(R, S, st->u.cond.cond);
         r_block(R, S, &st->u.cond.body);

@@ -268,7 +268,8 @@ static lang_value bi_memory_info(lang_state *L, const lang_args *a)
     lang_value r = lv_dict_new();
     if (lv_is_err(r)) return lang_nomem(L);
     if (lv_dict_set_str(r, "used", lv_int((int64_t)mi.used)) < 0 || lv_dict_set_str(r, "cached", lv_int((int64_t)mi.cached)) < 0 ||
-        lv_dict_set_str(r, "total", lv_int((int64_t)mi.total)) < 0) {
+        lv_dict_set_str(r, "total", lv_int((int64_t)mi.total)) < 0 ||
+        lv_dict_set_str(r, "limit", mi.limit ? lv_int((int64_t)mi.limit) : lv_none()) < 0) {
         lv_release(r);
         return lang_nomem(L);
     }
@@ -307,7 +308,7 @@ void lang_init_device(lang_state *L)
     lang_register_builtin(L, "synchronize", bi_synchronize,
         "synchronize(device=None)\nWaits until queued work on the device (all devices by default) has finished.\n>>> synchronize()");
     lang_register_builtin(L, "memory_info", bi_memory_info,
-        "memory_info(device=None)\nBytes used, cached (held by the allocator) and total on a device, as a dict.\n>>> memory_info(\"CPU:0\")[\"used\"]");
+        "memory_info(device=None)\nBytes used, cached (held by the allocator) and total on a device, and this kernel's limit there (CGPU_MEMORY_LIMIT / CGPU_GPU_MEMORY_LIMIT, the cgroup, or the machine), as a dict.\n>>> memory_info(\"CPU:0\")[\"limit\"]");
     lang_register_builtin(L, "set_matmul_precision", bi_set_precision,
         "set_matmul_precision(precision)\n\"highest\" (full float32, the default) or \"tf32\" (faster matmul on GPUs with Tensor Cores).\n>>> set_matmul_precision(\"tf32\")");
     lang_register_builtin(L, "gpu_unavailable_reason", bi_gpu_reason,

@@ -857,11 +857,24 @@ static lang_value model_count_params(lang_state *L, const lang_args *a)
     return lv_int(n);
 }
 
+/* C-GPU keeps models in its own format (runtime/nn/FORMAT.md); a Keras
+ * file name (.h5, .hdf5, .keras) is refused rather than given a file that
+ * Keras could not read. */
+static int refuse_keras_file(lang_state *L, const char *path, const char *op)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot || (strcmp(dot, ".h5") && strcmp(dot, ".hdf5") && strcmp(dot, ".keras"))) return 0;
+    return lang_fail(L, LANG_E_VALUE, "C-GPU does not %s Keras %s files: its models are saved in C-GPU's own format, "
+                     "e.g. model.save('%.*s.cgnn'), and loaded with load_model('%.*s.cgnn')",
+                     strcmp(op, "save") == 0 ? "write" : "read", dot, (int)(dot - path), path, (int)(dot - path), path);
+}
+
 static lang_value model_save(lang_state *L, const lang_args *a)
 {
     lang_value v[1];
     const char *path;
-    if (lang_args_bind(L, a, "filepath", v) < 0 || lang_get_str(L, v[0], "filepath", &path) < 0) return lv_err();
+    if (lang_args_bind(L, a, "filepath", v) < 0 || lang_get_str(L, v[0], "filepath", &path) < 0 ||
+        refuse_keras_file(L, path, "save") < 0) return lv_err();
     if (nn_model_save(self_model(a), path)) return lang_raise_rt(L);
     return lv_none();
 }
@@ -939,9 +952,10 @@ static const lang_class model_class = {
 
 static lang_value bi_load_model(lang_state *L, const lang_args *a)
 {
-    lang_value v[1];
+    lang_value v[2];
     const char *path;
-    if (lang_args_bind(L, a, "filepath", v) < 0 || lang_get_str(L, v[0], "filepath", &path) < 0) return lv_err();
+    if (lang_args_bind(L, a, "filepath, compile=", v) < 0 || lang_get_str(L, v[0], "filepath", &path) < 0 ||
+        refuse_keras_file(L, path, "load") < 0) return lv_err();
     nn_model *m = nn_model_load(path);
     return m ? model_value(L, m) : lang_raise_rt(L);
 }

@@ -21,6 +21,7 @@ const lang_library lang_libraries[] = {
     {"device", lang_init_device, "devices: list_physical_devices, device(), memory_info, placement log"},
     {"plot",   lang_init_plot,   "plt: plotting in the style of matplotlib.pyplot"},
     {"nn",     lang_init_nn,     "Keras-style training: Sequential, Dense, fit, MirroredStrategy"},
+    {"modules", lang_init_modules, "import: tensorflow, keras, numpy, matplotlib, os, time, math, random, logging, sys, csv"},
     {NULL, NULL, NULL},
 };
 
