@@ -36,6 +36,24 @@ static lang_value int_pow(lang_state *L, int64_t a, int64_t b)
     return lv_int(r);
 }
 
+/* Python's int / int: the exact quotient rounded once. Operands beyond
+ * 2**53 are not exact as doubles, so the quotient is formed in 128 bits
+ * with the remainder as a sticky bit before the one rounding. */
+static double int_true_divide(int64_t x, int64_t y)
+{
+    const int64_t exact = (int64_t)1 << 53;
+    if (x >= -exact && x <= exact && y >= -exact && y <= exact) return (double)x / (double)y;
+    int neg = (x < 0) != (y < 0);
+    uint64_t n = x < 0 ? 0 - (uint64_t)x : (uint64_t)x, d = y < 0 ? 0 - (uint64_t)y : (uint64_t)y;
+    if (n == 0) return neg ? -0.0 : 0.0;
+    int shift = __builtin_clzll(n) + 63;                 /* n << shift has its top bit at bit 126 */
+    unsigned __int128 num = (unsigned __int128)n << shift;
+    unsigned __int128 q = num / d;                       /* at least 63 significant bits */
+    if (num % d) q |= 1;                                 /* sticky: below the rounding position */
+    double r = ldexp((double)q, -shift);
+    return neg ? -r : r;
+}
+
 /* Python's float // and % (floatobject.c, float_divmod): the quotient is
  * computed from the exact remainder fmod(x, y), so x == q*y + m holds as
  * closely as doubles allow (-9.0 // (1/3) is -28.0, not floor(-27.0...)). */
@@ -69,7 +87,7 @@ static lang_value num_binary(lang_state *L, binop op, lang_value a, lang_value b
         case OP_MUL: if (__builtin_mul_overflow(x, y, &r)) return overflow(L, op, x, y); return lv_int(r);
         case OP_DIV:
             if (y == 0) return lang_raise(L, LANG_E_ZERODIV, "division by zero");
-            return lv_float((double)x / (double)y);
+            return lv_float(int_true_divide(x, y));
         case OP_FLOORDIV: case OP_MOD: {
             if (y == 0) return lang_raise(L, LANG_E_ZERODIV, op == OP_MOD ? "integer modulo by zero" : "integer division or modulo by zero");
             if (x == INT64_MIN && y == -1) {
