@@ -98,7 +98,7 @@ CFLAGS  += -DCGPU_HAVE_CUDA=1
 CUDA_ARCH_FLAGS ?= -gencode=arch=compute_80,code=sm_80 -gencode=arch=compute_90,code=sm_90 \
                    -gencode=arch=compute_90,code=compute_90
 NVCCFLAGS := -O3 -std=c++17 $(CUDA_ARCH_FLAGS) \
-             -Xcompiler -fPIC -Iruntime -I$(CUDA_HOME)/include -MMD -MP
+             -Xcompiler -fPIC,-fvisibility=hidden -Iruntime -I$(CUDA_HOME)/include -MMD -MP
 CUDA_LIBS := -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart -lcublas -lstdc++
 ifeq ($(HAVE_NCCL),1)
 CFLAGS    += -DCGPU_HAVE_NCCL=1
@@ -156,19 +156,15 @@ $(RT_LIB): $(call obj,$(RT_C))
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# The CUDA library calls back into the host runtime (errors, dtypes, the
-# allocator): every executable exports exactly the rt_/nn_ symbols the
-# library leaves undefined (--dynamic-list), and -u keeps them linked in.
-# -Bsymbolic binds the library's own entry points to themselves, never to
-# the host's same-named loaders.
-CUDA_HOST_FLAGS := $(if $(HAVE_CUDA),@$(BUILD)/cuda_host.flags,)
+# The CUDA library's one boundary is runtime/cuda_plugin.h: it exports a
+# single entry point (hidden visibility for the rest) and reaches the host
+# only through the table that entry receives; -z defs makes the link fail
+# if any other host symbol is left undefined. -Bsymbolic binds the
+# library's own functions to themselves, never to the host's same-named
+# loaders.
 $(CUDA_LIB): $(call obj,$(RT_CU))
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) -shared -Wl,-Bsymbolic -o $@ $^ $(CUDA_LIBS) -lm -lpthread
-	$(Q)syms=$$(nm -u --format=just-symbols $@ | grep -E '^(rt|nn)_' | sort -u); \
-	  { echo "{"; for s in $$syms; do echo "  $$s;"; done; echo "};"; } > $(BUILD)/cuda_host.list; \
-	  { echo "-Wl,--dynamic-list=$(BUILD)/cuda_host.list"; for s in $$syms; do echo "-Wl,-u,$$s"; done; } \
-	    > $(BUILD)/cuda_host.flags
+	$(Q)$(CC) -shared -Wl,-Bsymbolic,-z,defs -o $@ $^ $(CUDA_LIBS) -lm -lpthread
 $(LANG_LIB): $(call obj,$(LANG_C))
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -193,7 +189,7 @@ UNIT_KERNEL := $(if $(HAVE_JUPYTER_PROTO),$(wildcard tests/unit/kernel_*.c),)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_RT) $(UNIT_LANG) $(UNIT_KERNEL))
 
 # Executables that link the runtime: $(call link_rt,OBJECTS_AND_ARCHIVES)
-link_rt = $(CC) $(LDFLAGS) -o $@ $(1) $(LIBS) $(CUDA_HOST_FLAGS)
+link_rt = $(CC) $(LDFLAGS) -o $@ $(1) $(LIBS)
 
 $(BUILD)/tests/rt_%: $(BUILD)/tests/unit/rt_%.o $(RT_LIB) $(CUDA_LIB)
 	$(Q)$(call link_rt,$< $(RT_LIB))
@@ -201,6 +197,22 @@ $(BUILD)/tests/lang_%: $(BUILD)/tests/unit/lang_%.o $(LANG_LIB) $(RT_LIB) $(CUDA
 	$(Q)$(call link_rt,$< $(LANG_LIB) $(RT_LIB))
 $(BUILD)/tests/kernel_%: $(BUILD)/tests/unit/kernel_%.o $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB) $(CUDA_LIB)
 	$(Q)$(call link_rt,$< $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB))
+
+# Stub libraries for the loaders' tests, in a folder so that the unit suite
+# does not take them for test programs.
+# A stand-in for the driver's NVML with fixed figures (runtime/gpu_stats.c's
+# test loads it through CGPU_NVML_LIB).
+NVML_STUB := $(BUILD)/tests/stub/libnvidia-ml.so.1
+$(NVML_STUB): tests/unit/stubs/nvml_stub.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared -fPIC -O1 -o $@ $<
+$(BUILD)/tests/rt_gpu_stats $(BUILD)/tests/lang_device_stats: $(NVML_STUB)
+# A CUDA backend of another interface version (the loader must refuse it).
+STALE_PLUGIN := $(BUILD)/tests/stub/libcgpucuda-stale.so
+$(STALE_PLUGIN): tests/unit/stubs/stale_plugin.c runtime/cuda_plugin.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -shared -fPIC -O1 -Iruntime -o $@ $<
+$(BUILD)/tests/rt_cuda_loader: $(STALE_PLUGIN)
 
 unit-tests: $(UNIT_BINS)
 
@@ -282,7 +294,7 @@ clean:
 .PHONY: all install uninstall deps demo test check fuzz bench clean unit-tests
 
 # ---- bench: benchmark binaries (tests/bench/*.sh run them) ---------------------------
-BENCH_BINS := $(BUILD)/bench/cpu_ops $(BUILD)/bench/gpu_ops $(BUILD)/bench/nn_bench
+BENCH_BINS := $(BUILD)/bench/cpu_ops $(BUILD)/bench/gpu_ops $(BUILD)/bench/nn_bench $(BUILD)/bench/transfer_bench
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(RT_LIB) $(CUDA_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(call link_rt,$< $(RT_LIB))

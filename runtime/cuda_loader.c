@@ -7,11 +7,13 @@
  * must not pay that, and on a machine with no NVIDIA driver (no
  * libcuda.so.1) the library is not loaded at all.
  *
- * This file gives the three entry points rt_internal.h declares for the
- * CUDA backend; runtime/nn/gpu_entry.c gives the training layer's through
- * rt_cuda_symbol(). The library calls back into the host for a dozen
- * runtime functions (errors, dtypes, the allocator): the Makefile exports
- * exactly those from every executable (see CUDA_HOST_FLAGS there).
+ * The boundary is runtime/cuda_plugin.h: the library exports one entry
+ * point, which this file calls with the table of host functions the library
+ * calls back (errors, dtypes, devices, the allocator) and which returns the
+ * library's versioned table. This file gives the three entry points
+ * rt_internal.h declares for the CUDA backend from that table;
+ * runtime/nn/gpu_entry.c gives the training layer's through
+ * rt_cuda_plugin().
  *
  * Where the library is looked for, first found wins:
  *   $CGPU_CUDA_LIB                      an explicit path
@@ -22,7 +24,7 @@
  * Builds without CUDA (no nvcc, NO_CUDA=1) compile this file without
  * CGPU_HAVE_CUDA: nothing is loaded and no GPU is ever found.
  */
-#include "rt_internal.h"
+#include "cuda_plugin.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,13 +37,31 @@
 
 #define CUDA_LIBRARY_NAME "libcgpucuda.so"
 
-/* The loaded library: set once, under device discovery's pthread_once. */
-static struct {
-    void *handle;
-    __typeof__(rt_cuda_discover) *discover;
-    __typeof__(rt_cuda_backend) *backend;
-    __typeof__(rt_cuda_device_state_new) *device_state_new;
-} lib;
+/* The loaded library's table: set once, under device discovery's
+ * pthread_once; NULL until then and when nothing could be loaded. */
+static const cgpu_cuda_plugin *lib;
+
+static rt_status host_set_error(rt_status code, const char *message) {
+    return rt_set_error(code, "%s", message);
+}
+
+/* What the library may call back: one line per entry of cgpu_cuda_host. */
+static const cgpu_cuda_host host_table = {
+    .version               = CGPU_CUDA_PLUGIN_VERSION,
+    .size                  = sizeof(cgpu_cuda_host),
+    .set_error             = host_set_error,
+    .clear_error           = rt_clear_error,
+    .error_code            = rt_error_code,
+    .dtype_size            = rt_dtype_size,
+    .dtype_name            = rt_dtype_name,
+    .unary_op_name         = rt_unary_op_name,
+    .device_index          = rt_device_index,
+    .device_physical_index = rt_device_physical_index,
+    .device_mark_unusable  = rt_device_mark_unusable,
+    .matmul_tf32_enabled   = rt_matmul_tf32_enabled,
+    .device_alloc          = rt_device_alloc,
+    .device_free           = rt_device_free,
+};
 
 /* The NVIDIA driver is libcuda.so.1; without it cudart can only report
  * error 35, so the big library is not worth loading. */
@@ -80,23 +100,29 @@ static int load_library(char *reason, size_t cap) {
                  "(nor in ../lib/cgpu/; CGPU_CUDA_LIB names another path)", CUDA_LIBRARY_NAME);
         return 0;
     }
-    /* RTLD_NOW: a missing host symbol or CUDA library is reported here,
+    /* RTLD_NOW: a missing CUDA library (cuBLAS, NCCL) is reported here,
      * with its name, not as a crash in the middle of a cell. */
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         snprintf(reason, cap, "no GPU: cannot load the CUDA backend: %s", dlerror());
         return 0;
     }
-    lib.discover = (__typeof__(lib.discover))dlsym(h, "rt_cuda_discover");
-    lib.backend = (__typeof__(lib.backend))dlsym(h, "rt_cuda_backend");
-    lib.device_state_new = (__typeof__(lib.device_state_new))dlsym(h, "rt_cuda_device_state_new");
-    if (!lib.discover || !lib.backend || !lib.device_state_new) {
-        snprintf(reason, cap, "no GPU: %.300s is not a C-GPU CUDA backend (entry points missing)", path);
+    cgpu_cuda_plugin_open_fn open = (cgpu_cuda_plugin_open_fn)dlsym(h, CGPU_CUDA_PLUGIN_ENTRY);
+    if (!open) {
+        snprintf(reason, cap, "no GPU: %.300s is not a C-GPU CUDA backend (no %s)", path,
+                 CGPU_CUDA_PLUGIN_ENTRY);
         dlclose(h);
-        memset(&lib, 0, sizeof lib);
         return 0;
     }
-    lib.handle = h;
+    const cgpu_cuda_plugin *table = open(&host_table);
+    if (!table || table->version != CGPU_CUDA_PLUGIN_VERSION || table->size != sizeof(cgpu_cuda_plugin)) {
+        snprintf(reason, cap, "no GPU: %.300s was built for another version of C-GPU "
+                 "(plugin interface %d, this program's is %d); rebuild it", path,
+                 table ? table->version : -1, CGPU_CUDA_PLUGIN_VERSION);
+        dlclose(h);
+        return 0;
+    }
+    lib = table;
     return 1;
 }
 
@@ -106,18 +132,21 @@ int rt_cuda_discover(rt_device_props *props, int max, char *reason, size_t reaso
         if (reason && reason_cap) snprintf(reason, reason_cap, "%s", why);
         return 0;
     }
-    return lib.discover(props, max, reason, reason_cap);
+    return lib->discover(props, max, reason, reason_cap);
 }
 
-const rt_backend *rt_cuda_backend(void) { return lib.backend ? lib.backend() : NULL; }
+const rt_backend *rt_cuda_backend(void) { return lib ? lib->backend() : NULL; }
 
 void *rt_cuda_device_state_new(int physical) {
-    if (lib.device_state_new) return lib.device_state_new(physical);
+    if (lib) return lib->device_state_new(physical);
     rt_set_error(RT_EDEVICE, "GPU:%d: the CUDA backend is not loaded", physical);
     return NULL;
 }
 
-void *rt_cuda_symbol(const char *name) { return lib.handle ? dlsym(lib.handle, name) : NULL; }
+const cgpu_cuda_plugin *rt_cuda_plugin(void) {
+    (void)rt_physical_device_count(RT_GPU); /* discovery loads the library */
+    return lib;
+}
 
 #else /* no CUDA in this build */
 
@@ -134,6 +163,6 @@ void *rt_cuda_device_state_new(int physical) {
     return NULL;
 }
 
-void *rt_cuda_symbol(const char *name) { (void)name; return NULL; }
+const cgpu_cuda_plugin *rt_cuda_plugin(void) { return NULL; }
 
 #endif

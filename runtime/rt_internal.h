@@ -60,7 +60,8 @@ rt_array *rt_array_wrap(rt_storage *s, rt_dtype t, const int64_t *shape,
 rt_status rt_device_begin(rt_device *d);
 
 /* CUDA backend entry points. The .cu files in runtime/cuda/ define them in
- * libcgpucuda.so; runtime/cuda_loader.c defines the host's versions, which
+ * libcgpucuda.so (reached through its table, cuda_plugin.h);
+ * runtime/cuda_loader.c defines the host's versions, which
  * load that library on discovery and find no GPU when it (or the NVIDIA
  * driver, or CUDA in this build) is missing. */
 int  rt_cuda_discover(rt_device_props *props, int max, char *reason, size_t reason_cap);
@@ -68,10 +69,8 @@ const rt_backend *rt_cuda_backend(void);
 /* Creates per-logical-device state (stream, cuBLAS handle) on physical GPU
  * `physical`. NULL with an error recorded on failure. */
 void *rt_cuda_device_state_new(int physical);
-/* Another entry point of the loaded CUDA library by name (runtime/nn binds
- * its own through this); NULL when no library was loaded. Valid after
- * discovery (any device function triggers it). */
-void *rt_cuda_symbol(const char *name);
+/* The rest of the library's entries (training kernels, collectives):
+ * rt_cuda_plugin() in cuda_plugin.h. */
 
 const rt_backend *rt_cpu_backend(void);
 

@@ -27,6 +27,11 @@ has() { [[ " $STEPS " == *" $1 "* ]]; }
 
 say "== C-GPU GPU session $(date -u '+%Y-%m-%d %H:%M UTC') on $(hostname)"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee -a "$SUMMARY"
+# The suites must find the GPUs this node has: CGPU_EXPECT_GPUS (default:
+# what nvidia-smi lists) turns a "no GPU" skip into a failure.
+export CGPU_EXPECT_GPUS=${CGPU_EXPECT_GPUS:-$(nvidia-smi -L 2>/dev/null | grep -c '^GPU ')}
+say "expecting $CGPU_EXPECT_GPUS GPU(s)"
+failed=0
 
 if has build; then
   t0=$(date +%s)
@@ -41,7 +46,9 @@ fi
 if has tests; then
   for suite in unit lang; do
     timeout 900 bash "tests/$suite/suite.sh" > "$LOG/$suite.log" 2>&1
-    say "suite $suite: exit $? — $(tail -n 1 "$LOG/$suite.log")"
+    rc=$?
+    [ $rc = 0 ] || failed=1
+    say "suite $suite: exit $rc — $(tail -n 1 "$LOG/$suite.log")"
     grep -E 'FAIL|crashed|NOT BUILT' "$LOG/$suite.log" | head -30 | tee -a "$SUMMARY"
   done
 fi
@@ -52,6 +59,7 @@ if has notebooks; then
     s=$(date +%s.%N)
     timeout 600 "$BUILD/cgpu-kernel" run "$nb" -o "$LOG/notebooks/$name.executed.ipynb" > "$LOG/notebooks/$name.log" 2>&1
     rc=$?
+    [ $rc = 0 ] || failed=1
     say "notebook $name: exit $rc in $(awk -v a="$(date +%s.%N)" -v b="$s" 'BEGIN{printf "%.2f", a-b}') s"
     [ $rc = 0 ] || tail -n 20 "$LOG/notebooks/$name.log" | tee -a "$SUMMARY"
     grep -E 'Num GPUs|Finished|\[\[21|Number of devices|MirroredStrategy|replicas' "$LOG/notebooks/$name.log" | head -8 | tee -a "$SUMMARY"
@@ -61,6 +69,8 @@ fi
 if has bench; then
   timeout 400 bash tests/bench/gpu_ops.sh > "$LOG/bench_gpu_ops.log" 2>&1
   say "bench gpu_ops: exit $?"; tail -n 14 "$LOG/bench_gpu_ops.log" | tee -a "$SUMMARY"
+  timeout 300 bash tests/bench/transfer_bench.sh > "$LOG/bench_transfer.log" 2>&1
+  say "bench transfer: exit $?"; tail -n 8 "$LOG/bench_transfer.log" | tee -a "$SUMMARY"
   timeout 400 bash tests/bench/nn_bench.sh > "$LOG/bench_nn.log" 2>&1
   say "bench nn: exit $?"; tail -n 24 "$LOG/bench_nn.log" | tee -a "$SUMMARY"
   # launch-shape variants of the element-wise kernels (a standalone CUDA program)
@@ -73,3 +83,5 @@ fi
 tar -czf "$OUTDIR/logs.tar.gz" -C "$LOG" --exclude=notebooks . 2>/dev/null
 tar -czf "$OUTDIR/notebooks.tar.gz" -C "$LOG" notebooks 2>/dev/null
 say "== done $(date -u '+%H:%M:%S UTC')"
+[ "$failed" = 0 ] || say "FAILED: a suite or notebook above failed"
+exit "$failed"

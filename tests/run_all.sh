@@ -6,6 +6,10 @@
 #
 # CGPU_QUICK=1 runs only the suites that need no Jupyter, no browser and no
 # long fuzzing (the developer loop, `make check`).
+#
+# CGPU_EXPECT_GPUS=N on a GPU machine: every suite then fails, rather than
+# skips, when fewer than N GPUs are discovered (unit tests' "no GPU" skips,
+# the language files' [gpu] cases, the notebooks' GPU count).
 set -u
 cd "$(dirname "$0")/.."
 export BUILD=${BUILD:-build} PYTHON=${PYTHON:-/usr/bin/python3}

@@ -97,7 +97,7 @@ static void strip_ansi(char *s)
     *o = 0;
 }
 
-typedef struct { int passed, failed, skipped; } tally;
+typedef struct { int passed, failed, skipped, gpus; } tally; /* gpus: found by the run */
 
 /* got matches pattern, where "{*}" in the pattern matches any characters
  * except a newline */
@@ -219,6 +219,15 @@ static void run_case(lang_state *L, const char *file, int line, const char *name
     lang_result_clear(&res);
 }
 
+/* CGPU_EXPECT_GPUS=N: a run on a GPU machine that must not pass without
+ * its GPUs; [gpu] cases then fail instead of being skipped, and a run that
+ * finds fewer than N GPUs fails once. 0 when unset. */
+static int expected_gpus(void)
+{
+    const char *e = getenv("CGPU_EXPECT_GPUS");
+    return e && *e ? atoi(e) : 0;
+}
+
 static int run_file(const char *path, tally *t, int have_gpu)
 {
     char *text = read_file(path);
@@ -249,6 +258,10 @@ static int run_file(const char *path, tally *t, int have_gpu)
             char *e = fmtbuf_take(&exp);
             if (!in_expected) {
                 printf("%s:%d: FAIL %s: no '---' line after the cell\n", path, case_line, name);
+                t->failed++;
+            } else if (gpu && !have_gpu && expected_gpus() > 0) {
+                printf("%s:%d: FAIL %s: no GPU, but CGPU_EXPECT_GPUS=%d\n", path, case_line, name,
+                       expected_gpus());
                 t->failed++;
             } else if (gpu && !have_gpu) {
                 printf("%s:%d: %s: skipped: no GPU\n", path, case_line, name);
@@ -293,7 +306,7 @@ static int run_file(const char *path, tally *t, int have_gpu)
 
 int lang_test_main(int argc, char **argv)
 {
-    tally t = {0, 0, 0};
+    tally t = {0, 0, 0, 0};
     if (argc < 2) {
         fprintf(stderr, "usage: cgpu-kernel test FILE.cgt...\n");
         return 2;
@@ -305,19 +318,19 @@ int lang_test_main(int argc, char **argv)
         if (pid == 0) {
             /* the child: one file, its tally back through the pipe */
             close(fd[0]);
-            tally ct = {0, 0, 0};
-            int have_gpu = rt_physical_device_count(RT_GPU) > 0;
+            tally ct = {0, 0, 0, 0};
+            ct.gpus = rt_physical_device_count(RT_GPU);
             rt_clear_error();
-            run_file(argv[i], &ct, have_gpu);
+            run_file(argv[i], &ct, ct.gpus > 0);
             fflush(stdout);
             if (write(fd[1], &ct, sizeof ct) != (ssize_t)sizeof ct) _exit(3);
             _exit(0);
         }
         if (pid < 0) {
             /* no fork: run it here */
-            int have_gpu = rt_physical_device_count(RT_GPU) > 0;
+            t.gpus = rt_physical_device_count(RT_GPU);
             rt_clear_error();
-            run_file(argv[i], &t, have_gpu);
+            run_file(argv[i], &t, t.gpus > 0);
             continue;
         }
         close(fd[1]);
@@ -334,6 +347,13 @@ int lang_test_main(int argc, char **argv)
         t.passed += ct.passed;
         t.failed += ct.failed;
         t.skipped += ct.skipped;
+        if (ct.gpus > t.gpus) t.gpus = ct.gpus;
+    }
+    /* Counted in the children: discovery here would initialise CUDA before
+     * the next fork. */
+    if (t.gpus < expected_gpus()) {
+        printf("FAIL: CGPU_EXPECT_GPUS=%d, but %d GPU(s) found\n", expected_gpus(), t.gpus);
+        t.failed++;
     }
     if (t.skipped) printf("%d passed, %d failed, %d skipped\n", t.passed, t.failed, t.skipped);
     else printf("%d passed, %d failed\n", t.passed, t.failed);

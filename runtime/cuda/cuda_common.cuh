@@ -40,6 +40,12 @@ typedef struct cuda_state {
      * (stream order makes the reuse safe). */
     void          *scratch;
     size_t         scratch_bytes;
+    /* Pinned staging buffers for host<->device copies (cuda_transfer.cu):
+     * allocated on the first large copy; stage_done[i] is recorded after the
+     * last DMA that used stage[i]. */
+    void          *stage[2];
+    cudaEvent_t    stage_done[2];
+    int            stage_state;    /* 0 not tried, 1 ready, -1 unavailable (copy directly) */
 } cuda_state;
 
 #define CUDA_SCRATCH_BYTES ((size_t)8 << 20)
@@ -59,6 +65,14 @@ rt_status cublas_fail(rt_device *d, cublasStatus_t s, const char *what, const ch
 /* After every kernel launch: launch-configuration errors show up here. */
 #define LAUNCH_CHECK(d, kname) do { cudaError_t e_ = cudaGetLastError(); \
     if (e_ != cudaSuccess) return cuda_fail((d), e_, "launch of " kname, __FILE__, __LINE__); } while (0)
+
+/* ---- host<->device copies (cuda_transfer.cu) ------------------------------------------ */
+
+rt_status cuda_copy_from_host(rt_device *d, void *dst, const void *src, size_t bytes);
+rt_status cuda_copy_to_host(rt_device *d, void *dst, const void *src, size_t bytes);
+void      cuda_staging_free(cuda_state *st);
+/* Waits for the stream and closes the busy-time burst (cuda_device.cu). */
+rt_status cuda_wait_stream(rt_device *d, cuda_state *st);
 
 /* Makes `d`'s GPU current for this thread, refuses work on a device marked
  * unusable, and opens a busy-time burst. Returns the state or NULL with an

@@ -122,7 +122,7 @@ cuda_state *cuda_enter(rt_device *d) {
 
 /* Closes the open burst: records ev_end, waits for the stream and adds the
  * burst's GPU time. This is where the host waits for the device. */
-static rt_status wait_stream(rt_device *d, cuda_state *st) {
+rt_status cuda_wait_stream(rt_device *d, cuda_state *st) {
     if (st->burst_open) {
         CU_CHECK(d, cudaEventRecord(st->ev_end, st->stream));
         st->burst_open = 0;
@@ -183,6 +183,7 @@ extern "C" int rt_cuda_discover(rt_device_props *props, int max, char *reason, s
 
 static void state_free(cuda_state *st) {
     if (!st) return;
+    cuda_staging_free(st);
     if (st->scratch) cudaFree(st->scratch);
     if (st->blas_ws) cudaFree(st->blas_ws);
     if (st->blas) cublasDestroy(st->blas);
@@ -293,28 +294,12 @@ static rt_status cuda_mem_info(rt_device *d, size_t *free_bytes, size_t *total_b
     return RT_OK;
 }
 
-/* Queued on the stream; from pageable memory the call returns once the
- * source has been staged, so the caller may reuse `src` at once. */
-static rt_status cuda_copy_from_host(rt_device *d, void *dst, const void *src, size_t bytes) {
-    if (bytes == 0) return RT_OK;
-    cuda_state *st = cuda_enter(d);
-    if (!st) return rt_error_code();
-    CU_CHECK(d, cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, st->stream));
-    return RT_OK;
-}
-
-/* Waits for everything queued before it, then copies. */
-static rt_status cuda_copy_to_host(rt_device *d, void *dst, const void *src, size_t bytes) {
-    cuda_state *st = cuda_enter(d);
-    if (!st) return rt_error_code();
-    if (bytes) CU_CHECK(d, cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, st->stream));
-    return wait_stream(d, st);
-}
+/* Host<->device copies: cuda_transfer.cu. */
 
 static rt_status cuda_synchronize(rt_device *d) {
     cuda_state *st = cuda_enter_quiet(d);
     if (!st) return rt_error_code();
-    return wait_stream(d, st);
+    return cuda_wait_stream(d, st);
 }
 
 /* GPU seconds of the bursts closed since the last call, plus the open one
@@ -323,7 +308,7 @@ static double cuda_take_busy_seconds(rt_device *d) {
     if (!d || !d->backend_state || d->unusable) return 0;
     cuda_state *st = cuda_enter_quiet(d);
     if (!st) { rt_clear_error(); return 0; }
-    if (st->burst_open && wait_stream(d, st) != RT_OK) return 0;
+    if (st->burst_open && cuda_wait_stream(d, st) != RT_OK) return 0;
     double s = st->busy_seconds;
     st->busy_seconds = 0;
     return s;

@@ -13,13 +13,9 @@
 #include <type_traits>
 
 #include "rt.h"
+#include "scalar_rules.h"
 
 #define DEV static __device__ __forceinline__
-
-DEV int32_t d_f2i(double v) {
-    if (!(v >= -2147483648.0 && v < 2147483648.0)) return INT32_MIN;
-    return (int32_t)v;
-}
 
 /* ---- conversions used by copy and fill --------------------------------------------- */
 
@@ -27,7 +23,7 @@ template <typename TD, typename TS> struct conv {
     DEV TD apply(TS a) { return (TD)a; }
 };
 template <typename TS> struct conv<int32_t, TS> {
-    DEV int32_t apply(TS a) { return d_f2i((double)a); }
+    DEV int32_t apply(TS a) { return f2i((double)a); }
 };
 template <> struct conv<int32_t, int32_t> {
     DEV int32_t apply(int32_t a) { return a; }
@@ -47,65 +43,12 @@ template <> struct conv<double, uint8_t> {
 
 /* ---- Python floor division and modulo (numpy's npy_divmod) ------------------------ */
 
-DEV double floordiv_(double a, double b) {
-    if (b == 0) return a / b;
-    double mod = fmod(a, b), div = (a - mod) / b;
-    if (mod != 0 && ((b < 0) != (mod < 0))) div -= 1.0;
-    if (div == 0) return copysign(0.0, a / b);
-    double f = floor(div);
-    if (div - f > 0.5) f += 1.0;
-    return f;
-}
-DEV double mod_(double a, double b) {
-    if (b == 0) return fmod(a, b);
-    double mod = fmod(a, b);
-    if (mod != 0) { if ((b < 0) != (mod < 0)) mod += b; }
-    else mod = copysign(0.0, b);
-    return mod;
-}
-DEV float floordiv_(float a, float b) {
-    if (b == 0) return a / b;
-    float mod = fmodf(a, b), div = (a - mod) / b;
-    if (mod != 0 && ((b < 0) != (mod < 0))) div -= 1.0f;
-    if (div == 0) return copysignf(0.0f, a / b);
-    float f = floorf(div);
-    if (div - f > 0.5f) f += 1.0f;
-    return f;
-}
-DEV float mod_(float a, float b) {
-    if (b == 0) return fmodf(a, b);
-    float mod = fmodf(a, b);
-    if (mod != 0) { if ((b < 0) != (mod < 0)) mod += b; }
-    else mod = copysignf(0.0f, b);
-    return mod;
-}
-
-/* ---- int32: wraps instead of overflowing; a zero divisor gives 0 (the
- * dispatcher reports division by zero before the kernel runs) ------------------------ */
-
-DEV int32_t i_add(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
-DEV int32_t i_sub(int32_t a, int32_t b) { return (int32_t)((uint32_t)a - (uint32_t)b); }
-DEV int32_t i_mul(int32_t a, int32_t b) { return (int32_t)((uint32_t)a * (uint32_t)b); }
-DEV int32_t i_neg(int32_t a) { return (int32_t)(0u - (uint32_t)a); }
-DEV int32_t i_floordiv(int32_t a, int32_t b) {
-    if (b == 0) return 0;
-    if (b == -1) return i_neg(a);
-    int32_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
-    return q;
-}
-DEV int32_t i_mod(int32_t a, int32_t b) {
-    if (b == 0 || b == -1) return 0;
-    int32_t r = a % b;
-    if (r != 0 && ((r < 0) != (b < 0))) r += b;
-    return r;
-}
-DEV int32_t i_pow(int32_t a, int32_t b) {
-    if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
-    uint32_t r = 1, x = (uint32_t)a;
-    while (b) { if (b & 1) r *= x; x *= x; b >>= 1; }
-    return (int32_t)r;
-}
+/* The rules themselves are scalar_rules.h (shared with the CPU backend);
+ * these overloads let the templates below pick by type. */
+DEV double floordiv_(double a, double b) { return d_floordiv(a, b); }
+DEV double mod_(double a, double b) { return d_mod(a, b); }
+DEV float floordiv_(float a, float b) { return f_floordiv(a, b); }
+DEV float mod_(float a, float b) { return f_mod(a, b); }
 
 /* ---- binary ops -------------------------------------------------------------------- */
 
@@ -201,7 +144,7 @@ struct un_op {
         else if constexpr (OP == RT_ABS) return a < 0 ? i_neg(a) : a;
         else if constexpr (OP == RT_RELU) return a > 0 ? a : 0;
         else if constexpr (OP == RT_FLOOR || OP == RT_CEIL) return a;
-        else return d_f2i(fl<double>((double)a)); /* transcendental, through double */
+        else return f2i(fl<double>((double)a)); /* transcendental, through double */
     }
     static __device__ __forceinline__ uint8_t bo(uint8_t a) {
         if constexpr (OP == RT_EXP || OP == RT_COS || OP == RT_SIGMOID) return 1; /* always > 0 */

@@ -282,8 +282,7 @@ static rt_status FN(optimizer)(rt_device *d, const nn_step_args *s, void *pv, co
     const REAL lr = (REAL)o->learning_rate;
     switch (o->kind) {
     case NN_OPT_ADAM: {
-        double t = (double)s->t;
-        REAL alpha = (REAL)(o->learning_rate * sqrt(1.0 - pow(o->beta_2, t)) / (1.0 - pow(o->beta_1, t)));
+        REAL alpha = (REAL)nn_adam_step_size(o->learning_rate, o->beta_1, o->beta_2, s->t);
         REAL b1 = (REAL)(1.0 - o->beta_1), b2 = (REAL)(1.0 - o->beta_2), eps = (REAL)o->epsilon;
         for (int64_t i = 0; i < count; i++) {
             REAL gi = g[i];

@@ -222,8 +222,7 @@ static inline nn_opt_cfg nn_opt_make(const nn_step_args *s)
     const nn_optimizer *o = &s->opt;
     c.kind = o->kind;
     c.lr = (float)o->learning_rate;
-    double t = (double)s->t;
-    c.alpha = (float)(o->learning_rate * sqrt(1.0 - pow(o->beta_2, t)) / (1.0 - pow(o->beta_1, t)));
+    c.alpha = (float)nn_adam_step_size(o->learning_rate, o->beta_1, o->beta_2, s->t);
     c.b1c = (float)(1.0 - o->beta_1);
     c.b2c = (float)(1.0 - o->beta_2);
     c.eps = (float)o->epsilon;

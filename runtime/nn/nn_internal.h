@@ -17,6 +17,7 @@
 
 #include "nn.h"
 #include "rt_internal.h"
+#include <math.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -134,6 +135,13 @@ static inline NN_HD int nn_dropout_keep(uint64_t seed, uint64_t salt, int64_t ro
     uint64_t h = nn_mix64(seed ^ nn_mix64(salt + 0x632BE59BD9B4E019ull * (uint64_t)row)
                           ^ ((uint64_t)col * 0xD6E8FEB86659FD93ull));
     return (double)(h >> 11) * (1.0 / 9007199254740992.0) >= rate;
+}
+
+/* Adam's step size at step t (from 1) with both bias corrections folded
+ * in, as Keras 3 computes it: lr * sqrt(1 - beta_2^t) / (1 - beta_1^t).
+ * The CPU kernels and the CUDA ones (per step and fused) all use it. */
+static inline NN_HD double nn_adam_step_size(double lr, double beta_1, double beta_2, int64_t t) {
+    return lr * sqrt(1.0 - pow(beta_2, (double)t)) / (1.0 - pow(beta_1, (double)t));
 }
 
 /* One replica of a model: device, kernels, flat buffers, workspace. Owned

@@ -75,6 +75,17 @@ static const cell CELLS[] = {
      "    if i == 1:\n        continue\n    total += f\nwhile total > 100:\n    total -= 50\n"
      "with device('CPU:0'):\n    z = ones(4) * 3\n%time s = sum(range(1000))\nprint(total, z, s)"},
     {"magic-help", NULL, "help(linspace)\n%who"},
+    {"classes", NULL,
+     "class Base:\n    def __init__(self, n):\n        self.n = n\n    def __repr__(self):\n        return 'B(%d)' % self.n\n"
+     "class Child(Base):\n    def __init__(self, n):\n        super().__init__(n * 2)\n        self.me = self\n"
+     "    @property\n    def twice(self):\n        return self.n * 2\n"
+     "c = Child(3)\nprint(c, c.twice, isinstance(c, Base), '%s=%.1f' % ('x', 2.5))\n[c, Child(1)]"},
+    {"exceptions", NULL,
+     "class MyError(ValueError):\n    pass\nlog = []\nfor i in range(3):\n    try:\n        if i == 0:\n            raise MyError('m', i)\n"
+     "        {}[i]\n    except KeyError as e:\n        log.append(repr(e))\n    except ValueError as e:\n        log.append(str(e))\n"
+     "    finally:\n        log.append(i)\ntry:\n    try:\n        1 / 0\n    except ZeroDivisionError:\n        raise\nexcept Exception as e:\n"
+     "    log.append(e.args)\nlog"},
+    {"device-stats", NULL, "s = device_stats()\nprint(s.gpus, s.cpu_utilization >= 0, s.reason)\ns"},
     {"fit", "seed(0)\nc = array([-40, -10, 0, 8, 15, 22, 38], dtype=float)\n"
             "f = array([-40, 14, 32, 46, 59, 72, 100], dtype=float)",
      "model = Sequential([Input(shape=[1]), Dense(units=1)])\n"

@@ -198,6 +198,10 @@ TEST(interrupt_stops_loops_and_calls)
         "xs = [x for x in range(10**12)]",
         "for i in range(10**15):\n    pass",
         "def f(k):\n    return k + 1\nwhile True:\n    f(1)",
+        /* a bare except or except Exception does not swallow the interrupt */
+        "while True:\n    try:\n        pass\n    except:\n        pass",
+        "while True:\n    try:\n        x = 1\n    except Exception:\n        pass\n    finally:\n        pass",
+        "class C:\n    def m(self):\n        while True:\n            try:\n                pass\n            except:\n                pass\nC().m()",
     };
     for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
         intr_arg a = { L, 50 };
@@ -339,6 +343,11 @@ TEST(is_complete)
     CHECK_STR(lang_is_complete(L, "x = )", ind, sizeof ind), "invalid");
     CHECK_STR(lang_is_complete(L, "1 = x", ind, sizeof ind), "invalid");
     CHECK_STR(lang_is_complete(L, "x +", ind, sizeof ind), "invalid");
+    /* a try without its except yet, a class header, a decorator */
+    CHECK_STR(lang_is_complete(L, "try:\n    x = 1\n", ind, sizeof ind), "incomplete");
+    CHECK_STR(lang_is_complete(L, "class A(B):", ind, sizeof ind), "incomplete");
+    CHECK_STR(ind, "    ");
+    CHECK_STR(lang_is_complete(L, "try:\n    x = 1\nexcept ValueError as e:\n    pass\n\n", ind, sizeof ind), "complete");
     lang_free(L);
 }
 
@@ -503,6 +512,115 @@ static lang_value bi_shape_of(lang_state *L, const lang_args *a)
 static int hook_calls;
 static void on_end(lang_state *L, void *ctx) { hook_calls++; }
 
+/* A base class defined from C that user classes subclass, the way
+ * keras.callbacks.Callback is: default methods, attributes set from C, and
+ * the C side calling methods by name (what fit does with callbacks). */
+static lang_value tb_noop(lang_state *L, const lang_args *a) { return lv_none(); }
+static lang_value tb_set_model(lang_state *L, const lang_args *a)
+{
+    lang_value v[1];
+    if (lang_args_bind(L, a, "model", v) < 0) return lv_err();
+    return lang_setattr(L, a->self, "model", v[0]) < 0 ? lv_err() : lv_none();
+}
+static const lang_method hook_methods[] = {
+    {"set_model", tb_set_model, "set_model(model)\nRemembers the model.\n>>> h.set_model(m)"},
+    {"on_epoch_end", tb_noop, "on_epoch_end(epoch, logs=None)\nCalled after each epoch.\n>>> h.on_epoch_end(0)"},
+    {"on_train_end", tb_noop, "on_train_end(logs=None)\nCalled at the end.\n>>> h.on_train_end()"},
+    {NULL, NULL, NULL}
+};
+static lang_value hook_class;
+/* train(hooks, epochs): calls set_model, on_epoch_end(epoch, logs=dict) and
+ * on_train_end on each hook, as fit does */
+static lang_value bi_train(lang_state *L, const lang_args *a)
+{
+    lang_value v[2];
+    int64_t epochs, n;
+    if (lang_args_bind(L, a, "hooks, epochs", v) < 0 || lang_get_int(L, v[1], "epochs", &epochs) < 0) return lv_err();
+    lang_value *hooks = lv_seq_items(v[0], &n);
+    if (!hooks) return lang_raise(L, LANG_E_TYPE, "hooks must be a list");
+    for (int64_t i = 0; i < n; i++) {
+        if (!lang_is_instance(hooks[i], hook_class)) return lang_raise(L, LANG_E_TYPE, "not a Hook");
+        lang_value model = lv_str("the model");
+        lang_value r = lang_call_method(L, hooks[i], "set_model", 1, &model, 0, NULL, NULL);
+        lv_release(model);
+        if (lv_is_err(r)) return r;
+        lv_release(r);
+    }
+    for (int64_t e = 0; e < epochs; e++)
+        for (int64_t i = 0; i < n; i++) {
+            lang_value logs = lv_dict_new();
+            lv_dict_set_str(logs, "loss", lv_float(1.0 / (double)(e + 1)));
+            const char *kn[1] = { "logs" };
+            lang_value arg = lv_int(e);
+            lang_value r = lang_call_method(L, hooks[i], "on_epoch_end", 1, &arg, 1, kn, &logs);
+            lv_release(logs);
+            if (lv_is_err(r)) return r;
+            lv_release(r);
+        }
+    for (int64_t i = 0; i < n; i++) {
+        lang_value r = lang_call_method(L, hooks[i], "on_train_end", 0, NULL, 0, NULL, NULL);
+        if (lv_is_err(r)) return r;
+        lv_release(r);
+        if (!lv_is_missing(lang_call_method(L, hooks[i], "no_such_method", 0, NULL, 0, NULL, NULL))) return lv_err();
+    }
+    return lv_none();
+}
+
+static lang_value bi_open_missing(lang_state *L, const lang_args *a)
+{
+    return lang_raise_os(L, 2 /* ENOENT */, "x.csv");
+}
+
+TEST(subclassable_builtin_class)
+{
+    lang_state *L = lang_new();
+    hook_class = lang_define_class(L, "Hook", lv_none(), hook_methods, "Hook()\nA training hook.\n>>> class H(Hook): pass");
+    CHECK(hook_class.type != LV_ERR);
+    lang_register_value(L, "Hook", hook_class, "Hook()\nA training hook.\n>>> class H(Hook): pass");
+    lang_register_builtin(L, "train", bi_train, NULL);
+    lang_register_builtin(L, "open_missing", bi_open_missing, NULL);
+    CHECK(run(L, "class TimeHistory(Hook):\n"
+                 "    def __init__(self):\n"
+                 "        self.seen = []\n"
+                 "    def on_epoch_end(self, epoch, logs=None):\n"
+                 "        self.seen.append((epoch, logs['loss'], self.model))\n"
+                 "h = TimeHistory()\nplain = Hook()\ntrain([h, plain], 2)\n"
+                 "(h.seen, plain.model, isinstance(h, Hook), Hook, type(plain))") == LANG_OK);
+    CHECK_STR(plain(&R), "([(0, 1.0, 'the model'), (1, 0.5, 'the model')], 'the model', True, <class 'Hook'>, <class 'Hook'>)");
+    /* the base's methods are called through the class with an explicit self, and through super() */
+    CHECK(run(L, "class Loud(Hook):\n    def set_model(self, m):\n        super().set_model(m + '!')\n"
+                 "l = Loud()\ntrain([l], 0)\nHook.set_model(plain, 'x')\n(l.model, plain.model)") == LANG_OK);
+    CHECK_STR(plain(&R), "('the model!', 'x')");
+    /* an error in the user's method keeps the method's frame in the traceback */
+    CHECK(run(L, "class Bad(Hook):\n    def on_epoch_end(self, epoch, logs=None):\n        raise ValueError('epoch ' + str(epoch))\ntrain([Bad()], 3)") == LANG_ERROR);
+    CHECK_STR(R.ename, "ValueError");
+    CHECK_STR(R.evalue, "epoch 0");
+    CHECK(strstr(tb_text(), "in \x1b[0;36mon_epoch_end") != NULL);
+    CHECK(strstr(tb_text(), "train([Bad()], 3)") != NULL);
+    CHECK(run(L, "train([1], 1)") == LANG_ERROR);
+    CHECK_STR(R.evalue, "not a Hook");
+    /* lang_raise_os: FileNotFoundError with errno and filename */
+    CHECK(run(L, "open_missing()") == LANG_ERROR);
+    CHECK_STR(R.ename, "FileNotFoundError");
+    CHECK_STR(R.evalue, "[Errno 2] No such file or directory: 'x.csv'");
+    CHECK(run(L, "try:\n    open_missing()\nexcept OSError as e:\n    r = (e.errno, e.filename, e.args)\nr") == LANG_OK);
+    CHECK_STR(plain(&R), "(2, 'x.csv', (2, 'No such file or directory'))");
+    /* a user exception class names itself in ename and the traceback */
+    CHECK(run(L, "class MyError(KeyError):\n    pass\nraise MyError('k')") == LANG_ERROR);
+    CHECK_STR(R.ename, "MyError");
+    CHECK_STR(R.evalue, "'k'");
+    CHECK(lang_error_pending(L) == 0);
+    /* completion after `h.` lists the instance's and its classes' attributes */
+    lang_completion comp;
+    lang_complete(L, "h.se", 4, &comp);
+    CHECK(comp.n == 2 && has_match(&comp, "seen") && has_match(&comp, "set_model"));
+    lang_completion_clear(&comp);
+    CHECK(run(L, "help(TimeHistory)") == LANG_OK);
+    CHECK(strstr(S.out, "class TimeHistory(Hook)") != NULL);
+    lv_release(hook_class);
+    lang_free(L);
+}
+
 TEST(binding_api)
 {
     lang_state *L = lang_new();
@@ -580,6 +698,7 @@ TEST(random_input_never_crashes)
         "in", "while", "lambda", "+", "-", "*", "**", "/", "//", "%", "@", "\n", "\n    ", " ", "return", "not",
         "and", "or", "array", "zeros", "len", "print", "None", "True", "[1,2]", "range(3)", "%time", "with",
         "import", "del", "\\", "#", "'''", "=", "==", "<", "pass", "break", "a[0]", "b.c", "-1e400", "\t",
+        "class", "try", "except", "finally", "raise", "self", "super()", "Exception", "'%s%d' %", "@",
     };
     unsigned seed = 12345;
     int ran = 0;
@@ -624,6 +743,7 @@ int main(void)
     RUN(info);
     RUN(input_through_the_frontend);
     RUN(binding_api);
+    RUN(subclassable_builtin_class);
     RUN(random_input_never_crashes);
     lang_result_clear(&R);
     return test_summary();

@@ -122,7 +122,21 @@ static void dump(node *e)
         put(")");
         return;
     case S_TIME: put("(time ["); dump_block(&e->u.time.body); put("])"); return;
-    case S_MAGIC: put(e->op == MAGIC_WHO ? "(who)" : "(reset)"); return;
+    case S_MAGIC: put(e->op == MAGIC_WHO ? "(who)" : e->op == MAGIC_RESET ? "(reset)" : "(matplotlib)"); return;
+    case S_CLASS:
+        put("(class "); put(e->u.cls.body->name); put(" "); dump(e->u.cls.base); put(" ["); dump_block(&e->u.cls.body->body); put("])");
+        return;
+    case S_TRY:
+        put("(try ["); dump_block(&e->u.try_.body); put("]");
+        for (int i = 0; i < e->u.try_.nhandlers; i++) {
+            except_clause *h = &e->u.try_.handlers[i];
+            put(" except "); dump(h->type); put(" "); dump(h->name); put(" ["); dump_block(&h->body); put("]");
+        }
+        if (e->u.try_.orelse.n) { put(" else ["); dump_block(&e->u.try_.orelse); put("]"); }
+        if (e->u.try_.finalbody.n) { put(" finally ["); dump_block(&e->u.try_.finalbody); put("]"); }
+        put(")");
+        return;
+    case S_RAISE: put("(raise "); dump(e->u.raise.exc); put(" "); dump(e->u.raise.cause); put(")"); return;
     default: put("?"); return;
     }
 }
@@ -197,6 +211,17 @@ TEST(fstrings)
     CHECK_STR(P("f'a}'"), "ERROR 1:0 f-string: single '}' is not allowed");
 }
 
+TEST(classes_and_exceptions)
+{
+    CHECK_STR(P("class A(B):\n    x = 1\n    def f(self): pass\n"), "(class A B [(= x 1) (def f(self) [pass])])");
+    CHECK_STR(P("class A: pass"), "(class A _ [pass])");
+    CHECK_STR(P("try:\n  a\nexcept (E, F) as e:\n  b\nexcept:\n  c\nelse:\n  d\nfinally:\n  f\n"),
+              "(try [a] except (tuple E F) e [b] except _ _ [c] else [d] finally [f])");
+    CHECK_STR(P("raise"), "(raise _ _)");
+    CHECK_STR(P("raise E('m') from x"), "(raise (call E 'm') x)");
+    CHECK_STR(P("@staticmethod\ndef f(): pass\n"), "(def f() [pass])");
+}
+
 TEST(statements)
 {
     CHECK_STR(P("a = b = 1"), "(= a b 1)");
@@ -226,7 +251,7 @@ TEST(magics)
     CHECK_STR(P("%%time\nx = 1\ny\n"), "(time [(= x 1) y])");
     CHECK_STR(P("%who"), "(who)");
     CHECK_STR(P("%reset -f"), "(reset)");
-    CHECK_STR(P("%foo"), "ERROR 1:0 unknown magic %foo (C-GPU knows %time, %%time, %who, %reset -f)");
+    CHECK_STR(P("%foo"), "ERROR 1:0 unknown magic %foo (C-GPU knows %time, %%time, %who, %reset -f, %matplotlib inline)");
 }
 
 TEST(syntax_errors_name_line_and_token)
@@ -242,7 +267,12 @@ TEST(syntax_errors_name_line_and_token)
     CHECK_STR(P("x = 1 2"), "ERROR 1:6 invalid syntax: end of line expected, got number '2'");
     CHECK_STR(P("else:\n  pass\n"), "ERROR 1:0 invalid syntax: 'else' without a matching 'if'");
     CHECK_STR(P("  x = 1\n"), "ERROR 1:2 unexpected indent");
-    CHECK_STR(P("class A: pass"), "ERROR 1:0 'class' is not supported in C-GPU");
+    CHECK_STR(P("yield 1"), "ERROR 1:0 'yield' is not supported in C-GPU");
+    CHECK_STR(P("try:\n  pass\nx = 1\n"), "ERROR 3:0 expected 'except' or 'finally' block");
+    CHECK_STR(P("try:\n  pass\nexcept:\n  pass\nexcept E:\n  pass\n"), "ERROR 5:0 default 'except:' must be last");
+    CHECK_STR(P("except E:\n  pass\n"), "ERROR 1:0 invalid syntax: 'except' without a matching 'try'");
+    CHECK_STR(P("class A(B, C): pass"), "ERROR 1:11 C-GPU classes have one base class (multiple inheritance is not supported)");
+    CHECK_STR(P("@deco\nx = 1\n"), "ERROR 2:0 invalid syntax: 'def' or 'class' after a decorator expected, got name 'x'");
     CHECK_STR(P("{1, 2}"), "ERROR 1:2 set literals are not supported (use a list, or a dict {key: value})");
     CHECK_STR(P("def f(a=1, b):\n  pass\n"), "ERROR 1:11 parameter without a default follows parameter with a default");
     CHECK_STR(P("f(x=1, 2)"), "ERROR 1:7 positional argument follows keyword argument");
@@ -292,6 +322,7 @@ int main(void)
     RUN(primaries);
     RUN(fstrings);
     RUN(statements);
+    RUN(classes_and_exceptions);
     RUN(magics);
     RUN(syntax_errors_name_line_and_token);
     RUN(deep_nesting_is_an_error);

@@ -196,6 +196,35 @@ TEST(cross_device_ops_are_refused) {
     pair_release(a);
 }
 
+/* Large copies go through the pinned staging buffers in chunks
+ * (runtime/cuda/cuda_transfer.cu): sizes around the chunk size, with odd
+ * tails, arrive intact in both directions, and the host source may be
+ * overwritten as soon as the upload returns. */
+TEST(large_copies_through_staging_are_exact) {
+    NEED_GPU();
+    rt_device *gpu = rt_device_get(RT_GPU, 0);
+    static const int64_t sizes[] = { (1 << 18) - 3, (4 << 20) + 1, (9 << 20) + 7, 16 << 20 };
+    for (int s = 0; s < 4; s++) {
+        int64_t n = sizes[s];
+        uint32_t *host = malloc((size_t)n * 4), *back = malloc((size_t)n * 4);
+        CHECK(host && back);
+        if (!host || !back) { free(host); free(back); return; }
+        for (int64_t i = 0; i < n; i++) host[i] = (uint32_t)(i * 2654435761u) ^ (uint32_t)s;
+        rt_array *a = rt_from_host(host, RT_INT32, &n, 1, RT_INT32, gpu);
+        CHECK(a != NULL);
+        memset(host, 0xAB, (size_t)n * 4); /* the upload must not read this */
+        CHECK(a && rt_to_host(a, RT_INT32, back) == RT_OK);
+        int64_t bad = -1;
+        for (int64_t i = 0; i < n && bad < 0; i++)
+            if (back[i] != ((uint32_t)(i * 2654435761u) ^ (uint32_t)s)) bad = i;
+        if (bad >= 0) printf("  size %lld: first wrong element %lld\n", (long long)n, (long long)bad);
+        CHECK(bad < 0);
+        rt_array_release(a);
+        free(host);
+        free(back);
+    }
+}
+
 int main(void) {
     RUN(discovery_reports_gpu_or_reason);
     RUN(random_identical_to_cpu);
@@ -203,5 +232,6 @@ int main(void) {
     RUN(allocator_reuses_blocks);
     RUN(ops_are_queued_not_waited_for);
     RUN(cross_device_ops_are_refused);
+    RUN(large_copies_through_staging_are_exact);
     return test_summary();
 }

@@ -4,7 +4,8 @@
  *   - with the CUDA toolkit's stub driver standing in for libcuda.so.1, the
  *     backend library really loads (every host symbol it needs resolves,
  *     cudart runs) and the stub's own error comes back as the reason;
- *   - a CUDA_LIB path that does not exist is reported by name.
+ *   - a CUDA_LIB path that does not exist is reported by name, and a
+ *     library of another plugin interface version is refused by name.
  * The last two run in child processes of this binary, which re-executes
  * itself with the environment each case needs.
  */
@@ -104,6 +105,8 @@ TEST(backend_loads_under_the_stub_driver) {
     /* cudart's answer for the stub: the library loaded and ran */
     CHECK(strstr(out, "stub") != NULL);
     CHECK(strstr(out, "loaded=1") != NULL);
+    /* the library's error came back through the host table */
+    CHECK(strstr(out, "state=none error=creating state for GPU 0: ") != NULL);
 #endif
 }
 
@@ -121,16 +124,40 @@ TEST(missing_library_is_named) {
 #endif
 }
 
+/* A library with the entry point but another interface version (built by
+ * the Makefile from tests/unit/stubs/stale_plugin.c) is refused, by name. */
+TEST(stale_library_is_refused) {
+#ifndef CGPU_HAVE_CUDA
+    SKIP("this build has no CUDA");
+#else
+    if (access(CUDA_STUB_DRIVER, R_OK) != 0) SKIP("no CUDA stub driver at " CUDA_STUB_DRIVER);
+    char stale[4200];
+    CHECK(test_file_beside_self("stub/libcgpucuda-stale.so", stale, sizeof stale));
+    const char *out = run_with_stub_driver(stale);
+    CHECK(out != NULL);
+    if (!out) return;
+    CHECK(strstr(out, "was built for another version of C-GPU") != NULL);
+    CHECK(strstr(out, "libcgpucuda-stale.so") != NULL);
+    CHECK(strstr(out, "gpus=0") != NULL);
+#endif
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--child") == 0) {
         int n = rt_physical_device_count(RT_GPU);
         const char *why = rt_gpu_unavailable_reason();
         printf("gpus=%d loaded=%d reason=%s\n", n, mapped("libcgpucuda") == 1, why ? why : "-");
+        /* An entry that fails inside the library reports through the host's
+         * table (the error slot is the host's, read here). */
+        rt_clear_error();
+        void *state = rt_cuda_device_state_new(0);
+        printf("state=%s error=%s\n", state ? "made" : "none", rt_error_message());
         return 0;
     }
     RUN(nothing_cuda_mapped_before_discovery);
     RUN(discovery_gives_gpus_or_a_reason);
     RUN(backend_loads_under_the_stub_driver);
     RUN(missing_library_is_named);
+    RUN(stale_library_is_refused);
     return test_summary();
 }

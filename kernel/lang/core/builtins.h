@@ -124,7 +124,14 @@ lang_value lang_call(lang_state *L, lang_value fn, int n, const lang_value *args
 typedef enum {
     LANG_E_SYNTAX, LANG_E_NAME, LANG_E_TYPE, LANG_E_VALUE, LANG_E_INDEX, LANG_E_KEY,
     LANG_E_ATTRIBUTE, LANG_E_SHAPE, LANG_E_ZERODIV, LANG_E_ASSERTION, LANG_E_RECURSION,
-    LANG_E_IMPORT, LANG_E_DEVICE, LANG_E_OOM, LANG_E_INTERRUPT, LANG_E_MEMORY, LANG_E_OVERFLOW,
+    LANG_E_IMPORT, LANG_E_DEVICE, LANG_E_OOM, LANG_E_INTERRUPT,
+    /* the rest of Python's builtin exception classes (classes.c builds the
+     * hierarchy: `except LookupError` catches LANG_E_INDEX and LANG_E_KEY) */
+    LANG_E_BASE_EXCEPTION, LANG_E_EXCEPTION, LANG_E_ARITHMETIC, LANG_E_LOOKUP,
+    LANG_E_OVERFLOW, LANG_E_RUNTIME, LANG_E_NOT_IMPLEMENTED, LANG_E_STOP_ITERATION,
+    LANG_E_MEMORY, LANG_E_MODULE_NOT_FOUND,
+    LANG_E_OS, LANG_E_FILE_NOT_FOUND, LANG_E_FILE_EXISTS, LANG_E_PERMISSION,
+    LANG_E_IS_A_DIRECTORY, LANG_E_NOT_A_DIRECTORY,
     LANG_E_COUNT
 } lang_error_kind;
 const char *lang_error_kind_name(lang_error_kind k); /* "TypeError" ... */
@@ -150,6 +157,16 @@ lang_value lang_nomem(lang_state *L);
  * (rt_host_memory_reserve); raises MemoryError naming `what` and the sizes
  * when not. 0 or -1. Call before growing a container or building a string. */
 int        lang_reserve(lang_state *L, size_t bytes);
+/* Raises the OSError subclass for errno `errnum` (ENOENT -> FileNotFoundError,
+ * EEXIST -> FileExistsError, EACCES/EPERM -> PermissionError, EISDIR ->
+ * IsADirectoryError, ENOTDIR -> NotADirectoryError, else OSError) with
+ * e.errno, e.strerror and e.filename set (filename may be NULL), reading
+ * "[Errno 2] No such file or directory: 'x.csv'". Returns LV_ERR:
+ *     FILE *f = fopen(path, "r");
+ *     if (!f) return lang_raise_os(L, errno, path); */
+lang_value lang_raise_os(lang_state *L, int errnum, const char *filename);
+/* Raises KeyError(key): the message is repr(key), e.args == (key,). */
+lang_value lang_raise_key(lang_state *L, lang_value key);
 /* 1 when an error is pending (between a raise and the cell boundary). */
 int        lang_error_pending(lang_state *L);
 lang_error_kind lang_error_kind_of(lang_state *L); /* of the pending error */
@@ -226,6 +243,61 @@ struct lang_class {
 /* Creates an object of `cls` owning `data`; on failure frees data with
  * cls->free and raises OutOfMemoryError. */
 lang_value lang_object_new(lang_state *L, const lang_class *cls, void *data);
+
+/* ---- classes users can subclass ---------------------------------------------------
+ * A lang_class object is opaque: `class X(Model)` is refused. A class that
+ * users may subclass is a language class (the kind a `class` statement
+ * makes) defined from C: its instances keep their attributes in a dict
+ * (self.model = m works) and its methods are builtins that receive the
+ * instance as a->self. A user's subclass overrides them with methods of its
+ * own, and C code calls them by name:
+ *
+ *     static lang_value cb_noop(lang_state *L, const lang_args *a) { return lv_none(); }
+ *     static lang_value cb_set_model(lang_state *L, const lang_args *a)
+ *     {
+ *         lang_value v[1];
+ *         if (lang_args_bind(L, a, "model", v) < 0) return lv_err();
+ *         return lang_setattr(L, a->self, "model", v[0]) < 0 ? lv_err() : lv_none();
+ *     }
+ *     static const lang_method callback_methods[] = {
+ *         {"set_model", cb_set_model, "set_model(model)\n..."},
+ *         {"on_epoch_end", cb_noop, "on_epoch_end(epoch, logs=None)\n..."},
+ *         {NULL, NULL, NULL}
+ *     };
+ *     lang_value cls = lang_define_class(L, "Callback", lv_none(), callback_methods, doc);
+ *     lang_register_value(L, "Callback", cls, doc);   // or a module attribute
+ *     lv_release(cls);
+ *
+ * and in fit, for each callback value cb:
+ *     if (lang_is_instance(cb, cls)) {
+ *         lang_value args[2] = { lv_int(epoch), logs };
+ *         lang_value r = lang_call_method(L, cb, "on_epoch_end", 2, args, 0, NULL, NULL);
+ *         if (lv_is_err(r)) ... stop, the error (with the method's traceback) is raised
+ *         lv_release(r);
+ *     }
+ * `class TimeHistory(Callback): def on_epoch_end(self, epoch, logs=None): ...`
+ * then runs the user's method; a subclass's __init__ need not call
+ * super().__init__() (the base's __init__, if it has one, then does not run). */
+
+/* A class named `name` deriving from base (LV_NONE: object) whose methods
+ * are `methods` ({NULL} terminated; may be NULL). New reference or LV_ERR.
+ * Calling the class makes an instance and runs its __init__ if any. */
+lang_value lang_define_class(lang_state *L, const char *name, lang_value base, const lang_method *methods,
+                             const char *doc);
+/* 1 when v is an instance of class cls or of a subclass, else 0. */
+int        lang_is_instance(lang_value v, lang_value cls);
+/* obj.name(args...): the user's override or the base's method. Returns the
+ * result (new reference), LV_ERR when it raised, or LV_MISSING when obj has
+ * no attribute `name` (nothing raised). */
+lang_value lang_call_method(lang_state *L, lang_value obj, const char *name, int n, const lang_value *args,
+                            int nkw, const char *const *kwname, const lang_value *kw);
+/* obj.name (new reference, or LV_ERR with AttributeError) and obj.name = v
+ * (0, or -1 raised), for any value. */
+lang_value lang_getattr(lang_state *L, lang_value obj, const char *name);
+int        lang_setattr(lang_state *L, lang_value obj, const char *name, lang_value v);
+/* The builtin exception class of an error kind (new reference): e.g. to
+ * define a C-GPU error that users catch by a Python base class. */
+lang_value lang_exception_class(lang_state *L, lang_error_kind kind);
 
 /* ---- registration (call from an init hook, before any cell runs) ------------- */
 

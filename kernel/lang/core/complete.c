@@ -109,6 +109,16 @@ static void add_names(strvec *sv, const char *const *names, const char *prefix, 
     for (; names && *names; names++) if (strncmp(*names, prefix, pl) == 0) sv_add(sv, *names);
 }
 
+typedef struct { strvec *sv; const char *prefix; size_t pl; } attr_prefix;
+
+/* an attribute of a class or instance that starts with the prefix (__dunder__ names only when asked) */
+static int add_attr_name(void *ctx, const char *n)
+{
+    attr_prefix *ap = ctx;
+    if (strncmp(n, ap->prefix, ap->pl) == 0 && !(n[0] == '_' && n[1] == '_' && ap->pl < 2)) sv_add(ap->sv, n);
+    return 0;
+}
+
 static void attr_matches(lang_value v, const char *prefix, size_t pl, strvec *sv)
 {
     switch (v.type) {
@@ -124,6 +134,11 @@ static void attr_matches(lang_value v, const char *prefix, size_t pl, strvec *sv
         const lang_class *c = lv_object_class(v);
         add_names(sv, c->attrs, prefix, pl);
         add_methods(sv, c->methods, prefix, pl);
+        break;
+    }
+    case LV_INSTANCE: case LV_CLASS: {
+        attr_prefix ap = { sv, prefix, pl };
+        class_each_attr(v, add_attr_name, &ap);
         break;
     }
     default: break;
@@ -209,6 +224,17 @@ char *lang_help_text(lang_state *L, lang_value v, const char *name)
             if (o->cls->doc && (!o->doc || strcmp(o->cls->doc, o->doc) != 0)) fmtbuf_printf(&b, "\n\n%s", o->cls->doc);
             list_methods(&b, "Methods", o->cls->methods);
         }
+        break;
+    }
+    case LV_CLASS: {
+        lv_classobj *c = LV_OBJ(v, lv_classobj);
+        fmtbuf_printf(&b, "class %s(%s)", c->name, c->base ? c->base->name : "");
+        if (c->doc) fmtbuf_printf(&b, "\n%s", c->doc);
+        else {
+            lang_value d = lv_dict_get_str(c->dict, "__doc__");
+            if (d.type == LV_STR) fmtbuf_printf(&b, "\nDocstring: %s", lv_str_cstr(d));
+        }
+        fmtbuf_puts(&b, "\nType: type");
         break;
     }
     case LV_FUNCTION: {

@@ -17,7 +17,12 @@
 static const char *const kind_names[LANG_E_COUNT] = {
     "SyntaxError", "NameError", "TypeError", "ValueError", "IndexError", "KeyError",
     "AttributeError", "ShapeError", "ZeroDivisionError", "AssertionError", "RecursionError",
-    "ImportError", "DeviceError", "OutOfMemoryError", "KeyboardInterrupt", "MemoryError", "OverflowError",
+    "ImportError", "DeviceError", "OutOfMemoryError", "KeyboardInterrupt",
+    "BaseException", "Exception", "ArithmeticError", "LookupError",
+    "OverflowError", "RuntimeError", "NotImplementedError", "StopIteration",
+    "MemoryError", "ModuleNotFoundError",
+    "OSError", "FileNotFoundError", "FileExistsError", "PermissionError",
+    "IsADirectoryError", "NotADirectoryError",
 };
 
 const char *lang_error_kind_name(lang_error_kind k)
@@ -41,6 +46,81 @@ void errors_reset(lang_state *L)
     L->err_msg = NULL;
     L->err_pending = 0;
     L->err_located = 0;
+    lang_value v = L->err_value;
+    L->err_value = lv_missing();
+    lv_release(v);
+}
+
+void errors_set_value(lang_state *L, lang_value inst, lang_error_kind kind, const char *msg)
+{
+    errors_reset(L);
+    L->err_msg = strdup(msg ? msg : "");
+    L->err_kind = kind;
+    L->err_value = lv_retain(inst);
+    L->err_pending = 1;
+}
+
+/* ---- errors being handled (try/except) --------------------------------------- */
+
+void errors_save(lang_state *L, exc_saved *s)
+{
+    s->prev = NULL;
+    s->kind = L->err_kind;
+    s->msg = L->err_msg;
+    s->value = L->err_value.type == LV_INSTANCE ? L->err_value : lv_missing();
+    s->tb = L->tb;
+    s->ntb = L->ntb;
+    s->captb = L->captb;
+    L->err_msg = NULL;
+    L->err_value = lv_missing();
+    L->tb = NULL;
+    L->ntb = L->captb = 0;
+    L->err_pending = 0;
+    L->err_located = 0;
+}
+
+void errors_restore(lang_state *L, exc_saved *s)
+{
+    errors_reset(L);
+    free(L->tb);
+    L->err_kind = s->kind;
+    L->err_msg = s->msg;
+    L->err_value = s->value;
+    L->tb = s->tb;
+    L->ntb = s->ntb;
+    L->captb = s->captb;
+    L->err_pending = 1;
+    L->err_located = 1; /* the frame that caught it is in the traceback */
+    s->msg = NULL;
+    s->value = lv_missing();
+    s->tb = NULL;
+    s->ntb = s->captb = 0;
+}
+
+void errors_restore_copy(lang_state *L, const exc_saved *s)
+{
+    errors_reset(L);
+    L->err_kind = s->kind;
+    L->err_msg = s->msg ? strdup(s->msg) : NULL;
+    L->err_value = lv_retain(s->value);
+    L->err_pending = 1;
+    for (int i = 0; i < s->ntb; i++) tb_push(L, s->tb[i].arena, s->tb[i].line, s->tb[i].col, s->tb[i].func);
+    L->err_located = 1;
+}
+
+void errors_saved_free(exc_saved *s)
+{
+    for (int i = 0; i < s->ntb; i++) {
+        arena_release(s->tb[i].arena);
+        free(s->tb[i].func);
+    }
+    free(s->tb);
+    free(s->msg);
+    lv_release(s->value);
+    s->tb = NULL;
+    s->msg = NULL;
+    s->value = lv_missing();
+    s->ntb = s->captb = 0;
 }
 
 static void vraise(lang_state *L, lang_error_kind k, const char *fmt, va_list ap)
@@ -199,6 +279,8 @@ static char *dupstr(const char *s) { return strdup(s ? s : ""); }
 void errors_to_result(lang_state *L, lang_result *res)
 {
     const char *ename = lang_error_kind_name(L->err_kind);
+    if (L->err_value.type == LV_INSTANCE && LV_OBJ(L->err_value, lv_instanceobj)->cls)
+        ename = LV_OBJ(L->err_value, lv_instanceobj)->cls->name; /* a user's exception class */
     const char *msg = L->err_msg ? L->err_msg : "";
     res->status = LANG_ERROR;
     res->ename = dupstr(ename);

@@ -172,6 +172,7 @@ void lv_func_free(lv_funcobj *f)
             if (f->free[i]) lv_release(lv_from_obj(f->free[i]));
         free(f->free);
     }
+    if (f->owner) lv_release(lv_from_obj(f->owner));
     arena_release(f->arena);
     lv_free_obj(&f->h);
 }
@@ -318,7 +319,7 @@ bound:
         slotbuf[i] = lv_from_obj(c);
     }
     {
-        frame fr = { L->top_frame, def, fo->arena, slotbuf, fo->free, lv_none() };
+        frame fr = { L->top_frame, def, fo->arena, slotbuf, fo->free, lv_none(), fo };
         L->top_frame = &fr;
         int x = exec_block(L, &fr, &def->body);
         L->top_frame = fr.parent;
@@ -347,6 +348,14 @@ lang_value call_value(lang_state *L, lang_value fn, const lang_args *a)
         lv_builtinobj *b = LV_OBJ(fn, lv_builtinobj);
         lang_args a2 = *a;
         if (b->self.type != LV_NONE) a2.self = b->self;
+        else if (b->type_tag == BUILTIN_TAG_METHOD) {
+            /* Cls.method(obj, ...) for a class defined from C */
+            if (a->n < 1 || a->v[0].type != LV_INSTANCE)
+                return lang_raise(L, LANG_E_TYPE, "%s() needs an instance as its first argument", b->name);
+            a2.self = a->v[0];
+            a2.v++;
+            a2.n--;
+        }
         a2.fname = b->name;
         lang_value r = b->fn(L, &a2);
         if (r.type == LV_ERR) {
@@ -357,6 +366,8 @@ lang_value call_value(lang_state *L, lang_value fn, const lang_args *a)
         return r;
     }
     case LV_FUNCTION: return call_user(L, LV_OBJ(fn, lv_funcobj), a);
+    case LV_CLASS: return class_call(L, fn, a);
+    case LV_INSTANCE: return instance_call(L, fn, a);
     case LV_OBJECT: {
         lv_objectobj *o = LV_OBJ(fn, lv_objectobj);
         if (o->cls->call) {
@@ -534,6 +545,29 @@ static lang_value fast_call(lang_state *L, frame *F, node *e, lang_builtin_fn fn
     return r;
 }
 
+/* obj.method(positional args) for an instance: f(obj, args...) with the
+ * arguments on the stack. Consumes self; f is borrowed from the class. */
+__attribute__((noinline)) static lang_value call_method_fast(lang_state *L, frame *F, node *e, lang_value f, lang_value self)
+{
+    int n = e->u.call.nargs;
+    lang_value argv[n + 1];
+    argv[0] = self;
+    lang_value fn = lv_retain(f); /* the call may rebind the class attribute */
+    for (int i = 0; i < n; i++) {
+        argv[i + 1] = eval(L, F, e->u.call.args[i]);
+        if (argv[i + 1].type == LV_ERR) {
+            for (int k = 0; k <= i; k++) lv_release(argv[k]);
+            lv_release(fn);
+            return lv_err();
+        }
+    }
+    lang_args a = { n + 1, argv, 0, NULL, NULL, lv_none(), NULL };
+    lang_value r = call_value(L, fn, &a);
+    for (int i = 0; i <= n; i++) lv_release(argv[i]);
+    lv_release(fn);
+    return r;
+}
+
 /* The general call: keyword arguments, *args and **kwargs, collected into
  * growable buffers (kept out of eval_call so the common path's stack frame
  * stays small). Consumes fn and self. */
@@ -589,6 +623,11 @@ __attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, n
         /* obj.method(...): call the type's method directly, no bound object */
         self = eval(L, F, fnode->u.attr.obj);
         if (lv_is_err(self)) return self;
+        if (self.type == LV_INSTANCE && simple) {
+            /* obj.method(args): the class's function with obj first, no bound method made */
+            lang_value f = instance_method(self, fnode->u.attr.name);
+            if (f.type == LV_FUNCTION) return call_method_fast(L, F, e, f, self);
+        }
         /* per-site cache: the same call site usually sees the same type */
         if (self.type == LV_OBJECT && fnode->u.attr.cache_tab == (const void *)lv_object_class(self)) {
             /* a module's function seen here before (a module's attributes
@@ -622,8 +661,9 @@ __attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, n
                 fnode->u.attr.cache_tab = self_class;
                 fnode->u.attr.cache_m = LV_OBJ(fn, lv_builtinobj);
             }
-            if (simple && fn.type == LV_BUILTIN) {
-                /* an attribute that is a builtin function (np.sqrt(x)) */
+            if (simple && fn.type == LV_BUILTIN && obj_class_is_module(self_class)) {
+                /* a module's builtin function (np.sqrt(x)); a class's
+                 * builtin method takes its receiver from the arguments */
                 lv_builtinobj *b = LV_OBJ(fn, lv_builtinobj);
                 lang_value r = fast_call(L, F, e, b->fn, b->name, b->self);
                 lv_release(fn);
@@ -1211,11 +1251,56 @@ static int exec_for(lang_state *L, frame *F, node *s)
     return x;
 }
 
+static int exec_with(lang_state *L, frame *F, node *s, int i);
+
+/* with obj [as x] for an instance of a class with __enter__ and __exit__:
+ * __exit__(type, value, None) gets the error of the block, and a true
+ * result from it swallows that error. Consumes ctx. */
+__attribute__((noinline)) static int exec_with_instance(lang_state *L, frame *F, node *s, int i, lang_value ctx)
+{
+    lang_value v = lang_call_method(L, ctx, "__enter__", 0, NULL, 0, NULL, NULL);
+    if (lv_is_missing(v)) lang_raise(L, LANG_E_TYPE, "'%s' object does not support the context manager protocol (no __enter__)", lv_type_name(ctx));
+    if (lv_is_err(v) || lv_is_missing(v)) { lv_release(ctx); locate(L, F, s->u.with.items[i]); return XC_ERR; }
+    int x = XC_OK;
+    if (s->u.with.targets[i] && store(L, F, s->u.with.targets[i], v) < 0) x = XC_ERR;
+    lv_release(v);
+    if (x == XC_OK) x = exec_with(L, F, s, i + 1);
+    exc_saved pending = { 0 };
+    lang_value args[3] = { lv_none(), lv_none(), lv_none() };
+    if (x == XC_ERR) {
+        errors_save(L, &pending);
+        args[1] = exc_instance(L, &pending);
+        if (lv_is_err(args[1])) args[1] = lv_none();
+        else args[0] = lv_from_obj(LV_OBJ(args[1], lv_instanceobj)->cls);
+        if (L->err_pending) lang_error_clear(L);
+    }
+    lang_value r = lang_call_method(L, ctx, "__exit__", 3, args, 0, NULL, NULL);
+    lv_release(args[1]);
+    if (lv_is_missing(r)) r = lang_raise(L, LANG_E_TYPE, "'%s' object does not support the context manager protocol (no __exit__)", lv_type_name(ctx));
+    lv_release(ctx);
+    if (lv_is_err(r)) {
+        /* an error in __exit__ replaces the block's */
+        errors_saved_free(&pending);
+        if (x == XC_RETURN) { lv_release(F->retval); F->retval = lv_none(); }
+        locate(L, F, s);
+        return XC_ERR;
+    }
+    int swallow = x == XC_ERR ? op_truthy(L, r) : 0;
+    lv_release(r);
+    if (x == XC_ERR) {
+        if (swallow > 0) { errors_saved_free(&pending); return XC_OK; }
+        if (swallow == 0) errors_restore(L, &pending);
+        errors_saved_free(&pending);
+    }
+    return x;
+}
+
 static int exec_with(lang_state *L, frame *F, node *s, int i)
 {
     if (i == s->u.with.n) return exec_block(L, F, &s->u.with.body);
     lang_value ctx = eval(L, F, s->u.with.items[i]);
     if (lv_is_err(ctx)) return XC_ERR;
+    if (ctx.type == LV_INSTANCE) return exec_with_instance(L, F, s, i, ctx);
     const lang_class *cls = lv_object_class(ctx);
     if (!cls || !cls->enter) {
         lang_raise(L, LANG_E_TYPE, "'%s' object does not support the context manager protocol (with)", lv_type_name(ctx));
@@ -1329,8 +1414,18 @@ static int exec_magic(lang_state *L, node *s)
         free(names);
         return XC_OK;
     }
-    /* %reset [-f] */
     const char *arg = s->u.magic.arg ? s->u.magic.arg : "";
+    if (s->op == MAGIC_MATPLOTLIB) {
+        /* figures are always shown inline at the end of the cell */
+        static const char *const inline_like[] = { "", "inline", "notebook", "widget", "ipympl", "nbagg", NULL };
+        size_t n = strcspn(arg, " \t");
+        for (int i = 0; inline_like[i]; i++)
+            if (strlen(inline_like[i]) == n && strncmp(arg, inline_like[i], n) == 0) return XC_OK;
+        char *msg = lang_strdupf("C-GPU draws figures inline: %%matplotlib %.*s is treated as %%matplotlib inline\n", (int)n, arg);
+        if (msg) { lang_write(L, "stderr", msg, strlen(msg)); free(msg); }
+        return XC_OK;
+    }
+    /* %reset [-f] */
     if (strstr(arg, "-f") == NULL) {
         char *answer = NULL;
         int rc = L->out && L->out->input
@@ -1446,6 +1541,206 @@ __attribute__((noinline)) static int exec_del(lang_state *L, frame *F, node *s)
     return XC_OK;
 }
 
+/* ---- classes and exceptions ----------------------------------------------------------------- */
+
+/* Applies the decorators of def (innermost first) to v (taken). */
+static lang_value decorate(lang_state *L, frame *F, ast_func *def, lang_value v)
+{
+    for (int i = def->ndecorators - 1; i >= 0; i--) {
+        lang_value d = eval(L, F, def->decorators[i]);
+        if (lv_is_err(d)) { lv_release(v); return d; }
+        lang_value r = lang_call(L, d, 1, &v, 0, NULL, NULL);
+        lv_release(d);
+        lv_release(v);
+        if (lv_is_err(r)) return r;
+        v = r;
+    }
+    return v;
+}
+
+/* Runs a class body (a function without parameters) and returns its local
+ * names as a dict: the class's attributes. */
+static lang_value run_class_body(lang_state *L, frame *F, ast_func *body)
+{
+    lang_value fv = make_function(L, F, body);
+    if (lv_is_err(fv)) return fv;
+    lv_funcobj *fo = LV_OBJ(fv, lv_funcobj);
+    if (check_stack(L) < 0) { lv_release(fv); return lv_err(); }
+    int nl = body->nlocals;
+    lang_value slotbuf[nl > 0 ? nl : 1];
+    for (int i = 0; i < nl; i++) slotbuf[i] = lv_missing();
+    lang_value dict = lv_dict_new();
+    int ok = !lv_is_err(dict);
+    if (!ok) lang_nomem(L);
+    for (int i = 0; ok && i < nl; i++) {
+        if (!body->is_cell[i]) continue;
+        lv_cellobj *c = new_cell(lv_missing());
+        if (!c) { lang_nomem(L); ok = 0; break; }
+        slotbuf[i] = lv_from_obj(c);
+    }
+    if (ok) {
+        frame fr = { L->top_frame, body, fo->arena, slotbuf, fo->free, lv_none(), NULL };
+        L->top_frame = &fr;
+        int x = exec_block(L, &fr, &body->body);
+        L->top_frame = fr.parent;
+        lv_release(fr.retval);
+        if (x == XC_ERR) { ok = 0; L->err_located = 0; }
+        else if (x != XC_OK) { lang_raise(L, LANG_E_SYNTAX, "'return', 'break' or 'continue' outside a function or loop in a class body"); ok = 0; }
+    }
+    if (ok && body->doc && lv_dict_set_str(dict, "__doc__", lv_none()) == 0) {
+        lang_value d = lv_str(body->doc);
+        if (!lv_is_err(d)) { lv_dict_set_str(dict, "__doc__", d); lv_release(d); }
+    }
+    for (int i = 0; ok && i < nl; i++) {
+        lang_value v = body->is_cell[i] ? LV_OBJ(slotbuf[i], lv_cellobj)->v : slotbuf[i];
+        if (v.type == LV_MISSING) continue;
+        if (lv_dict_set_str(dict, body->localnames[i], v) < 0) { lang_nomem(L); ok = 0; }
+    }
+    for (int i = 0; i < nl; i++) lv_release(slotbuf[i]);
+    lv_release(fv);
+    if (!ok) { lv_release(dict); return lv_err(); }
+    return dict;
+}
+
+__attribute__((noinline)) static int exec_class(lang_state *L, frame *F, node *s)
+{
+    ast_func *body = s->u.cls.body;
+    lang_value base = lv_none();
+    if (s->u.cls.base) {
+        base = eval(L, F, s->u.cls.base);
+        if (lv_is_err(base)) return XC_ERR;
+        if (base.type != LV_CLASS) {
+            lang_raise(L, LANG_E_TYPE, "a class can derive from a class, not from %s%s", lv_type_name(base),
+                       base.type == LV_BUILTIN || base.type == LV_OBJECT ? " (this builtin cannot be subclassed)" : "");
+            lv_release(base);
+            locate(L, F, s->u.cls.base);
+            return XC_ERR;
+        }
+    }
+    lang_value dict = run_class_body(L, F, body);
+    if (lv_is_err(dict)) { lv_release(base); locate(L, F, s); return XC_ERR; }
+    lang_value cls = class_new(L, body->name, base.type == LV_CLASS ? LV_OBJ(base, lv_classobj) : NULL, dict);
+    lv_release(base);
+    if (!lv_is_err(cls)) {
+        /* the methods know their class (super()), also those wrapped by
+         * staticmethod, classmethod and property */
+        size_t it = 0;
+        lang_value k, v;
+        while (lv_dict_next(dict, &it, &k, &v)) {
+            static const char *const wrapped[] = { "__func__", "fget", "fset" };
+            lang_value fns[3] = { v, lv_none(), lv_none() };
+            if (v.type == LV_INSTANCE)
+                for (int i = 0; i < 3; i++) fns[i] = lv_dict_get_str(LV_OBJ(v, lv_instanceobj)->dict, wrapped[i]);
+            for (int i = 0; i < 3; i++) {
+                if (fns[i].type != LV_FUNCTION || LV_OBJ(fns[i], lv_funcobj)->owner) continue;
+                LV_OBJ(cls, lv_classobj)->h.refcount++;
+                LV_OBJ(fns[i], lv_funcobj)->owner = LV_OBJ(cls, lv_classobj);
+            }
+        }
+    }
+    lv_release(dict);
+    if (!lv_is_err(cls) && body->ndecorators) cls = decorate(L, F, body, cls);
+    if (lv_is_err(cls)) { locate(L, F, s); return XC_ERR; }
+    store_name(L, F, body->bind, cls);
+    lv_release(cls);
+    return XC_OK;
+}
+
+/* raise [exc [from cause]] */
+__attribute__((noinline)) static int exec_raise(lang_state *L, frame *F, node *s)
+{
+    if (!s->u.raise.exc) {
+        if (!L->handling) {
+            lang_raise(L, LANG_E_RUNTIME, "No active exception to reraise");
+            locate(L, F, s);
+            return XC_ERR;
+        }
+        errors_restore_copy(L, L->handling);
+        return XC_ERR;
+    }
+    lang_value v = eval(L, F, s->u.raise.exc);
+    if (lv_is_err(v)) return XC_ERR;
+    if (s->u.raise.cause) {
+        /* the cause is evaluated and accepted; tracebacks show the raised error */
+        lang_value c = eval(L, F, s->u.raise.cause);
+        if (lv_is_err(c)) { lv_release(v); return XC_ERR; }
+        lv_release(c);
+    }
+    exc_raise(L, v);
+    lv_release(v);
+    locate(L, F, s);
+    return XC_ERR;
+}
+
+/* The except clause of try statement s that handles the error saved in
+ * *saved: its index, -1 when none does, -2 when evaluating a clause raised.
+ * A bare except does not catch KeyboardInterrupt: an interrupt always
+ * stops the cell unless a clause names KeyboardInterrupt (or BaseException). */
+static int find_handler(lang_state *L, frame *F, node *s, exc_saved *saved)
+{
+    for (int i = 0; i < s->u.try_.nhandlers; i++) {
+        except_clause *h = &s->u.try_.handlers[i];
+        if (!h->type) {
+            if (saved->kind == LANG_E_INTERRUPT) continue;
+            return i;
+        }
+        lang_value spec = eval(L, F, h->type);
+        if (lv_is_err(spec)) return -2;
+        int m = exc_matches(L, saved, spec);
+        lv_release(spec);
+        if (m < 0) { locate(L, F, h->type); return -2; }
+        if (m) return i;
+    }
+    return -1;
+}
+
+__attribute__((noinline)) static int exec_try(lang_state *L, frame *F, node *s)
+{
+    int x = exec_block(L, F, &s->u.try_.body);
+    if (x == XC_ERR && s->u.try_.nhandlers) {
+        exc_saved saved;
+        errors_save(L, &saved);
+        int hi = find_handler(L, F, s, &saved);
+        if (hi == -1) {
+            errors_restore(L, &saved);
+        } else if (hi >= 0) {
+            except_clause *h = &s->u.try_.handlers[hi];
+            x = XC_OK;
+            if (h->name) {
+                lang_value e = exc_instance(L, &saved);
+                if (lv_is_err(e)) x = XC_ERR;
+                else {
+                    if (store(L, F, h->name, e) < 0) x = XC_ERR;
+                    lv_release(e);
+                }
+            }
+            if (x == XC_OK) {
+                saved.prev = L->handling;
+                L->handling = &saved;
+                x = exec_block(L, F, &h->body);
+                L->handling = saved.prev;
+            }
+        }
+        errors_saved_free(&saved);
+    } else if (x == XC_OK && s->u.try_.orelse.n) {
+        x = exec_block(L, F, &s->u.try_.orelse);
+    }
+    if (!s->u.try_.finalbody.n) return x;
+    /* finally: runs on every way out; an error or return pending across it
+     * continues afterwards unless the finally block itself leaves */
+    if (x == XC_ERR) {
+        exc_saved pending;
+        errors_save(L, &pending);
+        int fx = exec_block(L, F, &s->u.try_.finalbody);
+        if (fx == XC_OK) errors_restore(L, &pending);
+        else x = fx;
+        errors_saved_free(&pending);
+        return x;
+    }
+    int fx = exec_block(L, F, &s->u.try_.finalbody);
+    return fx == XC_OK ? x : fx;
+}
+
 static int exec_stmt(lang_state *L, frame *F, node *s)
 {
     switch ((node_kind)s->kind) {
@@ -1500,10 +1795,14 @@ static int exec_stmt(lang_state *L, frame *F, node *s)
     case S_DEF: {
         lang_value f = make_function(L, F, s->u.func);
         if (lv_is_err(f)) { locate(L, F, s); return XC_ERR; }
+        if (s->u.func->ndecorators && (f = decorate(L, F, s->u.func, f), lv_is_err(f))) { locate(L, F, s); return XC_ERR; }
         store_name(L, F, s->u.func->bind, f);
         lv_release(f);
         return XC_OK;
     }
+    case S_CLASS: return exec_class(L, F, s);
+    case S_TRY: return exec_try(L, F, s);
+    case S_RAISE: return exec_raise(L, F, s);
     case S_RETURN: {
         lang_value v = s->u.expr ? eval(L, F, s->u.expr) : lv_none();
         if (lv_is_err(v)) return XC_ERR;
@@ -1550,7 +1849,7 @@ int eval_cell(lang_state *L, ast_func *top, lang_arena *A, lang_value *last)
         if (!c) { rc = -1; lang_nomem(L); break; }
         slotbuf[i] = lv_from_obj(c);
     }
-    frame fr = { L->top_frame, top, A, slotbuf, NULL, lv_none() };
+    frame fr = { L->top_frame, top, A, slotbuf, NULL, lv_none(), NULL };
     L->top_frame = &fr;
     block *b = &top->body;
     for (int i = 0; rc == 0 && i < b->n; i++) {

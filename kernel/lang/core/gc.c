@@ -32,7 +32,7 @@ static size_t gc_count, gc_allocs;
 static int tracked(int t)
 {
     return t == LV_LIST || t == LV_TUPLE || t == LV_DICT || t == LV_FUNCTION || t == LV_CELL || t == LV_ITER ||
-           t == LV_BUILTIN;
+           t == LV_BUILTIN || t == LV_CLASS || t == LV_INSTANCE;
 }
 
 #define HEAD(o) ((gc_head *)(o) - 1)
@@ -110,6 +110,19 @@ static void traverse(lv_obj *o, visit_fn fn, void *ctx)
             for (int i = 0; i < f->def->ndefaults + f->def->nkwonly; i++) visit_value(f->defaults[i], fn, ctx);
         if (f->free)
             for (int i = 0; i < f->def->nfree; i++) if (f->free[i]) fn(&f->free[i]->h, ctx);
+        if (f->owner) fn(&f->owner->h, ctx);
+        break;
+    }
+    case LV_CLASS: {
+        lv_classobj *c = (lv_classobj *)o;
+        if (c->base) fn(&c->base->h, ctx);
+        visit_value(c->dict, fn, ctx);
+        break;
+    }
+    case LV_INSTANCE: {
+        lv_instanceobj *in = (lv_instanceobj *)o;
+        if (in->cls) fn(&in->cls->h, ctx);
+        visit_value(in->dict, fn, ctx);
         break;
     }
     case LV_CELL: visit_value(((lv_cellobj *)o)->v, fn, ctx); break;
@@ -122,6 +135,17 @@ static void traverse(lv_obj *o, visit_fn fn, void *ctx)
     case LV_BUILTIN: visit_value(((lv_builtinobj *)o)->self, fn, ctx); break;
     default: break;
     }
+}
+
+/* A class's base or an instance's class, and its dict, dropped */
+static void clear_class_ref(lv_classobj **cls, lang_value *dict)
+{
+    lv_classobj *c = *cls;
+    lang_value d = *dict;
+    *cls = NULL;
+    *dict = lv_none();
+    if (c) lv_release(lv_from_obj(c));
+    lv_release(d);
 }
 
 /* Drops every reference o holds (o stays a valid, empty object). */
@@ -167,8 +191,11 @@ static void clear(lv_obj *o)
                 f->free[i] = NULL;
                 if (c) lv_release(lv_from_obj(c));
             }
+        if (f->owner) { lv_classobj *c = f->owner; f->owner = NULL; lv_release(lv_from_obj(c)); }
         break;
     }
+    case LV_CLASS: clear_class_ref(&((lv_classobj *)o)->base, &((lv_classobj *)o)->dict); break;
+    case LV_INSTANCE: clear_class_ref(&((lv_instanceobj *)o)->cls, &((lv_instanceobj *)o)->dict); break;
     case LV_CELL: {
         lv_cellobj *c = (lv_cellobj *)o;
         lang_value v = c->v;

@@ -9,6 +9,7 @@
 #include "ast.h"
 #include "builtins.h"
 #include "object.h"
+#include "numfmt.h"
 
 #define LANG_MAX_CALL_DEPTH 1000   /* RecursionError beyond this many user calls */
 
@@ -49,7 +50,19 @@ typedef struct frame {
     lang_value   *slots;      /* fn->nlocals */
     lv_cellobj  **free;       /* fn->nfree captured cells */
     lang_value    retval;     /* set by 'return' */
+    lv_funcobj   *func;       /* the running function object (super()), NULL at cell level */
 } frame;
+
+/* An error taken out of the state while an except clause looks at it or
+ * handles it (errors.c). Owns what it holds. */
+typedef struct exc_saved {
+    struct exc_saved *prev;   /* the exception handled around this one */
+    lang_error_kind kind;
+    char       *msg;
+    lang_value  value;        /* the exception instance, or LV_MISSING */
+    tb_entry   *tb;
+    int         ntb, captb;
+} exc_saved;
 
 struct lang_state {
     gslot      *g;            /* owned */
@@ -65,6 +78,9 @@ struct lang_state {
     tb_entry   *tb;           /* owned */
     int         ntb, captb;
     int         err_located;  /* the innermost node of the current frame is recorded */
+    lang_value  err_value;    /* the exception instance raised by `raise` or made for an
+                                 except clause (owned), or LV_MISSING: made when caught */
+    exc_saved  *handling;     /* the exceptions being handled (bare `raise`), innermost first */
 
     const lang_output *out;   /* of the running cell, or NULL */
     volatile sig_atomic_t interrupt;
@@ -82,6 +98,11 @@ struct lang_state {
     /* registered classes with a constructor (isinstance, type) */
     const lang_class **classes;
     int         nclasses, capclasses;
+
+    /* language classes (classes.c): owned references */
+    lang_value  object_class;            /* `object`, the implicit base */
+    lang_value  exc_class[LANG_E_COUNT]; /* the builtin exception class of each error kind */
+    lang_value  super_class, staticmethod_class, classmethod_class, property_class;
 };
 
 /* ---- globals (lang.c) ---- */
@@ -149,6 +170,8 @@ extern const char *const lang_array_attrs[];
 lang_value array_getattr(lang_state *L, lang_value self, const char *name);
 /* Sorts a list in place (builtins_core.c). 0 or -1. */
 int sort_list(lang_state *L, lang_value list, lang_value key, int reverse);
+/* 'format' % values (percent.c) */
+lang_value str_percent_format(lang_state *L, lang_value fmt, lang_value values);
 /* "str.format" core, shared with f-strings. */
 lang_value str_format(lang_state *L, const char *fmt, size_t n, const lang_args *a);
 /* A builtin naming a type (int, str ...): repr "<class 'int'>", isinstance. */
@@ -165,7 +188,65 @@ const char *lang_builtin_doc(lang_value v);
 /* rt placement log sink for the current state */
 void lang_device_log_sink(void *ctx, const char *line);
 
+/* ---- classes and instances (classes.c) ---- */
+void       classes_init(lang_state *L);  /* object, the exception classes, super ... */
+void       classes_free(lang_state *L);
+/* A class named `name` with base (NULL: object) and the attributes of dict
+ * (retained). New reference or LV_ERR. */
+lang_value class_new(lang_state *L, const char *name, lv_classobj *base, lang_value dict);
+int        class_is_subclass(const lv_classobj *c, const lv_classobj *base);
+lang_value class_call(lang_state *L, lang_value cls, const lang_args *a);     /* Cls(...) */
+lang_value instance_call(lang_state *L, lang_value obj, const lang_args *a); /* obj(...) */
+lang_value class_getattr(lang_state *L, lang_value obj, const char *name);   /* class or instance */
+/* The function `name` of an instance's class when obj.name is that plain
+ * method (borrowed), else LV_MISSING: obj.name(...) calls it with obj first. */
+lang_value instance_method(lang_value obj, const char *name);
+/* Calls fn with each attribute name of an instance (its own, then its
+ * classes') or a class; stops at fn's -1 and returns it. */
+int        class_each_attr(lang_value v, int (*fn)(void *ctx, const char *name), void *ctx);
+int        class_setattr(lang_state *L, lang_value obj, const char *name, lang_value v);
+int        instance_repr(lang_state *L, fmtbuf *b, lang_value v, int str);   /* 0 / -1 */
+int64_t    instance_len(lang_state *L, lang_value v);                        /* -1 raised */
+int        instance_truthy(lang_state *L, lang_value v);                     /* 1/0/-1 */
+lang_value instance_getitem(lang_state *L, lang_value v, lang_value key);
+/* a == b through __eq__: 1/0, -1 raised, -2 when neither defines __eq__ */
+int        instance_eq(lang_state *L, lang_value a, lang_value b);
+/* Operators through __add__/__radd__ ..., __lt__/__gt__ ...: the result,
+ * LV_ERR raised, or LV_MISSING when neither operand defines the method. */
+lang_value instance_binary(lang_state *L, binop op, lang_value a, lang_value b);
+lang_value instance_compare(lang_state *L, cmpop op, lang_value a, lang_value b);
+lang_value instance_unary(lang_state *L, unop op, lang_value a);   /* __neg__ __pos__ __invert__ */
+int        instance_setitem(lang_state *L, lang_value obj, lang_value key, lang_value v); /* 0 / -1 */
+int        instance_contains(lang_state *L, lang_value obj, lang_value item);            /* 1/0/-1 */
+/* What iterating an instance walks: an iterator (LV_ITER) over what its
+ * __iter__ returned, or the instance to walk with *kind IT_NEXT or
+ * IT_GETITEM; LV_ERR when raised. */
+lang_value instance_iter(lang_state *L, lang_value v, lv_iterkind *kind);
+/* The next item of an IT_NEXT / IT_GETITEM walk: 1 item, 0 end, -1 raised. */
+int        instance_next(lang_state *L, lang_value src, int by_index, int64_t *pos, lang_value *out);
+/* The class of a pending or saved error; its instance (made when needed). */
+lv_classobj *exc_class_of(lang_state *L, lang_error_kind kind, lang_value value);
+lang_value exc_instance(lang_state *L, exc_saved *s); /* new reference */
+/* Does the saved error match an except clause's class or tuple? 1/0, -1 raised */
+int        exc_matches(lang_state *L, const exc_saved *s, lang_value spec);
+/* raise v (an exception class or instance): always returns -1 with the error set */
+int        exc_raise(lang_state *L, lang_value v);
+/* A builtin that is a method of a class defined from C: called on the class
+ * (Cls.method(obj, ...)) it takes its receiver from the first argument. */
+#define BUILTIN_TAG_METHOD (-2)
+/* The function of a bound method builtin: its self is (function, instance). */
+lang_value method_bound_call(lang_state *L, const lang_args *a);
+
 /* ---- errors (errors.c) ---- */
+/* Moves the pending error into s (the state has no error afterwards). */
+void errors_save(lang_state *L, exc_saved *s);
+/* Makes a copy of s the pending error (bare `raise`; its traceback kept). */
+void errors_restore_copy(lang_state *L, const exc_saved *s);
+/* Makes s the pending error again, emptying s. */
+void errors_restore(lang_state *L, exc_saved *s);
+void errors_saved_free(exc_saved *s);
+/* Records an exception instance as the pending error (kind from its class). */
+void errors_set_value(lang_state *L, lang_value inst, lang_error_kind kind, const char *msg);
 /* Formats the pending error into res (ename, evalue, traceback) and clears it. */
 void errors_to_result(lang_state *L, lang_result *res);
 void errors_reset(lang_state *L);

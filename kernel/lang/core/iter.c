@@ -45,6 +45,14 @@ lang_value iter_new(lang_state *L, lang_value v)
         it = new_iter(L, IT_ARRAY, v);
         if (it) it->end = v.u.a->shape[0];
         break;
+    case LV_INSTANCE: {
+        lv_iterkind k;
+        lang_value src = instance_iter(L, v, &k);
+        if (src.type != LV_INSTANCE) return src; /* an iterator, or LV_ERR */
+        it = new_iter(L, k, src);
+        lv_release(src);
+        break;
+    }
     default:
         return lang_raise(L, LANG_E_TYPE, "'%s' object is not iterable", lv_type_name(v));
     }
@@ -55,6 +63,7 @@ int iter_next(lang_state *L, lang_value itv, lang_value *out)
 {
     lv_iterobj *it = LV_OBJ(itv, lv_iterobj);
     switch (it->kind) {
+    case IT_NEXT: case IT_GETITEM: return instance_next(L, it->src, it->kind == IT_GETITEM, &it->pos, out);
     case IT_SEQ: {
         int64_t n;
         lang_value *items = lv_seq_items(it->src, &n);

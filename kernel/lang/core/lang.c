@@ -114,6 +114,7 @@ lang_state *lang_new(void)
     lang_state *L = calloc(1, sizeof *L);
     if (!L) return NULL;
     if (gindex_grow(L) < 0) { free(L); return NULL; }
+    classes_init(L);
     lang_open_libraries(L);
     /* resolve the memory limits now, so a malformed one is reported at start */
     rt_host_memory_limit(NULL);
@@ -126,7 +127,9 @@ void lang_free(lang_state *L)
     if (!L) return;
     /* release user values first: objects may still look at builtins */
     for (int i = 0; i < L->ng; i++) { lv_release(L->g[i].value); L->g[i].value = lv_missing(); }
+    errors_reset(L);
     lv_gc_collect();
+    classes_free(L);
     for (int i = 0; i < L->ng; i++) { lv_release(L->g[i].builtin); free(L->g[i].name); }
     free(L->g);
     free(L->gindex);

@@ -68,6 +68,26 @@ typedef struct {               /* LV_CELL: a variable captured by a closure */
     lang_value v;              /* owned; LV_MISSING while unbound */
 } lv_cellobj;
 
+/* LV_CLASS: a class made by a `class` statement or defined from C
+ * (lang_define_class); the builtin exception classes are classes too. */
+typedef struct lv_classobj {
+    lv_obj              h;
+    char               *name;     /* owned */
+    struct lv_classobj *base;     /* owned reference; NULL only for `object` */
+    lang_value          dict;     /* owned dict: methods (functions, builtins), class attributes */
+    int                 exc_kind; /* lang_error_kind of the nearest builtin exception class
+                                     at or above this one; -1 when not an exception */
+    int                 from_c;   /* defined from C: repr <class 'Name'> (no __main__.) */
+    const char         *doc;      /* static doc of a class defined from C, or NULL */
+} lv_classobj;
+
+typedef struct {               /* LV_INSTANCE */
+    lv_obj       h;
+    lv_classobj *cls;          /* owned reference */
+    lang_value   dict;         /* owned dict: the instance's attributes */
+    char        *message;      /* owned, or NULL: str() of an error raised from C */
+} lv_instanceobj;
+
 struct ast_func;
 struct lang_arena;
 typedef struct {               /* LV_FUNCTION */
@@ -76,10 +96,15 @@ typedef struct {               /* LV_FUNCTION */
     struct lang_arena *arena;  /* retained: keeps def's AST alive */
     lang_value        *defaults; /* owned, def->ndefaults values */
     lv_cellobj       **free;   /* owned refs, def->nfree cells */
+    lv_classobj       *owner;  /* owned ref: the class whose body defined it (super()), or NULL */
 } lv_funcobj;
 
 /* Lazy iterators (LV_ITER): enumerate, zip, iter(x) over sequences. */
-typedef enum { IT_SEQ, IT_STR, IT_DICT, IT_RANGE, IT_ARRAY, IT_ENUMERATE, IT_ZIP } lv_iterkind;
+typedef enum {
+    IT_SEQ, IT_STR, IT_DICT, IT_RANGE, IT_ARRAY, IT_ENUMERATE, IT_ZIP,
+    IT_NEXT,     /* src: an instance with __next__ (until StopIteration) */
+    IT_GETITEM,  /* src: an instance with __getitem__, called with 0, 1, 2 ... (until IndexError) */
+} lv_iterkind;
 typedef struct lv_iterobj {
     lv_obj       h;
     lv_iterkind  kind;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "interp.h"
+#include "scalar_rules.h"
 
 /* ---- numbers ----------------------------------------------------------------------- */
 
@@ -54,28 +55,6 @@ static double int_true_divide(int64_t x, int64_t y)
     return neg ? -r : r;
 }
 
-/* Python's float // and % (floatobject.c, float_divmod): the quotient is
- * computed from the exact remainder fmod(x, y), so x == q*y + m holds as
- * closely as doubles allow (-9.0 // (1/3) is -28.0, not floor(-27.0...)). */
-static void float_divmod(double x, double y, double *quot, double *rem)
-{
-    double m = fmod(x, y);
-    double d = (x - m) / y;
-    if (m != 0) {
-        if ((y < 0) != (m < 0)) { m += y; d -= 1.0; }
-    } else {
-        m = copysign(0.0, y);
-    }
-    double q;
-    if (d != 0) {
-        q = floor(d);
-        if (d - q > 0.5) q += 1.0;
-    } else {
-        q = copysign(0.0, x / y);
-    }
-    *quot = q;
-    *rem = m;
-}
 static lang_value num_binary(lang_state *L, binop op, lang_value a, lang_value b)
 {
     int both_int = a.type != LV_FLOAT && b.type != LV_FLOAT;
@@ -125,9 +104,8 @@ static lang_value num_binary(lang_state *L, binop op, lang_value a, lang_value b
         case OP_FLOORDIV: case OP_MOD: {
             if (y == 0)
                 return lang_raise(L, LANG_E_ZERODIV, op == OP_MOD ? "float modulo by zero" : "float floor division by zero");
-            double q, m;
-            float_divmod(x, y, &q, &m);
-            return lv_float(op == OP_MOD ? m : q);
+            /* Python's float_divmod, shared with the array kernels: -9.0 // (1/3) is -28.0 */
+            return lv_float(op == OP_MOD ? d_mod(x, y) : d_floordiv(x, y));
         }
         case OP_POW:
             if (x == 0 && y < 0) return lang_raise(L, LANG_E_ZERODIV, "0.0 cannot be raised to a negative power");
@@ -306,6 +284,11 @@ static lang_value matmul(lang_state *L, lang_value a, lang_value b)
 lang_value op_binary(lang_state *L, binop op, lang_value a, lang_value b)
 {
     if (lv_is_number(a) && lv_is_number(b)) return num_binary(L, op, a, b);
+    if (op == OP_MOD && a.type == LV_STR) return str_percent_format(L, a, b);
+    if (a.type == LV_INSTANCE || b.type == LV_INSTANCE) {
+        lang_value r = instance_binary(L, op, a, b);
+        if (!lv_is_missing(r)) return r;
+    }
     if (op == OP_MATMUL) return matmul(L, a, b);
     if (a.type == LV_ARRAY || b.type == LV_ARRAY) {
         rt_binary_op r;
@@ -330,6 +313,7 @@ lang_value op_binary(lang_state *L, binop op, lang_value a, lang_value b)
 lang_value op_unary(lang_state *L, unop op, lang_value a)
 {
     switch (a.type) {
+    case LV_INSTANCE: return instance_unary(L, op, a);
     case LV_INT: case LV_BOOL: {
         int64_t x = as_i64(a);
         if (op == UOP_NEG) { if (x == INT64_MIN) return lang_raise(L, LANG_E_VALUE, "integer overflow: -(%lld)", (long long)x); return lv_int(-x); }
@@ -394,6 +378,13 @@ static int order(lang_state *L, lang_value a, lang_value b, const char *opname)
 
 int op_lt(lang_state *L, lang_value a, lang_value b)
 {
+    if (a.type == LV_INSTANCE || b.type == LV_INSTANCE) {
+        lang_value r = op_compare(L, CMP_LT, a, b);
+        if (lv_is_err(r)) return -1;
+        int t = op_truthy(L, r);
+        lv_release(r);
+        return t;
+    }
     int c = order(L, a, b, "<");
     if (c == -2) return -1;
     return c == -1;
@@ -448,6 +439,7 @@ int op_contains(lang_state *L, lang_value c, lang_value x)
         if (st != RT_OK) { lang_raise_rt(L); return -1; }
         return d != 0;
     }
+    case LV_INSTANCE: return instance_contains(L, c, x);
     case LV_ITER: {
         lang_value lst = iter_to_list(L, c);
         if (lv_is_err(lst)) return -1;
@@ -480,6 +472,18 @@ lang_value op_compare(lang_state *L, cmpop op, lang_value a, lang_value b)
         if (op == CMP_EQ) return lv_bool(0);
         if (op == CMP_NE) return lv_bool(1);
     }
+    if (a.type == LV_INSTANCE || b.type == LV_INSTANCE) {
+        lang_value r = op == CMP_EQ || op == CMP_NE ? lv_missing() : instance_compare(L, op, a, b);
+        if (!lv_is_missing(r)) return r;
+        if (op == CMP_NE) {
+            /* __ne__ if defined, else the negation of __eq__ */
+            r = instance_compare(L, op, a, b);
+            if (!lv_is_missing(r)) return r;
+        }
+        int eq = op == CMP_EQ || op == CMP_NE ? instance_eq(L, a, b) : -2;
+        if (eq == -1) return lv_err();
+        if (eq >= 0) return lv_bool(op == CMP_EQ ? eq : !eq);
+    }
     if (op == CMP_EQ) return lv_bool(lv_equal(a, b));
     if (op == CMP_NE) return lv_bool(!lv_equal(a, b));
     int c = order(L, a, b, names[op]);
@@ -496,6 +500,7 @@ lang_value op_compare(lang_state *L, cmpop op, lang_value a, lang_value b)
 int op_truthy(lang_state *L, lang_value v)
 {
     if (v.type == LV_BOOL) return v.u.b;
+    if (v.type == LV_INSTANCE) return instance_truthy(L, v);
     if (v.type == LV_ARRAY) {
         rt_array *a = v.u.a;
         if (a->size != 1)
@@ -871,11 +876,7 @@ static lang_value tuple_key(lang_state *L, const index_item *items, int n)
 
 static lang_value key_error(lang_state *L, lang_value key)
 {
-    char *r = lang_repr(L, key);
-    if (!r) return lv_err();
-    lang_raise(L, LANG_E_KEY, "%s", r);
-    free(r);
-    return lv_err();
+    return lang_raise_key(L, key);
 }
 
 lang_value op_getitem(lang_state *L, lang_value obj, const index_item *items, int n, int tuple_form)
@@ -894,6 +895,16 @@ lang_value op_getitem(lang_state *L, lang_value obj, const index_item *items, in
         if (lv_is_missing(v)) { key_error(L, key); lv_release(key); return lv_err(); }
         lv_release(key);
         return lv_retain(v);
+    }
+    if (obj.type == LV_INSTANCE) {
+        if (!tuple_form && items[0].is_slice)
+            return lang_raise(L, LANG_E_TYPE, "'%s' object: slicing an instance is not supported in C-GPU (it has no slice objects); index it with keys or integers",
+                              lv_type_name(obj));
+        lang_value key = tuple_form ? tuple_key(L, items, n) : lv_retain(items[0].v);
+        if (lv_is_err(key)) return key;
+        lang_value r = instance_getitem(L, obj, key);
+        lv_release(key);
+        return r;
     }
     if (obj.type == LV_OBJECT) {
         const lang_class *c = lv_object_class(obj);
@@ -956,6 +967,16 @@ static int list_setslice(lang_state *L, lang_value list, const index_item *it, l
 
 int op_setitem(lang_state *L, lang_value obj, const index_item *items, int n, int tuple_form, lang_value v)
 {
+    if (obj.type == LV_INSTANCE) {
+        if (!tuple_form && items[0].is_slice)
+            return lang_fail(L, LANG_E_TYPE, "'%s' object: slice assignment to an instance is not supported in C-GPU (it has no slice objects)",
+                             lv_type_name(obj));
+        lang_value key = tuple_form ? tuple_key(L, items, n) : lv_retain(items[0].v);
+        if (lv_is_err(key)) return -1;
+        int r = instance_setitem(L, obj, key, v);
+        lv_release(key);
+        return r;
+    }
     switch (obj.type) {
     case LV_ARRAY: return array_setitem(L, obj.u.a, items, n, v);
     case LV_DICT: {
@@ -1070,6 +1091,7 @@ static lang_value no_attr(lang_state *L, lang_value obj, const char *name)
 
 lang_value op_getattr(lang_state *L, lang_value obj, const char *name)
 {
+    if (obj.type == LV_INSTANCE || obj.type == LV_CLASS) return class_getattr(L, obj, name);
     const lang_method *m = op_find_method(obj, name);
     if (m) return bound_method(L, m, obj);
     switch (obj.type) {
@@ -1106,6 +1128,7 @@ lang_value op_getattr(lang_state *L, lang_value obj, const char *name)
 
 int op_setattr(lang_state *L, lang_value obj, const char *name, lang_value v)
 {
+    if (obj.type == LV_INSTANCE || obj.type == LV_CLASS) return class_setattr(L, obj, name, v);
     if (obj.type == LV_OBJECT) {
         const lang_class *c = lv_object_class(obj);
         if (c->setattr) {

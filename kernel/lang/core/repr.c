@@ -148,6 +148,12 @@ int repr_to(lang_state *L, fmtbuf *b, lang_value v, int depth)
         lv_builtinobj *o = LV_OBJ(v, lv_builtinobj);
         if (o->type_tag >= 0) fmtbuf_printf(b, "<class '%s'>", builtin_type_name(o->type_tag));
         else if (o->cls) fmtbuf_printf(b, "<class '%s'>", o->cls->name);
+        else if (o->fn == method_bound_call) {
+            lang_value *fs = lv_tuple_items(o->self);
+            fmtbuf_printf(b, "<bound method %s.%s of ", lv_type_name(fs[1]), o->name);
+            if (repr_to(L, b, fs[1], depth + 1) < 0) return -1;
+            fmtbuf_putc(b, '>');
+        }
         else if (o->self.type != LV_NONE) fmtbuf_printf(b, "<built-in method %s of %s object>", o->name, lv_type_name(o->self));
         else fmtbuf_printf(b, "<built-in function %s>", o->name);
         return 0;
@@ -159,6 +165,12 @@ int repr_to(lang_state *L, fmtbuf *b, lang_value v, int depth)
         return 0;
     }
     case LV_ITER: fmtbuf_printf(b, "<%s object>", lv_type_name(v)); return 0;
+    case LV_CLASS: {
+        lv_classobj *c = LV_OBJ(v, lv_classobj);
+        fmtbuf_printf(b, "<class '%s%s'>", c->from_c ? "" : "__main__.", c->name);
+        return 0;
+    }
+    case LV_INSTANCE: return instance_repr(L, b, v, 0);
     case LV_ARRAY: return put_owned(L, b, fmt_array_repr(v.u.a));
     case LV_OBJECT: {
         const lang_class *c = lv_object_class(v);
@@ -177,6 +189,7 @@ int str_to(lang_state *L, fmtbuf *b, lang_value v)
     switch (v.type) {
     case LV_STR: fmtbuf_putn(b, lv_str_cstr(v), lv_str_len(v)); return 0;
     case LV_ARRAY: return put_owned(L, b, fmt_array_str(v.u.a));
+    case LV_INSTANCE: return instance_repr(L, b, v, 1);
     case LV_OBJECT: {
         const lang_class *c = lv_object_class(v);
         if (c->str) return put_owned(L, b, c->str(L, v));

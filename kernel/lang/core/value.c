@@ -12,12 +12,13 @@
 static const char *const type_names[LV_TYPE_COUNT] = {
     "<error>", "<missing>", "NoneType", "bool", "int", "float", "str", "list", "tuple",
     "dict", "function", "builtin_function_or_method", "array", "object", "range",
-    "iterator", "cell",
+    "iterator", "cell", "type", "object",
 };
 
 const char *lv_type_name(lang_value v)
 {
     if (v.type == LV_OBJECT) return LV_OBJ(v, lv_objectobj)->cls->name;
+    if (v.type == LV_INSTANCE) return LV_OBJ(v, lv_instanceobj)->cls ? LV_OBJ(v, lv_instanceobj)->cls->name : "object";
     if (v.type == LV_ITER) {
         switch (LV_OBJ(v, lv_iterobj)->kind) {
         case IT_ENUMERATE: return "enumerate";
@@ -97,6 +98,20 @@ static void free_object(lv_obj *o)
         break;
     }
     case LV_CELL: lv_release(((lv_cellobj *)o)->v); break;
+    case LV_CLASS: {
+        lv_classobj *c = (lv_classobj *)o;
+        free(c->name);
+        if (c->base) lv_release(lv_from_obj(c->base));
+        lv_release(c->dict);
+        break;
+    }
+    case LV_INSTANCE: {
+        lv_instanceobj *in = (lv_instanceobj *)o;
+        if (in->cls) lv_release(lv_from_obj(in->cls));
+        lv_release(in->dict);
+        free(in->message);
+        break;
+    }
     case LV_FUNCTION: lv_func_free((lv_funcobj *)o); return; /* frees o */
     case LV_ITER: lv_iter_free((lv_iterobj *)o); return;     /* frees o */
     default: break;
@@ -291,7 +306,7 @@ int64_t lv_hash(lang_value v)
         }
         break;
     }
-    case LV_BUILTIN: case LV_FUNCTION: case LV_OBJECT:
+    case LV_BUILTIN: case LV_FUNCTION: case LV_OBJECT: case LV_CLASS: case LV_INSTANCE:
         h = mix64((uint64_t)(uintptr_t)v.u.o); break;
     default: return -1;
     }

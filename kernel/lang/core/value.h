@@ -59,6 +59,8 @@ typedef enum {
     LV_RANGE,      /* range(start, stop, step) */
     LV_ITER,       /* enumerate / zip / other lazy iterators */
     LV_CELL,       /* internal: a captured variable (closures) */
+    LV_CLASS,      /* a class: `class` statements, exception classes, bases defined from C */
+    LV_INSTANCE,   /* an instance of an LV_CLASS (attributes in a dict) */
     LV_TYPE_COUNT
 } lv_type;
 

@@ -19,6 +19,7 @@ typedef enum {
     /* statements */
     S_EXPR, S_ASSIGN, S_AUGASSIGN, S_IF, S_WHILE, S_FOR, S_BREAK, S_CONTINUE, S_PASS,
     S_DEF, S_RETURN, S_WITH, S_DEL, S_ASSERT, S_GLOBAL, S_IMPORT, S_TIME, S_MAGIC,
+    S_CLASS, S_TRY, S_RAISE,
     NODE_KIND_COUNT
 } node_kind;
 
@@ -39,7 +40,7 @@ typedef enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE, CMP_IN, CMP_NOT_I
 /* Where a name lives (filled by resolve.c). */
 typedef enum { NAME_UNRESOLVED, NAME_GLOBAL, NAME_LOCAL, NAME_CELL, NAME_FREE } name_scope;
 
-typedef enum { MAGIC_WHO, MAGIC_RESET } magic_kind;
+typedef enum { MAGIC_WHO, MAGIC_RESET, MAGIC_MATPLOTLIB } magic_kind;
 
 typedef struct node node;
 typedef struct { node **s; int n; } block;
@@ -58,6 +59,13 @@ typedef struct {              /* "for target in iter if cond..." in a comprehens
     node **conds;
     int    nconds;
 } comp_gen;
+
+typedef struct {              /* one 'except [type [as name]]:' clause of a try */
+    node *type;               /* NULL: a bare except */
+    node *name;               /* E_NAME bound to the exception, or NULL */
+    block body;
+    int   line, col;
+} except_clause;
 
 typedef struct {              /* variable captured from an enclosing scope */
     const char *name;
@@ -84,6 +92,10 @@ typedef struct ast_func {
     int         is_lambda;
     const char *doc;          /* docstring or NULL */
     const char *signature;    /* "f(a, b=2, *args)" for help/inspect */
+    node      **decorators;   /* @expr lines above a def or class, outermost first */
+    int         ndecorators;
+    int         is_class;     /* the body of a class statement: its names are not
+                                 visible to the functions defined in it */
     /* filled by resolve.c: */
     struct node *bind;        /* S_DEF: the E_NAME the def assigns to */
     int         nlocals;      /* frame slots (params first) */
@@ -139,6 +151,13 @@ struct node {
         } import;
         struct { block body; } time;                             /* S_TIME */
         struct { const char *arg; } magic;                       /* S_MAGIC */
+        struct { node *base; ast_func *body; } cls;              /* S_CLASS: body->name is the class name */
+        struct {                                                 /* S_TRY */
+            block body;
+            except_clause *handlers; int nhandlers;
+            block orelse, finalbody;
+        } try_;
+        struct { node *exc, *cause; } raise;                     /* S_RAISE: exc NULL re-raises */
     } u;
 };
 

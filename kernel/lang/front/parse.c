@@ -826,6 +826,111 @@ static node *parse_def(parser *P)
     return n;
 }
 
+/* classdef -> 'class' NAME ['(' [test] ')'] block
+ * The body is parsed as a function without parameters (is_class): it runs
+ * once and its local names become the class's attributes. */
+static node *parse_class(parser *P)
+{
+    token *kw = advance(P);
+    token *nm = expect(P, T_NAME, "a class name after 'class'");
+    node *n = mk(P, S_CLASS, kw);
+    if (curt(P) == T_LPAREN) {
+        token *open = advance(P);
+        if (curt(P) != T_RPAREN) {
+            n->u.cls.base = parse_test(P);
+            if (accept(P, T_COMMA) && curt(P) != T_RPAREN)
+                p_fail(P, cur(P)->line, cur(P)->col, 0, "C-GPU classes have one base class (multiple inheritance is not supported)");
+        }
+        expect_close(P, T_RPAREN, open);
+    }
+    ast_func *f = palloc(P, sizeof *f);
+    f->name = pstrndup(P, nm->start, (size_t)nm->len);
+    f->line = kw->line + P->line_off;
+    f->col = kw->col;
+    f->is_class = 1;
+    f->signature = f->name;
+    f->params = NULL;
+    parse_block(P, &f->body, "class definition", kw);
+    if (f->body.n && f->body.s[0]->kind == S_EXPR && f->body.s[0]->u.expr->kind == E_CONST &&
+        f->body.s[0]->u.expr->u.k.type == LV_STR)
+        f->doc = lv_str_cstr(f->body.s[0]->u.expr->u.k);
+    n->u.cls.body = f;
+    return n;
+}
+
+/* try_stmt -> 'try' block (except_clause block)+ ['else' block] ['finally' block]
+ *           | 'try' block 'finally' block
+ * except_clause -> 'except' [test ['as' NAME]] */
+static node *parse_try(parser *P)
+{
+    token *kw = advance(P);
+    node *n = mk(P, S_TRY, kw);
+    parse_block(P, &n->u.try_.body, "'try' statement", kw);
+    vec hs = {0};
+    int bare_seen = 0;
+    while (curt(P) == T_EXCEPT) {
+        token *ek = advance(P);
+        if (bare_seen) p_fail(P, ek->line, ek->col, 0, "default 'except:' must be last");
+        except_clause *h = palloc(P, sizeof *h);
+        h->line = ek->line;
+        h->col = ek->col;
+        if (curt(P) != T_COLON) {
+            h->type = parse_test(P);
+            if (accept(P, T_COMMA)) {
+                /* except A, B: -> Python 3 wants parentheses */
+                p_fail(P, cur(P)->line, cur(P)->col, 0, "multiple exception types must be parenthesized");
+            }
+            if (accept(P, T_AS)) {
+                token *nm = expect(P, T_NAME, "a name after 'as'");
+                node *t = mk(P, E_NAME, nm);
+                t->u.name.id = pstrndup(P, nm->start, (size_t)nm->len);
+                h->name = t;
+            }
+        } else {
+            bare_seen = 1;
+        }
+        parse_block(P, &h->body, "'except' statement", ek);
+        vpush(P, &hs, h);
+    }
+    n->u.try_.nhandlers = hs.n;
+    n->u.try_.handlers = palloc(P, sizeof(except_clause) * (size_t)(hs.n ? hs.n : 1));
+    for (int i = 0; i < hs.n; i++) n->u.try_.handlers[i] = *(except_clause *)hs.v[i];
+    if (curt(P) == T_ELSE) {
+        token *ek = advance(P);
+        if (!hs.n) p_fail(P, ek->line, ek->col, 0, "invalid syntax: 'else' after 'try' needs an 'except' clause");
+        parse_block(P, &n->u.try_.orelse, "'else' statement", ek);
+    }
+    if (curt(P) == T_FINALLY) {
+        token *fk = advance(P);
+        parse_block(P, &n->u.try_.finalbody, "'finally' statement", fk);
+    } else if (!hs.n) {
+        token *t = cur(P);
+        p_fail(P, t->line, t->col, at_end(P), "expected 'except' or 'finally' block");
+    }
+    return n;
+}
+
+/* decorated -> ('@' test NEWLINE)+ (funcdef | classdef) */
+static node *parse_decorated(parser *P)
+{
+    vec decos = {0};
+    while (curt(P) == T_AT) {
+        advance(P);
+        vpush(P, &decos, parse_test(P));
+        token *t = cur(P);
+        if (t->type != T_NEWLINE) unexpected(P, "end of line after the decorator");
+        advance(P);
+    }
+    node *n;
+    if (curt(P) == T_DEF) n = parse_def(P);
+    else if (curt(P) == T_CLASS) n = parse_class(P);
+    else { unexpected(P, "'def' or 'class' after a decorator"); }
+    ast_func *f = n->kind == S_DEF ? n->u.func : n->u.cls.body;
+    f->decorators = (node **)decos.v;
+    f->ndecorators = decos.n;
+    return n;
+}
+
 /* ---- statements -------------------------------------------------------------------- */
 
 static int augop_of(tok_type t)
@@ -977,7 +1082,20 @@ static node *parse_small_stmt(parser *P)
         node *n = parse_import(P, k);
         return n;
     }
-    case T_CLASS: case T_TRY: case T_EXCEPT: case T_FINALLY: case T_RAISE: case T_YIELD:
+    case T_RAISE: {
+        advance(P);
+        node *n = mk(P, S_RAISE, k);
+        if (curt(P) != T_NEWLINE && curt(P) != T_SEMI && curt(P) != T_EOF) {
+            n->u.raise.exc = parse_test(P);
+            if (accept(P, T_FROM)) n->u.raise.cause = parse_test(P);
+        }
+        return n;
+    }
+    case T_EXCEPT: case T_FINALLY:
+        p_fail(P, k->line, k->col, 0, "invalid syntax: '%.*s' without a matching 'try'", k->len, k->start);
+    case T_CLASS: case T_TRY:
+        p_fail(P, k->line, k->col, 0, "invalid syntax: '%.*s' must start its own line", k->len, k->start);
+    case T_YIELD:
         p_fail(P, k->line, k->col, 0, "'%.*s' is not supported in C-GPU", k->len, k->start);
     case T_MAGIC:
         advance(P);
@@ -1138,6 +1256,9 @@ static void parse_stmt(parser *P, vec *out)
     }
     case T_DEF: vpush(P, out, parse_def(P)); return;
     case T_WITH: vpush(P, out, parse_with(P)); return;
+    case T_CLASS: vpush(P, out, parse_class(P)); return;
+    case T_TRY: vpush(P, out, parse_try(P)); return;
+    case T_AT: vpush(P, out, parse_decorated(P)); return;
     case T_INDENT: p_fail(P, k->line, k->col, 0, "unexpected indent");
     case T_ELSE: case T_ELIF:
         p_fail(P, k->line, k->col, 0, "invalid syntax: '%.*s' without a matching 'if'", k->len, k->start);
@@ -1186,7 +1307,13 @@ static node *parse_magic(parser *P, token *k, int cell_level)
         n->u.magic.arg = pstrndup(P, arg, strlen(arg));
         return n;
     }
-    p_fail(P, k->line, k->col, 0, "unknown magic %%%.*s (C-GPU knows %%time, %%%%time, %%who, %%reset -f)", (int)wl, t);
+    if (wl == 10 && strncmp(t, "matplotlib", 10) == 0) {
+        node *n = mk(P, S_MAGIC, k);
+        n->op = MAGIC_MATPLOTLIB;
+        n->u.magic.arg = pstrndup(P, arg, strlen(arg));
+        return n;
+    }
+    p_fail(P, k->line, k->col, 0, "unknown magic %%%.*s (C-GPU knows %%time, %%%%time, %%who, %%reset -f, %%matplotlib inline)", (int)wl, t);
 }
 
 /* Parses `text` (a piece of the cell: a magic's statement or an f-string

@@ -43,6 +43,7 @@ typedef struct scope {
     int        nglobals, capglobals;
     const char **nonlocals;
     int        nnonlocals, capnonlocals;
+    int        is_class;      /* a class body: invisible to the functions inside */
 } scope;
 
 typedef struct {
@@ -179,6 +180,12 @@ static void collect_decls(resolver *R, scope *s, block *b)
             break;
         case S_WITH: collect_decls(R, s, &st->u.with.body); break;
         case S_TIME: collect_decls(R, s, &st->u.time.body); break;
+        case S_TRY:
+            collect_decls(R, s, &st->u.try_.body);
+            for (int j = 0; j < st->u.try_.nhandlers; j++) collect_decls(R, s, &st->u.try_.handlers[j].body);
+            collect_decls(R, s, &st->u.try_.orelse);
+            collect_decls(R, s, &st->u.try_.finalbody);
+            break;
         default: break;
         }
     }
@@ -210,6 +217,16 @@ static void collect_bindings(resolver *R, scope *s, block *b)
             collect_bindings(R, s, &st->u.with.body);
             break;
         case S_TIME: collect_bindings(R, s, &st->u.time.body); break;
+        case S_CLASS: bind(R, s, st->u.cls.body->name); break;
+        case S_TRY:
+            collect_bindings(R, s, &st->u.try_.body);
+            for (int j = 0; j < st->u.try_.nhandlers; j++) {
+                collect_target(R, s, st->u.try_.handlers[j].name);
+                collect_bindings(R, s, &st->u.try_.handlers[j].body);
+            }
+            collect_bindings(R, s, &st->u.try_.orelse);
+            collect_bindings(R, s, &st->u.try_.finalbody);
+            break;
         default: break;
         }
     }
@@ -235,6 +252,14 @@ static int find_free(resolver *R, scope *fs, const char *name)
         int slot = find_binding(s, name);
         if (slot >= 0) { s->host->is_cell[slot] = 1; index = slot; break; }
         s = s->parent;
+    }
+    /* a class body's names are not visible to its methods (Python): a
+     * method captures through the class body, which captures from its own
+     * enclosing function */
+    if (index < 0 && s && s->is_class) {
+        index = find_free(R, s, name);
+        if (index < 0) return -1;
+        from_free = 1;
     }
     if (index < 0) {
         if (!s || s->kind == SC_MODULE) return -1;
@@ -392,8 +417,10 @@ static void r_stmt(resolver *R, scope *S, node *st)
         r_block(R, S, &st->u.loop.body);
         r_block(R, S, &st->u.loop.orelse);
         break;
-    case S_DEF: {
-        ast_func *f = st->u.func;
+    case S_DEF: case S_CLASS: {
+        ast_func *f = st->kind == S_DEF ? st->u.func : st->u.cls.body;
+        for (int i = 0; i < f->ndecorators; i++) r_expr(R, S, f->decorators[i]);
+        if (st->kind == S_CLASS) r_expr(R, S, st->u.cls.base);
         r_func(R, S, f);
         node *b = arena_alloc(R->A, sizeof *b);
         if (!b) r_fail(R, st->line, st->col, "out of memory");
@@ -415,6 +442,18 @@ static void r_stmt(resolver *R, scope *S, node *st)
     case S_DEL: for (int j = 0; j < st->u.del.n; j++) r_target(R, S, st->u.del.targets[j]); break;
     case S_ASSERT: r_expr(R, S, st->u.assert_.cond); r_expr(R, S, st->u.assert_.msg); break;
     case S_TIME: r_block(R, S, &st->u.time.body); break;
+    case S_TRY:
+        r_block(R, S, &st->u.try_.body);
+        for (int j = 0; j < st->u.try_.nhandlers; j++) {
+            except_clause *h = &st->u.try_.handlers[j];
+            r_expr(R, S, h->type);
+            r_target(R, S, h->name);
+            r_block(R, S, &h->body);
+        }
+        r_block(R, S, &st->u.try_.orelse);
+        r_block(R, S, &st->u.try_.finalbody);
+        break;
+    case S_RAISE: r_expr(R, S, st->u.raise.exc); r_expr(R, S, st->u.raise.cause); break;
     default: break;
     }
 }
@@ -453,6 +492,7 @@ static void r_func(resolver *R, scope *S, ast_func *f)
     for (int i = 0; i < f->nkwonly; i++) r_expr(R, S, f->kwonly_defaults[i]);
     hostinfo *h = new_host(R, f);
     scope *fs = new_scope(R, S, SC_FUNC, h);
+    fs->is_class = f->is_class;
     /* parameters first, in slot order */
     for (int i = 0; i < f->nparams; i++) bind(R, fs, f->params[i]);
     if (f->vararg) bind(R, fs, f->vararg);

@@ -104,6 +104,10 @@ static lang_value bi_len(lang_state *L, const lang_args *a)
         }
         break;
     }
+    case LV_INSTANCE: {
+        int64_t n = instance_len(L, v);
+        return n < 0 ? lv_err() : lv_int(n);
+    }
     default: break;
     }
     return lang_raise(L, LANG_E_TYPE, "object of type '%s' has no len()", lv_type_name(v));
@@ -476,6 +480,10 @@ static lang_value bi_abs(lang_state *L, const lang_args *a)
     case LV_FLOAT: return lv_float(fabs(v.u.f));
     case LV_BOOL: return lv_int(v.u.b);
     case LV_ARRAY: return lang_array_result(L, rt_unary(RT_ABS, v.u.a));
+    case LV_INSTANCE: {
+        lang_value r = lang_call_method(L, v, "__abs__", 0, NULL, 0, NULL, NULL);
+        if (!lv_is_missing(r)) return r;
+    } /* fall through */
     default: return lang_raise(L, LANG_E_TYPE, "bad operand type for abs(): '%s'", lv_type_name(v));
     }
 }
@@ -865,6 +873,11 @@ static lang_value bi_type(lang_state *L, const lang_args *a)
     lang_value v[1];
     if (lang_args_bind(L, a, "object", v) < 0) return lv_err();
     lang_value x = v[0];
+    if (x.type == LV_INSTANCE) return lv_retain(lv_from_obj(LV_OBJ(x, lv_instanceobj)->cls));
+    if (x.type == LV_CLASS) {
+        int s = lang_global_find(L, "type");
+        if (s >= 0 && L->g[s].builtin.type == LV_BUILTIN) return lv_retain(L->g[s].builtin);
+    }
     if (x.type == LV_OBJECT) {
         const lang_class *c = lv_object_class(x);
         int s = lang_global_find(L, c->name);
@@ -886,6 +899,7 @@ static lang_value bi_type(lang_state *L, const lang_args *a)
 
 static int instance_of(lang_value x, lang_value t)
 {
+    if (t.type == LV_CLASS) return lang_is_instance(x, t);
     if (t.type != LV_BUILTIN) return -1;
     lv_builtinobj *b = LV_OBJ(t, lv_builtinobj);
     if (b->cls) return lv_object_class(x) == b->cls;
@@ -911,6 +925,53 @@ static lang_value bi_isinstance(lang_state *L, const lang_args *a)
     int r = instance_of(v[0], v[1]);
     if (r < 0) return lang_raise(L, LANG_E_TYPE, "isinstance() arg 2 must be a type or tuple of types");
     return lv_bool(r);
+}
+
+static int subclass_of(lang_value c, lang_value t)
+{
+    if (t.type == LV_CLASS) return c.type == LV_CLASS && class_is_subclass(LV_OBJ(c, lv_classobj), LV_OBJ(t, lv_classobj));
+    if (t.type != LV_BUILTIN) return -1;
+    return c.type == LV_BUILTIN && lv_equal(c, t);
+}
+
+static lang_value bi_issubclass(lang_state *L, const lang_args *a)
+{
+    lang_value v[2];
+    if (lang_args_bind(L, a, "cls, classinfo", v) < 0) return lv_err();
+    if (v[0].type != LV_CLASS && !(v[0].type == LV_BUILTIN && (LV_OBJ(v[0], lv_builtinobj)->cls || LV_OBJ(v[0], lv_builtinobj)->type_tag >= 0)))
+        return lang_raise(L, LANG_E_TYPE, "issubclass() arg 1 must be a class");
+    int64_t n = 1;
+    lang_value *ts = v[1].type == LV_TUPLE ? lv_seq_items(v[1], &n) : &v[1];
+    for (int64_t i = 0; i < n; i++) {
+        int r = subclass_of(v[0], ts[i]);
+        if (r < 0) return lang_raise(L, LANG_E_TYPE, "issubclass() arg 2 must be a class or tuple of classes");
+        if (r) return lv_bool(1);
+    }
+    return lv_bool(0);
+}
+
+static lang_value bi_iter(lang_state *L, const lang_args *a)
+{
+    lang_value v[1];
+    if (lang_args_bind(L, a, "object", v) < 0) return lv_err();
+    return iter_new(L, v[0]);
+}
+
+/* next(iterator, default=): the next item; StopIteration (or default) at the end */
+static lang_value bi_next(lang_state *L, const lang_args *a)
+{
+    lang_value v[2], out;
+    if (lang_args_bind(L, a, "iterator, default=", v) < 0) return lv_err();
+    int r;
+    if (v[0].type == LV_ITER) r = iter_next(L, v[0], &out);
+    else if (v[0].type == LV_INSTANCE) {
+        int64_t pos = 0;
+        r = instance_next(L, v[0], 0, &pos, &out);
+    } else return lang_raise(L, LANG_E_TYPE, "'%s' object is not an iterator", lv_type_name(v[0]));
+    if (r < 0) return lv_err();
+    if (r > 0) return out;
+    if (!lv_is_missing(v[1])) return lv_retain(v[1]);
+    return lang_raise(L, LANG_E_STOP_ITERATION, "%s", "");
 }
 
 static lang_value bi_help(lang_state *L, const lang_args *a)
@@ -972,7 +1033,14 @@ static lang_value bi_callable(lang_state *L, const lang_args *a)
 {
     lang_value v[1];
     if (lang_args_bind(L, a, "object", v) < 0) return lv_err();
-    int c = v[0].type == LV_FUNCTION || v[0].type == LV_BUILTIN ||
+    if (v[0].type == LV_INSTANCE) {
+        lang_value cls = lv_from_obj(LV_OBJ(v[0], lv_instanceobj)->cls);
+        lang_value f = op_getattr(L, cls, "__call__");
+        if (lv_is_err(f)) { lang_error_clear(L); return lv_bool(0); }
+        lv_release(f);
+        return lv_bool(1);
+    }
+    int c = v[0].type == LV_FUNCTION || v[0].type == LV_BUILTIN || v[0].type == LV_CLASS ||
             (v[0].type == LV_OBJECT && lv_object_class(v[0])->call);
     return lv_bool(c);
 }
@@ -1011,6 +1079,8 @@ static int add_unique(lang_value list, const char *name)
     return lv_list_append_take(list, s);
 }
 
+static int dir_add(void *ctx, const char *name) { return add_unique(*(lang_value *)ctx, name); }
+
 /* dir(x): the attribute and method names of a value; dir(): the user's names */
 static lang_value bi_dir(lang_state *L, const lang_args *a)
 {
@@ -1022,6 +1092,8 @@ static lang_value bi_dir(lang_state *L, const lang_args *a)
     if (lv_is_missing(v[0])) {
         for (int i = 0; i < L->ng && rc == 0; i++)
             if (L->g[i].value.type != LV_MISSING) rc = add_unique(out, L->g[i].name);
+    } else if (v[0].type == LV_INSTANCE || v[0].type == LV_CLASS) {
+        rc = class_each_attr(v[0], dir_add, &out);
     } else {
         const lang_method *m = op_methods_of(v[0]);
         for (; m && m->name && rc == 0; m++) rc = add_unique(out, m->name);
@@ -1105,6 +1177,12 @@ void lang_init_core(lang_state *L)
         "type(object)\nThe type of a value.\n>>> type(1.5)\n<class 'float'>");
     lang_register_builtin(L, "isinstance", bi_isinstance,
         "isinstance(object, classinfo)\nTrue when object is of the type (or one of a tuple of types).\n>>> isinstance(3, (int, float))\nTrue");
+    lang_register_builtin(L, "iter", bi_iter,
+        "iter(object)\nAn iterator over object (lists, strings, dicts, ranges, arrays, instances with __iter__).\n>>> it = iter([1, 2]); next(it)\n1");
+    lang_register_builtin(L, "next", bi_next,
+        "next(iterator, default=)\nThe iterator's next item; at the end default, or StopIteration.\n>>> next(iter([]), 'done')\n'done'");
+    lang_register_builtin(L, "issubclass", bi_issubclass,
+        "issubclass(cls, classinfo)\nTrue when cls is classinfo or derives from it (or from one of a tuple).\n>>> issubclass(KeyError, LookupError)\nTrue");
     lang_register_builtin(L, "help", bi_help,
         "help(x)\nShows the documentation of a builtin, a function or a value.\n>>> help(len)");
     lang_register_builtin(L, "format", bi_format,

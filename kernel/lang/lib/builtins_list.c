@@ -200,10 +200,7 @@ static lang_value d_pop(lang_state *L, const lang_args *a)
     lang_value r = lv_dict_pop(a->self, v[0]);
     if (!lv_is_missing(r)) return r;
     if (!lv_is_missing(v[1])) return lv_retain(v[1]);
-    char *k = lang_repr(L, v[0]);
-    lang_raise(L, LANG_E_KEY, "%s", k ? k : "");
-    free(k);
-    return lv_err();
+    return lang_raise_key(L, v[0]);
 }
 
 static lang_value d_setdefault(lang_state *L, const lang_args *a)

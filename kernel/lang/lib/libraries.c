@@ -19,6 +19,7 @@ const lang_library lang_libraries[] = {
     {"str",    lang_init_str,    "str, list, tuple and dict methods"},
     {"array",  lang_init_array,  "arrays on devices: creation, element-wise, reductions, linear algebra"},
     {"device", lang_init_device, "devices: list_physical_devices, device(), memory_info, placement log"},
+    {"stats",  lang_init_stats,  "device_stats: GPU and host utilisation, memory, power (NVML, /proc)"},
     {"plot",   lang_init_plot,   "plt: plotting in the style of matplotlib.pyplot"},
     {"nn",     lang_init_nn,     "Keras-style training: Sequential, Dense, fit, MirroredStrategy"},
     {"modules", lang_init_modules, "import: tensorflow, keras, numpy, matplotlib, os, time, math, random, logging, sys, csv"},
