@@ -24,6 +24,8 @@ STR_POOL = ["''", "'a'", "'abc'", "'Hello World'", "' a b  '", "'x,y,,z'", "'hé
 NUM_STRS = ["'12'", "' -7 '", "'+3'", "'1_000'", "'1__0'", "'0x10'", "'0o17'", "'0b11'",
             "'1e3'", "'1_000.5'", "'inf'", "'-Infinity'", "'nan'", "'3.'", "'.5'", "'abc'",
             "''", "'1.5e-3'", "'0'", "'00'", "'٣'", "' 1 2 '", "'12_'", "'_12'"]
+PERCENT_FORMATS = ['%d|%.2f|%s', '%5d %-8.3f %r', '%x %e %10s', '%+d %g %.2s', '%o|%G|%-5s|%%',
+                   '%05d %.0f %s', '%i %10.4f %s']
 FMT_SPECS = ['', '>6', '<6', '^7', '*^9', '+', ' ', '08.3f', '.2f', '.0f', '.3e', '.4g', 'g',
              ',', '_', '.1%', '>+10.2f', 'e', '#x', 'x', 'o', 'b', '#b', '05d', 'd', ',.2f',
              '=+8', '.3', '10.4', '-^11', '.5s', '>4s', 'X', '#o', 'n', '%', 'E', 'G', '.0e']
@@ -452,8 +454,27 @@ class Gen:
             lambda: f'print({self.expr("ilist")} < {self.expr("ilist")}, {self.expr("tuple")} == {self.expr("tuple")}, {self.expr("str")} >= {self.expr("str")}, {self.expr("float")} == {self.expr("int")})',
             lambda: f'print([({x}, {x} * 2) for {x} in range({self.r.randint(0, 4)}) for _ in range(2) if {x} != 1])',
             lambda: f'print(list(map(lambda a, b: a - b, {self.expr("ilist")}, {self.expr("ilist")})), list(zip(*[{self.literal_ilist()}, {self.literal_ilist()}])))',
+            lambda: self.try_except(pad),
+            lambda: f'print({self.pick(PERCENT_FORMATS)!r} % ({self.expr("int")}, {self.expr("float")}, {self.expr("str")}))',
         ]
         return pad + self.pick(forms)()
+
+    def try_except(self, pad):
+        """try/except/else/finally around an operation that may fail; the
+        handler prints the error's type and message."""
+        body = self.pick([f'print({self.expr("int")} // {self.expr("int")})', f'print({self.expr("ilist")}[{self.expr("int")}])',
+                          f'print({self.expr("dict")}[{self.leaf("str")}])', f'print(int({self.pick(NUM_STRS)}))',
+                          f'print({self.expr("int")} + {self.expr("str")})', f'assert {self.expr("bool")}, {self.expr("str")}',
+                          f'raise ValueError({self.expr("str")})'])
+        kinds = self.pick(['ZeroDivisionError', 'IndexError', 'KeyError', 'ValueError', 'TypeError', 'LookupError',
+                           'ArithmeticError', 'Exception', '(KeyError, ValueError)', 'AssertionError'])
+        e = self.fresh('e')
+        out = [f'try:', f'    {body}', f'except {kinds} as {e}:', f'    print(type({e}).__name__, {e})']
+        if self.chance(0.3):
+            out += ['else:', f'    print("else")']
+        if self.chance(0.3):
+            out += ['finally:', f'    print("finally")']
+        return ('\n' + pad).join(out)
 
     def s_if(self, ind):
         pad = '    ' * ind
