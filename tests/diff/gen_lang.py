@@ -1,4 +1,8 @@
-"""Random programs in the common subset of C-GPU and Python (host values only).
+"""Random programs in the common subset of C-GPU and Python (host values only):
+numbers, strings and their methods, f-strings, str.format and % formatting,
+lists/tuples/dicts and their methods, comprehensions, functions with
+defaults, *args, keywords and closures, globals, control flow, try/except,
+and the errors these raise.
 
 generate(rng) returns a program as a list of top-level statements (each a
 string, possibly several lines). Every program terminates quickly in both
