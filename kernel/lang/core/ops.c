@@ -217,6 +217,15 @@ static int is_arrayish_host(lang_value v)
     return v.type == LV_LIST || v.type == LV_TUPLE;
 }
 
+/* A Python number as the runtime's weak scalar (its kind decides the
+ * result dtype, never its value). */
+rt_scalar lang_weak_scalar(lang_value v)
+{
+    if (v.type == LV_FLOAT) return rt_scalar_float(v.u.f);
+    if (v.type == LV_BOOL) return rt_scalar_bool(v.u.b);
+    return rt_scalar_int(v.u.i);
+}
+
 /* a op b where at least one side is an array */
 static lang_value array_binary(lang_state *L, int is_cmp, int rop, binop op_for_msg, lang_value a, lang_value b)
 {
@@ -235,11 +244,12 @@ static lang_value array_binary(lang_state *L, int is_cmp, int rop, binop op_for_
     if (lv_array(a) && lv_array(b)) {
         r = rt_binary(rop2, a.u.a, b.u.a);
     } else if (lv_array(a) && lv_is_number(b)) {
-        r = rt_binary_scalar(rop2, a.u.a, lv_as_double(b), 0);
+        r = rt_binary_weak(rop2, a.u.a, lang_weak_scalar(b), 0);
     } else if (lv_array(b) && lv_is_number(a)) {
-        r = rt_binary_scalar(rop2, b.u.a, lv_as_double(a), 1);
+        r = rt_binary_weak(rop2, b.u.a, lang_weak_scalar(a), 1);
     } else if (lv_array(a) && is_arrayish_host(b)) {
-        rt_array *t = lang_to_array(L, b, a.u.a->dtype, "operand");
+        /* a list is an array of its own dtype (not a weak scalar) */
+        rt_array *t = lang_to_array(L, b, -1, "operand");
         if (!t) return lv_err();
         rt_array *t2 = rt_to_device(t, a.u.a->device);
         rt_array_release(t);
@@ -247,7 +257,7 @@ static lang_value array_binary(lang_state *L, int is_cmp, int rop, binop op_for_
         r = rt_binary(rop2, a.u.a, t2);
         rt_array_release(t2);
     } else if (lv_array(b) && is_arrayish_host(a)) {
-        rt_array *t = lang_to_array(L, a, b.u.a->dtype, "operand");
+        rt_array *t = lang_to_array(L, a, -1, "operand");
         if (!t) return lv_err();
         rt_array *t2 = rt_to_device(t, b.u.a->device);
         rt_array_release(t);
@@ -755,6 +765,12 @@ static rt_array *fancy_indices(lang_state *L, rt_array *a, lang_value f, int *fl
         if (!r) lang_raise_rt(L);
         return r;
     }
+    if (idx->dtype == RT_INT64 || idx->dtype == RT_UINT8) { /* gathers take int32 positions */
+        rt_array *t = rt_cast(idx, RT_INT32);
+        rt_array_release(idx);
+        if (!t) { lang_raise_rt(L); return NULL; }
+        idx = t;
+    }
     if (idx->dtype != RT_INT32) {
         rt_array_release(idx);
         lang_raise(L, LANG_E_INDEX, "arrays used as indices must be of integer or boolean type");
@@ -849,7 +865,7 @@ static int array_setitem(lang_state *L, rt_array *a, const index_item *items, in
     rt_array *view = rt_index_view(a, spec, k);
     if (!view) { lang_raise_rt(L); return -1; }
     rt_status st;
-    if (lv_is_number(v)) st = rt_assign_scalar(view, lv_as_double(v));
+    if (lv_is_number(v)) st = rt_assign_weak(view, lang_weak_scalar(v));
     else {
         rt_array *val = lang_to_array(L, v, a->dtype, "value");
         if (!val) { rt_array_release(view); return -1; }
@@ -1050,22 +1066,28 @@ static const lang_method *find_in(const lang_method *m, const char *name)
     return NULL;
 }
 
-const lang_method *op_methods_of(lang_value obj)
+static const lang_type_methods *type_of(lang_state *L, lang_value obj)
 {
-    switch (obj.type) {
-    case LV_STR: return lang_str_methods;
-    case LV_LIST: return lang_list_methods;
-    case LV_TUPLE: return lang_tuple_methods;
-    case LV_DICT: return lang_dict_methods;
-    case LV_ARRAY: return lang_array_methods;
-    case LV_OBJECT: return lv_object_class(obj)->methods;
-    default: return NULL;
-    }
+    return obj.type < LV_TYPE_COUNT ? L->types[obj.type] : NULL;
 }
 
-const lang_method *op_find_method(lang_value obj, const char *name)
+const lang_method *op_methods_of(lang_state *L, lang_value obj)
 {
-    return find_in(op_methods_of(obj), name);
+    if (obj.type == LV_OBJECT) return lv_object_class(obj)->methods;
+    const lang_type_methods *t = type_of(L, obj);
+    return t ? t->methods : NULL;
+}
+
+const char *const *op_attrs_of(lang_state *L, lang_value obj)
+{
+    if (obj.type == LV_OBJECT) return lv_object_class(obj)->attrs;
+    const lang_type_methods *t = type_of(L, obj);
+    return t ? t->attrs : NULL;
+}
+
+const lang_method *op_find_method(lang_state *L, lang_value obj, const char *name)
+{
+    return find_in(op_methods_of(L, obj), name);
 }
 
 lang_value bound_method(lang_state *L, const lang_method *m, lang_value self)
@@ -1092,14 +1114,15 @@ static lang_value no_attr(lang_state *L, lang_value obj, const char *name)
 lang_value op_getattr(lang_state *L, lang_value obj, const char *name)
 {
     if (obj.type == LV_INSTANCE || obj.type == LV_CLASS) return class_getattr(L, obj, name);
-    const lang_method *m = op_find_method(obj, name);
+    const lang_method *m = op_find_method(L, obj, name);
     if (m) return bound_method(L, m, obj);
-    switch (obj.type) {
-    case LV_ARRAY: {
-        lang_value r = array_getattr(L, obj, name);
+    const lang_type_methods *t = type_of(L, obj);
+    if (t && t->getattr) {
+        lang_value r = t->getattr(L, obj, name);
         if (lv_is_missing(r)) return no_attr(L, obj, name);
         return r;
     }
+    switch (obj.type) {
     case LV_OBJECT: {
         const lang_class *c = lv_object_class(obj);
         if (c->getattr) {

@@ -247,7 +247,7 @@ static lang_value bi_unary(lang_state *L, const lang_args *a)
     lang_value x = v[0];
     if (lv_is_number(x)) {
         if (op == RT_RELU) {
-            if (x.type == LV_FLOAT) return lv_float(x.u.f > 0 ? x.u.f : 0.0);
+            if (x.type == LV_FLOAT) return lv_float(x.u.f > 0 || x.u.f != x.u.f ? x.u.f : 0.0); /* NaN stays */
             int64_t i = x.type == LV_INT ? x.u.i : x.u.b;
             return lv_int(i > 0 ? i : 0);
         }
@@ -260,13 +260,32 @@ static lang_value bi_unary(lang_state *L, const lang_args *a)
     return lang_array_result(L, r);
 }
 
-/* two operands to arrays on the same device; numbers take the other's dtype */
+rt_scalar lang_weak_scalar(lang_value v); /* core/ops.c */
+
+/* One operand as an array: a number beside an array is a weak scalar
+ * (rt_weak_operand); two numbers give their higher kind's dtype. */
+static rt_array *operand_array(lang_state *L, lang_value x, lang_value other, const char *what)
+{
+    if (lv_is_number(x) && lv_array(other)) {
+        rt_array *r = rt_weak_operand(lang_weak_scalar(x), other.u.a);
+        if (!r) lang_raise_rt(L);
+        return r;
+    }
+    if (lv_is_number(x) && lv_is_number(other)) {
+        rt_scalar s = lang_weak_scalar(x), o = lang_weak_scalar(other);
+        rt_array *r = rt_scalar_array(s, rt_dtype_of_kind(s.kind > o.kind ? s.kind : o.kind), NULL);
+        if (!r) lang_raise_rt(L);
+        return r;
+    }
+    return lang_to_array(L, x, -1, what);
+}
+
+/* two operands to arrays on the same device */
 static int two_arrays(lang_state *L, lang_value x, lang_value y, rt_array **ax, rt_array **ay)
 {
-    int tx = lv_array(x) ? (int)x.u.a->dtype : -1, ty = lv_array(y) ? (int)y.u.a->dtype : -1;
-    *ax = lang_to_array(L, x, lv_is_number(x) && ty >= 0 ? ty : -1, "x");
+    *ax = operand_array(L, x, y, "x");
     if (!*ax) return -1;
-    *ay = lang_to_array(L, y, lv_is_number(y) && tx >= 0 ? tx : -1, "y");
+    *ay = operand_array(L, y, x, "y");
     if (!*ay) { rt_array_release(*ax); return -1; }
     if ((*ax)->device != (*ay)->device) {
         /* host data follows the array operand's device */
@@ -323,6 +342,11 @@ static lang_value bi_clip(lang_state *L, const lang_args *a)
     if (lang_args_bind(L, a, "a, a_min, a_max", v) < 0) return lv_err();
     if (!lv_is_none(v[1]) && lang_get_float(L, v[1], "a_min", &lo) < 0) return lv_err();
     if (!lv_is_none(v[2]) && lang_get_float(L, v[2], "a_max", &hi) < 0) return lv_err();
+    if (lv_array(v[0]) && (lv_is_none(v[1]) || lv_is_number(v[1])) && (lv_is_none(v[2]) || lv_is_number(v[2]))) {
+        /* number bounds are weak scalars: int32 stays int32 with int bounds */
+        rt_scalar l = lang_weak_scalar(v[1]), h = lang_weak_scalar(v[2]);
+        return lang_array_result(L, rt_clip_weak(v[0].u.a, lv_is_none(v[1]) ? NULL : &l, lv_is_none(v[2]) ? NULL : &h));
+    }
     if (lv_is_number(v[0])) {
         double x = lv_as_double(v[0]);
         x = x < lo ? lo : x > hi ? hi : x;
@@ -398,18 +422,18 @@ static lang_value m_anyall(lang_state *L, const lang_args *a)
     lang_value v[2];
     int is_all = strcmp(a->fname, "all") == 0;
     if (lang_args_bind(L, a, "axis=, keepdims=", v) < 0) return lv_err();
-    rt_array *b = rt_cast(a->self.u.a, RT_BOOL);
-    if (!b) return lang_raise_rt(L);
-    if (b->size == 0 && (lv_is_missing(v[0]) || lv_is_none(v[0]))) { rt_array_release(b); return lv_bool(is_all); }
-    lang_value bv = lv_array_take(b);
-    lang_value r = array_reduce_call(L, is_all ? RT_MIN : RT_MAX, bv, v[0], v[1]);
-    lv_release(bv);
-    if (r.type == LV_INT) return lv_bool(r.u.i != 0);
-    if (r.type == LV_FLOAT) return lv_bool(r.u.f != 0);
-    return r;
+    return array_reduce_call(L, is_all ? RT_ALL : RT_ANY, a->self, v[0], v[1]);
 }
 
 /* ---- shapes ------------------------------------------------------------------------------- */
+
+/* arr (owned, released here) in a new shape, as the call's result. */
+static lang_value reshape_take(lang_state *L, rt_array *arr, const int64_t *shape, int ndim)
+{
+    rt_array *r = rt_reshape(arr, shape, ndim);
+    rt_array_release(arr);
+    return lang_array_result(L, r);
+}
 
 static lang_value do_reshape(lang_state *L, lang_value x, const lang_value *sv, int n)
 {
@@ -419,9 +443,7 @@ static lang_value do_reshape(lang_state *L, lang_value x, const lang_value *sv, 
     if (shape_args(L, sv, n, shape, &ndim) < 0) return lv_err();
     rt_array *arr = lang_to_array(L, x, -1, "a");
     if (!arr) return lv_err();
-    rt_array *r = rt_reshape(arr, shape, ndim);
-    rt_array_release(arr);
-    return lang_array_result(L, r);
+    return reshape_take(L, arr, shape, ndim);
 }
 
 static lang_value bi_reshape(lang_state *L, const lang_args *a)
@@ -448,9 +470,17 @@ static lang_value do_transpose(lang_state *L, lang_value x, const lang_value *pv
     int perm[RT_MAX_DIMS];
     int *pp = NULL;
     if (n > 0 && !(n == 1 && lv_is_none(pv[0]))) {
-        int64_t p64[RT_MAX_DIMS];
-        int np;
-        if (shape_args(L, pv, n, p64, &np) < 0) { rt_array_release(arr); return lv_err(); }
+        /* axes: one tuple/list or several ints; negative axes count from the end */
+        int64_t p64[RT_MAX_DIMS], cnt = n;
+        const lang_value *items = pv;
+        if (n == 1 && !lv_is_number(pv[0])) {
+            items = lv_seq_items(pv[0], &cnt);
+            if (!items) { rt_array_release(arr); return lang_raise(L, LANG_E_TYPE, "axes must be a tuple of ints, not %s", lv_type_name(pv[0])); }
+        }
+        if (cnt > RT_MAX_DIMS) cnt = RT_MAX_DIMS + 1;
+        int np = (int)cnt;
+        for (int i = 0; i < np && i < RT_MAX_DIMS; i++)
+            if (lang_get_int(L, items[i], "axis", &p64[i]) < 0) { rt_array_release(arr); return lv_err(); }
         if (np != arr->ndim) {
             rt_array_release(arr);
             return lang_raise(L, LANG_E_VALUE, "axes don't match array: %d axes for an array of dimension %d", np, arr->ndim);
@@ -517,6 +547,55 @@ static lang_value bi_flatten(lang_state *L, const lang_args *a)
     return lang_array_result(L, r);
 }
 
+/* expand_dims(a, axis): a view with a new axis of length 1 at `axis`
+ * (counted in the result's dimensions, negative from the end). */
+static lang_value bi_expand_dims(lang_state *L, const lang_args *a)
+{
+    lang_value v[2];
+    int64_t ax;
+    if (lang_args_bind(L, a, "a, axis", v) < 0 || lang_get_int(L, v[1], "axis", &ax) < 0) return lv_err();
+    rt_array *arr = lang_to_array(L, v[0], -1, "a");
+    if (!arr) return lv_err();
+    int nd = arr->ndim + 1;
+    if (ax < -nd || ax >= nd || nd > RT_MAX_DIMS) {
+        rt_array_release(arr);
+        return lang_raise(L, LANG_E_VALUE, "axis %lld is out of bounds for array of dimension %d", (long long)ax, nd);
+    }
+    if (ax < 0) ax += nd;
+    int64_t shape[RT_MAX_DIMS];
+    for (int i = 0, k = 0; i < nd; i++) shape[i] = i == ax ? 1 : arr->shape[k++];
+    return reshape_take(L, arr, shape, nd);
+}
+
+/* squeeze(a, axis=None): without the length-1 axes (or only `axis`, which
+ * must have length 1). */
+static lang_value bi_squeeze(lang_state *L, const lang_args *a)
+{
+    lang_value v[2];
+    if (lang_args_bind(L, a, "a, axis=", v) < 0) return lv_err();
+    rt_array *arr = lang_to_array(L, v[0], -1, "a");
+    if (!arr) return lv_err();
+    int64_t shape[RT_MAX_DIMS], ax = -1;
+    int nd = 0;
+    if (!lv_is_missing(v[1]) && !lv_is_none(v[1])) {
+        if (lang_get_int(L, v[1], "axis", &ax) < 0) { rt_array_release(arr); return lv_err(); }
+        if (arr->ndim == 0 && (ax == 0 || ax == -1)) ax = -1; /* numpy lets a 0-d array name axis 0 */
+        else if (ax < -arr->ndim || ax >= arr->ndim) {
+            int d = arr->ndim;
+            rt_array_release(arr);
+            return lang_raise(L, LANG_E_VALUE, "axis %lld is out of bounds for array of dimension %d", (long long)ax, d);
+        }
+        if (ax < 0 && arr->ndim > 0) ax += arr->ndim;
+        if (ax >= 0 && arr->shape[ax] != 1) {
+            rt_array_release(arr);
+            return lang_raise(L, LANG_E_VALUE, "cannot select an axis to squeeze out which has size not equal to one");
+        }
+    }
+    for (int i = 0; i < arr->ndim; i++)
+        if (!(arr->shape[i] == 1 && (ax < 0 || ax == i))) shape[nd++] = arr->shape[i];
+    return reshape_take(L, arr, shape, nd);
+}
+
 static lang_value m_flatten(lang_state *L, const lang_args *a)
 {
     if (lang_args_bind(L, a, "", NULL) < 0) return lv_err();
@@ -548,10 +627,12 @@ static lang_value host_list(lang_state *L, const rt_array *a, const double *data
     if (lv_is_err(l)) return lang_nomem(L);
     for (int64_t i = 0; i < n; i++) {
         lang_value x;
-        if (dim == a->ndim - 1) {
+        if (dim == a->ndim - 1 && a->dtype == RT_INT64) {
+            x = lv_int(((const int64_t *)(const void *)data)[(*pos)++]); /* fetched as int64, exactly */
+        } else if (dim == a->ndim - 1) {
             double d = data[(*pos)++];
             switch (a->dtype) {
-            case RT_INT32: x = lv_int((int64_t)d); break;
+            case RT_INT32: case RT_UINT8: case RT_INT64: x = lv_int((int64_t)d); break;
             case RT_BOOL: x = lv_bool(d != 0); break;
             case RT_FLOAT32: {
                 /* shortest float32 text, as item() does */
@@ -581,7 +662,8 @@ static lang_value m_tolist(lang_state *L, const lang_args *a)
     if (arr->ndim == 0) return lang_array_item(L, arr, 0);
     double *data = malloc(((size_t)arr->size + 1) * sizeof *data);
     if (!data) return lang_nomem(L);
-    if (rt_to_host(arr, RT_FLOAT64, data) != RT_OK) { free(data); return lang_raise_rt(L); }
+    rt_dtype ht = arr->dtype == RT_INT64 ? RT_INT64 : RT_FLOAT64; /* both 8 bytes */
+    if (rt_to_host(arr, ht, data) != RT_OK) { free(data); return lang_raise_rt(L); }
     int64_t pos = 0;
     lang_value r = host_list(L, arr, data, 0, &pos);
     free(data);
@@ -636,7 +718,7 @@ static lang_value shape_tuple(lang_state *L, const rt_array *x)
     return t;
 }
 
-lang_value array_getattr(lang_state *L, lang_value self, const char *name)
+static lang_value array_getattr(lang_state *L, lang_value self, const char *name)
 {
     rt_array *x = self.u.a;
     if (strcmp(name, "shape") == 0) return shape_tuple(L, x);
@@ -650,10 +732,10 @@ lang_value array_getattr(lang_state *L, lang_value self, const char *name)
     return lv_missing();
 }
 
-const char *const lang_array_attrs[] = { "shape", "dtype", "device", "ndim", "size", "itemsize", "nbytes", "T", NULL };
+static const char *const lang_array_attrs[] = { "shape", "dtype", "device", "ndim", "size", "itemsize", "nbytes", "T", NULL };
 
 #define REDUCE_DOC(n, d, ex) "a." n "(axis=None, keepdims=False)\n" d "\n>>> " ex
-const lang_method lang_array_methods[] = {
+static const lang_method lang_array_methods[] = {
     {"sum", m_reduce, REDUCE_DOC("sum", "Sum of the elements (over an axis).", "array([[1, 2], [3, 4]]).sum(axis=0)\narray([4., 6.], dtype=float32)")},
     {"mean", m_reduce, REDUCE_DOC("mean", "Mean of the elements (over an axis).", "array([1, 2, 3, 4]).mean()\n2.5")},
     {"max", m_reduce, REDUCE_DOC("max", "Largest element (over an axis).", "array([1, 5, 2]).max()\n5.0")},
@@ -677,6 +759,8 @@ const lang_method lang_array_methods[] = {
 
 void lang_init_array(lang_state *L)
 {
+    static const lang_type_methods array = { lang_array_methods, lang_array_attrs, array_getattr };
+    lang_register_type_methods(L, LV_ARRAY, &array);
     lang_register_type(L, "array", bi_array,
         "array(data, dtype=\"float32\", device=None)\nAn n-dimensional array from (nested) lists of numbers, on the default device or `device`.\n"
         ">>> array([[1, 2], [3, 4]])\narray([[1., 2.],\n       [3., 4.]], dtype=float32)", LV_ARRAY);
@@ -743,6 +827,10 @@ void lang_init_array(lang_state *L)
         "concatenate(arrays, axis=0)\nArrays joined along an existing axis.\n>>> concatenate([ones(2), zeros(1)])\narray([1., 1., 0.], dtype=float32)");
     lang_register_builtin(L, "stack", bi_stack,
         "stack(arrays, axis=0)\nArrays joined along a new axis.\n>>> stack([ones(2), zeros(2)]).shape\n(2, 2)");
+    lang_register_builtin(L, "expand_dims", bi_expand_dims,
+        "expand_dims(a, axis)\nThe elements of a with a new axis of length 1 at position axis.\n>>> expand_dims(zeros((2, 3)), 0).shape\n(1, 2, 3)");
+    lang_register_builtin(L, "squeeze", bi_squeeze,
+        "squeeze(a, axis=None)\nThe elements of a without its length-1 axes (or only axis).\n>>> squeeze(zeros((1, 3, 1))).shape\n(3,)");
     lang_register_builtin(L, "flatten", bi_flatten,
         "flatten(a)\nA 1-D copy of the elements.\n>>> flatten(ones((2, 2))).shape\n(4,)");
     lang_register_builtin(L, "matmul", bi_matmul,

@@ -1055,7 +1055,7 @@ static const lang_class per_replica_class = {
 
 /* get_replica_context(): the replica run() is calling fn for */
 typedef struct { int id, n; } replica_ctx;
-static int cur_replica = -1, cur_nrep = 1;
+static _Thread_local int cur_replica = -1, cur_nrep = 1;  /* the calling thread's run() */
 
 static lang_value rctx_getattr(lang_state *L, lang_value self, const char *name)
 {

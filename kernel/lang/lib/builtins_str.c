@@ -525,7 +525,7 @@ static lang_value m_format(lang_state *L, const lang_args *a)
     return str_format(L, SELF_S, SELF_N, a);
 }
 
-const lang_method lang_str_methods[] = {
+static const lang_method lang_str_methods[] = {
     {"upper", m_upper, "str.upper()\nA copy with letters in upper case.\n>>> 'abc'.upper()\n'ABC'"},
     {"lower", m_lower, "str.lower()\nA copy with letters in lower case.\n>>> 'ABC'.lower()\n'abc'"},
     {"title", m_title, "str.title()\nEach word capitalised.\n>>> 'hello world'.title()\n'Hello World'"},
@@ -558,4 +558,8 @@ const lang_method lang_str_methods[] = {
     {NULL, NULL, NULL}
 };
 
-void lang_init_str(lang_state *L) { (void)L; }
+void lang_init_str(lang_state *L)
+{
+    static const lang_type_methods str = { lang_str_methods, NULL, NULL };
+    lang_register_type_methods(L, LV_STR, &str);
+}
