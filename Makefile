@@ -335,7 +335,8 @@ clean:
 .PHONY: all install uninstall deps demo test check fuzz bench clean unit-tests
 
 # ---- bench: benchmark binaries (tests/bench/*.sh run them) ---------------------------
-BENCH_BINS := $(BUILD)/bench/cpu_ops $(BUILD)/bench/gpu_ops $(BUILD)/bench/nn_bench $(BUILD)/bench/transfer_bench
+BENCH_BINS := $(BUILD)/bench/cpu_ops $(BUILD)/bench/gpu_ops $(BUILD)/bench/nn_bench $(BUILD)/bench/transfer_bench \
+              $(BUILD)/bench/conv_bench
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(RT_LIB) $(CUDA_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(call link_rt,$< $(RT_LIB))
