@@ -103,7 +103,7 @@ static lang_value num_binary(lang_state *L, binop op, lang_value a, lang_value b
             return lv_float(x / y);
         case OP_FLOORDIV: case OP_MOD: {
             if (y == 0)
-                return lang_raise(L, LANG_E_ZERODIV, op == OP_MOD ? "float modulo by zero" : "float floor division by zero");
+                return lang_raise(L, LANG_E_ZERODIV, op == OP_MOD ? "float modulo" : "float floor division by zero");
             /* Python's float_divmod, shared with the array kernels: -9.0 // (1/3) is -28.0 */
             return lv_float(op == OP_MOD ? d_mod(x, y) : d_floordiv(x, y));
         }

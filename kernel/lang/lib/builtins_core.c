@@ -553,6 +553,8 @@ static lang_value bi_divmod(lang_state *L, const lang_args *a)
 {
     lang_value v[2];
     if (lang_args_bind(L, a, "a, b", v) < 0) return lv_err();
+    if ((v[0].type == LV_FLOAT || v[1].type == LV_FLOAT) && lv_is_number(v[0]) && lv_is_number(v[1]) && lv_as_double(v[1]) == 0)
+        return lang_raise(L, LANG_E_ZERODIV, "float divmod()");   /* Python's message */
     lang_value q = op_binary(L, OP_FLOORDIV, v[0], v[1]);
     if (lv_is_err(q)) return q;
     lang_value r = op_binary(L, OP_MOD, v[0], v[1]);
