@@ -5,7 +5,9 @@
 #                   execute the shipped notebooks headless (README's main job)
 #   make test       install deps, build, run every test suite, print the total
 #   make install [PREFIX=DIR]   binary to DIR/bin, kernelspec to DIR/share/jupyter/kernels/cgpu
-#   make fuzz       run the libFuzzer harnesses (FUZZ_SECONDS each, default 60)
+#   make fuzz       random programs against CPython at a new seed (tests/diff/,
+#                   LANG_DIFF_FUZZ_COUNT of them), then the libFuzzer harnesses
+#                   (FUZZ_SECONDS each, default 60)
 #   make bench      run the benchmarks in tests/bench/
 #
 # Switches: NO_CUDA=1 (CPU-only build), NO_PNG=1 (build without libpng), SANITIZE=1 (ASan+UBSan, CPU-only,
@@ -323,7 +325,11 @@ check: all unit-tests
 	$(Q)BUILD=$(BUILD) PYTHON=$(PYTHON) CGPU_QUICK=1 bash tests/run_all.sh
 
 FUZZ_SECONDS ?= 60
+LANG_DIFF_FUZZ_COUNT ?= 40000
 fuzz:
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) PYTHON=$(PYTHON) LANG_DIFF_SEED=$${LANG_DIFF_SEED:-$$(date +%s)} \
+	  LANG_DIFF_COUNT=$(LANG_DIFF_FUZZ_COUNT) bash tests/diff/lang_suite.sh
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
 	$(Q)CGPU_DIFF_LONG=1 BUILD=$(BUILD) bash tests/diff/array_suite.sh
 

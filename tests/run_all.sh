@@ -18,6 +18,7 @@ export BUILD=${BUILD:-build} PYTHON=${PYTHON:-/usr/bin/python3}
 SUITES=(
   "unit        tests/unit/suite.sh"
   "language    tests/lang/suite.sh"
+  "langdiff    tests/diff/lang_suite.sh"
   "nn          tests/nn/suite.sh"
   "arraydiff   tests/diff/array_suite.sh"
   "datasets    tests/datasets/suite.sh"

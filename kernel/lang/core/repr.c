@@ -6,6 +6,7 @@
 #include <string.h>
 #include "format_array.h"
 #include "interp.h"
+#include "unicode.h"
 #include "numfmt.h"
 
 #define REPR_MAX_DEPTH LANG_REPR_MAX_DEPTH
@@ -48,6 +49,16 @@ void repr_str_quoted(fmtbuf *b, const char *s, size_t n)
     fmtbuf_putc(b, q);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {   /* non-printable characters are escaped as Python does */
+            uint32_t cp;
+            size_t len = uc_utf8_get(s, n, i, &cp);
+            if (len > 1 && !uc_isprintable(cp))
+                fmtbuf_printf(b, cp <= 0xFF ? "\\x%02x" : cp <= 0xFFFF ? "\\u%04x" : "\\U%08x", (unsigned)cp);
+            else
+                fmtbuf_putn(b, s + i, len);
+            i += len - 1;
+            continue;
+        }
         switch (c) {
         case '\\': fmtbuf_puts(b, "\\\\"); break;
         case '\n': fmtbuf_puts(b, "\\n"); break;

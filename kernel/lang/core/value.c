@@ -312,6 +312,12 @@ int64_t lv_hash(lang_value v)
     return (int64_t)(h & 0x7fffffffffffffffULL);
 }
 
+static int64_t range_length(const lv_rangeobj *r)
+{
+    if (r->step > 0) return r->stop > r->start ? (r->stop - r->start + r->step - 1) / r->step : 0;
+    return r->start > r->stop ? (r->start - r->stop - r->step - 1) / (-r->step) : 0;
+}
+
 int lv_equal(lang_value a, lang_value b)
 {
     /* deeply nested containers: compare identity past a depth (the C
@@ -352,8 +358,10 @@ int lv_equal(lang_value a, lang_value b)
         return 1;
     }
     case LV_RANGE: {
+        /* equal as sequences: range(0) == range(2, 2), range(0, 3, 2) == range(0, 4, 2) */
         lv_rangeobj *x = LV_OBJ(a, lv_rangeobj), *y = LV_OBJ(b, lv_rangeobj);
-        return x->start == y->start && x->stop == y->stop && x->step == y->step;
+        int64_t nx = range_length(x), ny = range_length(y);
+        return nx == ny && (nx == 0 || (x->start == y->start && (nx == 1 || x->step == y->step)));
     }
     case LV_BUILTIN: {
         lv_builtinobj *x = LV_OBJ(a, lv_builtinobj), *y = LV_OBJ(b, lv_builtinobj);
