@@ -102,7 +102,10 @@ LANG_INCLUDES := $(addprefix -I,$(LANG_DIRS))
 
 # ---- flags ---------------------------------------------------------------------
 OPT     ?= -O2
-CFLAGS  := -std=gnu11 $(OPT) -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
+# Lua's warning set on top of -Wall -Wextra: the tree builds clean with it.
+WARNINGS := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wshadow -Wmissing-prototypes \
+            -Wstrict-prototypes -Wwrite-strings -Wundef
+CFLAGS  := -std=gnu11 $(OPT) -g $(WARNINGS) \
            -D_GNU_SOURCE -fPIC -MMD -MP -Icommon -Iruntime -Iruntime/data -Ikernel $(LANG_INCLUDES) $(SAN_FLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SAN_FLAGS)
 LIBS    := -lm -lpthread -ldl

@@ -197,10 +197,12 @@ static json_t *user_expressions_json(kn_kernel *k, json_t *uexprs) {
         lang_result r;
         memset(&r, 0, sizeof r);
         if (!json_is_string(ev)) {
-            lang_result bad = { .status = LANG_ERROR, .ename = "TypeError", .evalue = "expression is not a string" };
+            static char ename[] = "TypeError", evalue[] = "expression is not a string";
+            lang_result bad = { .status = LANG_ERROR, .ename = ename, .evalue = evalue };
             set_error_fields(one, &bad);
         } else if (!k->lang.eval_expression) {
-            lang_result bad = { .status = LANG_ERROR, .ename = "NotImplementedError", .evalue = "no evaluator" };
+            static char ename[] = "NotImplementedError", evalue[] = "no evaluator";
+            lang_result bad = { .status = LANG_ERROR, .ename = ename, .evalue = evalue };
             set_error_fields(one, &bad);
         } else if (k->lang.eval_expression(k->lang.L, json_string_value(ev), &r) == LANG_OK) {
             json_object_set_new(one, "status", json_string("ok"));

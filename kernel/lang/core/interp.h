@@ -169,6 +169,11 @@ void repr_str_quoted(fmtbuf *b, const char *s, size_t n);
 lang_value format_value(lang_state *L, lang_value v, const char *spec);
 
 /* ---- builtins (builtins_*.c) ---- */
+/* A host number as a weak scalar of the promotion rule (ops.c). */
+rt_scalar lang_weak_scalar(lang_value v);
+/* max/min/sum/any/all of an array with axis and keepdims (builtins_array.c,
+ * shared with the builtins of builtins_core.c). */
+lang_value array_reduce_call(lang_state *L, rt_reduce_op op, lang_value x, lang_value axis, lang_value keepdims);
 /* Sorts a list in place (builtins_core.c). 0 or -1. */
 int sort_list(lang_state *L, lang_value list, lang_value key, int reverse);
 /* 'format' % values (percent.c) */

@@ -180,9 +180,9 @@ lang_value iter_to_list(lang_state *L, lang_value v)
     size_t known = 0; /* a range's length is known: one allocation, checked at once */
     if (v.type == LV_RANGE) {
         lv_rangeobj *r = LV_OBJ(v, lv_rangeobj);
-        int64_t n = r->step > 0 ? (r->stop - r->start + r->step - 1) / r->step
-                                : (r->start - r->stop - r->step - 1) / -r->step;
-        known = n > 0 ? (size_t)n : 0;
+        int64_t len = r->step > 0 ? (r->stop - r->start + r->step - 1) / r->step
+                                  : (r->start - r->stop - r->step - 1) / -r->step;
+        known = len > 0 ? (size_t)len : 0;
     }
     lang_value it = iter_new(L, v);
     if (lv_is_err(it)) return it;

@@ -260,7 +260,6 @@ static lang_value bi_unary(lang_state *L, const lang_args *a)
     return lang_array_result(L, r);
 }
 
-rt_scalar lang_weak_scalar(lang_value v); /* core/ops.c */
 
 /* One operand as an array: a number beside an array is a weak scalar
  * (rt_weak_operand); two numbers give their higher kind's dtype. */

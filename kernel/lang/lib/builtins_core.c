@@ -605,7 +605,6 @@ static lang_value bi_ord(lang_state *L, const lang_args *a)
 
 /* ---- min / max / sum -------------------------------------------------------------------------- */
 
-lang_value array_reduce_call(lang_state *L, rt_reduce_op op, lang_value x, lang_value axis, lang_value keepdims); /* builtins_array.c */
 
 static lang_value minmax(lang_state *L, const lang_args *a, int is_max)
 {
