@@ -92,6 +92,7 @@ typedef struct plot_axes {
     int          rows, cols, index;   /* subplot geometry; index is 1-based */
     char        *title, *xlabel, *ylabel;
     double       title_fs, xlabel_fs, ylabel_fs, legend_fs, xtick_fs, ytick_fs;
+    char         title_color[8], xlabel_color[8], ylabel_color[8]; /* "#rrggbb"; "" the default */
     int          legend;          /* legend() was called */
     int          legend_loc;      /* 0 "best", else matplotlib's location code 1..10 */
     int          grid;

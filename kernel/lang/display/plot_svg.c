@@ -92,8 +92,9 @@ static void bb_add(bbox *bb, double x0, double y0, double x1, double y1) {
 /* <text> at (x, baseline y); anchor "start" / "middle" / "end"; rotated
  * counter-clockwise by `rotation` degrees about (x, y) (90: vertical). Adds
  * its box to bb. */
-static void put_text(fmtbuf *b, bbox *bb, const char *s, double x, double y, double fs,
-                     const char *anchor, double rotation, const char *cls) {
+/* Text in `fill` ("#rrggbb"; NULL or "" the stylesheet's colour). */
+static void put_text_fill(fmtbuf *b, bbox *bb, const char *s, double x, double y, double fs,
+                          const char *anchor, double rotation, const char *cls, const char *fill) {
     double w = text_width(s, fs);
     double off = strcmp(anchor, "middle") == 0 ? w / 2 : strcmp(anchor, "end") == 0 ? w : 0;
     if (rotation == 0) {
@@ -117,6 +118,7 @@ static void put_text(fmtbuf *b, bbox *bb, const char *s, double x, double y, dou
     fmtbuf_puts(b, "\"");
     if (fs != FS) fmtbuf_printf(b, " font-size=\"%g\"", fs);
     if (strcmp(anchor, "start") != 0) fmtbuf_printf(b, " text-anchor=\"%s\"", anchor);
+    if (fill && *fill) fmtbuf_printf(b, " fill=\"%s\"", fill);
     if (rotation != 0) {
         fmtbuf_printf(b, " transform=\"rotate(%g ", -rotation);
         num(b, x);
@@ -127,6 +129,11 @@ static void put_text(fmtbuf *b, bbox *bb, const char *s, double x, double y, dou
     fmtbuf_putc(b, '>');
     html_escape_to(b, s);
     fmtbuf_puts(b, "</text>\n");
+}
+
+static void put_text(fmtbuf *b, bbox *bb, const char *s, double x, double y, double fs,
+                     const char *anchor, double rotation, const char *cls) {
+    put_text_fill(b, bb, s, x, y, fs, anchor, rotation, cls, NULL);
 }
 
 /* <rect x y width height followed by `rest` (attributes and the closing "/>"). */
@@ -872,18 +879,20 @@ static void draw_labels(fmtbuf *b, bbox *bb, const axes_draw *d, double below) {
     const xform *t = &d->t;
     if (!ax->axis_off && ax->xlabel && *ax->xlabel) {
         double fs = fs_or(ax->xlabel_fs, FS);
-        put_text(b, bb, ax->xlabel, (t->ax0 + t->ax1) / 2, below + LABEL_PAD + fs * (TEXT_H - DESCENT), fs, "middle", 0, "xlabel");
+        put_text_fill(b, bb, ax->xlabel, (t->ax0 + t->ax1) / 2, below + LABEL_PAD + fs * (TEXT_H - DESCENT), fs, "middle", 0,
+                      "xlabel", ax->xlabel_color);
     }
     if (!ax->axis_off && ax->ylabel && *ax->ylabel) {
         double fs = fs_or(ax->ylabel_fs, FS);
         double left = t->ax0 - (d->yt.n ? TICK_LEN + TICK_PAD + d->yt.maxw : 0) - LABEL_PAD;
-        put_text(b, bb, ax->ylabel, left - fs * DESCENT, (t->ay0 + t->ay1) / 2, fs, "middle", 90, "ylabel");
+        put_text_fill(b, bb, ax->ylabel, left - fs * DESCENT, (t->ay0 + t->ay1) / 2, fs, "middle", 90, "ylabel",
+                      ax->ylabel_color);
     }
     if (ax->title && *ax->title) {
         double fs = fs_or(ax->title_fs, FS_TITLE);
         double base = t->ay0 - TITLE_PAD - fs * DESCENT;
         if (d->yt.extra) base -= FS * TEXT_H; /* stay above the offset text */
-        put_text(b, bb, ax->title, (t->ax0 + t->ax1) / 2, base, fs, "middle", 0, "title");
+        put_text_fill(b, bb, ax->title, (t->ax0 + t->ax1) / 2, base, fs, "middle", 0, "title", ax->title_color);
     }
 }
 

@@ -721,8 +721,8 @@ static int get_fontsize(lang_state *L, lang_value v, double *out) {
     return 0;
 }
 
-/* xlabel / ylabel / title (which 0, 1, 2), with fontsize= (size= too) and
- * matplotlib's other text keywords accepted. */
+/* xlabel / ylabel / title (which 0, 1, 2), with fontsize= (size= too),
+ * color= and matplotlib's other text keywords accepted. */
 static lang_value set_label(lang_state *L, const lang_args *a, int which) {
     static const char *const allowed[] = {"fontsize|size", "loc", "pad", "labelpad", "fontweight|weight", "color", "y"};
     lang_value v[1], kw[7];
@@ -732,6 +732,8 @@ static lang_value set_label(lang_state *L, const lang_args *a, int which) {
     if (get_kwargs(L, a, allowed, 7, kw) < 0) return lv_err();
     double fs = 0;
     if (get_fontsize(L, kw[0], &fs) < 0) return lv_err();
+    char color[8] = "";
+    if (!lv_is_missing(kw[5]) && get_color(L, kw[5], color) < 0) return lv_err();
     plot_axes *f = target(L, a);
     if (!f) return lv_err();
     char *s = get_text(L, v[0]);
@@ -739,6 +741,7 @@ static lang_value set_label(lang_state *L, const lang_args *a, int which) {
     int r = which == 0 ? plot_set_title(f, s) : which == 1 ? plot_set_xlabel(f, s) : plot_set_ylabel(f, s);
     free(s);
     if (fs > 0) *(which == 0 ? &f->title_fs : which == 1 ? &f->xlabel_fs : &f->ylabel_fs) = fs;
+    memcpy(which == 0 ? f->title_color : which == 1 ? f->xlabel_color : f->ylabel_color, color, sizeof color);
     return r < 0 ? lang_nomem(L) : lv_none();
 }
 
@@ -1505,7 +1508,7 @@ static const lang_method axes_methods[] = {
     {"bar", plt_bar, "ax.bar(x, height, width=0.8)\nDraws bars on this Axes.\n>>> ax.bar(['a', 'b'], [1, 2])"},
     {"hist", plt_hist, "ax.hist(x, bins=10)\nDraws a histogram on this Axes.\n>>> ax.hist(randn(100))"},
     {"imshow", plt_imshow, "ax.imshow(X, cmap='viridis', vmin=, vmax=)\nShows an image on this Axes.\n>>> ax.imshow(img, cmap='gray')"},
-    {"set_title", plt_title, "ax.set_title(label, fontsize=)\nSets the title above this Axes.\n>>> ax.set_title('digit 7')"},
+    {"set_title", plt_title, "ax.set_title(label, fontsize=, color=)\nSets the title above this Axes.\n>>> ax.set_title('digit 7', color='red')"},
     {"set_xlabel", plt_xlabel, "ax.set_xlabel(label, fontsize=)\nSets the x-axis label.\n>>> ax.set_xlabel('epoch')"},
     {"set_ylabel", plt_ylabel, "ax.set_ylabel(label, fontsize=)\nSets the y-axis label.\n>>> ax.set_ylabel('loss')"},
     {"set_xlim", plt_xlim, "ax.set_xlim(low, high)\nFixes the x-axis range.\n>>> ax.set_xlim(0, 10)"},
