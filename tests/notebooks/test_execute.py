@@ -194,3 +194,36 @@ def test_gpu_basics_gpu_branches_run(tmp_path):
     assert "| GPU" in stdout_of(cell_by_id(done, "bench"))
     figs = svg_figures(cell_by_id(done, "speedup-plot"))
     assert len(figs) == 1 and "speed-up" in figs[0]
+
+
+# ---- cnn -----------------------------------------------------------------------------------
+
+def test_cnn_summary_has_keras_numbers(execute):
+    text = all_stdout(execute("cnn.ipynb"))
+    # TensorFlow's CNN tutorial model on 28x28x1 images: Keras's summary
+    assert "Total params: 93,322 (364.54 KB)" in text
+    assert "Non-trainable params: 0 (0.00 B)" in text
+
+
+def test_cnn_trains_and_times_the_cpu(execute):
+    text = all_stdout(execute("cnn.ipynb"))
+    cpu = re.search(r"CPU: ([0-9.]+) s per epoch \(timed on (\d+) images\)", text)
+    assert cpu and float(cpu.group(1)) > 0
+    acc = float(re.search(r"test accuracy: ([0-9.]+)", text).group(1))
+    if expected_gpus():
+        assert re.search(r"GPU: [0-9.]+ s per epoch", text) and "speed-up:" in text
+        assert acc >= 0.90, text            # the whole training set, 3 epochs
+    else:
+        assert "No GPU on this machine:" in text
+        assert "CPU only: training on 12000 of the 60000 training images" in text
+        assert acc >= 0.80, text            # a fifth of the training set
+
+
+def test_cnn_shows_the_image_grids(execute):
+    nb = execute("cnn.ipynb")
+    figures = [f for c in nb.cells if c.cell_type == "code" for f in svg_figures(c)]
+    assert len(figures) == 3                  # samples, accuracy curve, predictions
+    samples, _, predictions = figures
+    assert samples.count("<image") == 10 and "Ankle boot" in samples
+    assert predictions.count("<image") == 15
+    assert "data:image/png;base64," in predictions

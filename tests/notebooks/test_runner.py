@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from conftest import (NOTEBOOKS, PYTHON, first_difference, kernel_binary, signature,
+from conftest import (EXEC_TIMEOUT, NOTEBOOKS, PYTHON, first_difference, kernel_binary, signature,
                       without_timings)
 
 KERNELSPEC = {"name": "cgpu", "display_name": "C-GPU", "language": "cgpu"}
@@ -42,7 +42,7 @@ def nbconvert_execute(src, out, allow_errors=False):
            "--output-dir", str(out.parent), "--output", out.name, str(src)]
     if allow_errors:
         cmd.insert(5, "--allow-errors")
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=EXEC_TIMEOUT)
 
 
 # ---- the shipped notebooks: same outputs as Jupyter ------------------------------------------
