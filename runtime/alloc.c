@@ -163,23 +163,14 @@ static void flush_locked(rt_allocator *a) {
     }
 }
 
-/* "1.5 GiB" style, for messages. */
-static void human(size_t n, char *buf, size_t cap) {
-    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    double v = (double)n;
-    int u = 0;
-    while (v >= 1024.0 && u < 6) { v /= 1024.0; u++; }
-    if (u == 0) snprintf(buf, cap, "%zu bytes", n);
-    else snprintf(buf, cap, "%.2f %s", v, units[u]);
-}
 
 static void record_oom(rt_device *d, size_t bytes, size_t cached_before) {
     size_t free_b = 0, total_b = 0;
     if (d->backend->mem_info) d->backend->mem_info(d, &free_b, &total_b);
     char req[32], fr[32], ca[32];
-    human(bytes, req, sizeof req);
-    human(free_b, fr, sizeof fr);
-    human(cached_before, ca, sizeof ca);
+    rt_format_bytes(bytes, req, sizeof req);
+    rt_format_bytes(free_b, fr, sizeof fr);
+    rt_format_bytes(cached_before, ca, sizeof ca);
     rt_set_error(RT_EOOM, "out of memory on %s: requested %zu bytes (%s), %s free, %s cached",
                  d->name, bytes, req, fr, ca);
 }
@@ -203,9 +194,9 @@ static int room_locked(rt_allocator *a, size_t bytes, size_t rounded) {
         if (a->cached) flush_locked(a);
         if (held_now(d) + rounded > a->limit) {
             char req[32], lim[32], in_use[32];
-            human(bytes, req, sizeof req);
-            human(a->limit, lim, sizeof lim);
-            human(held_now(d), in_use, sizeof in_use);
+            rt_format_bytes(bytes, req, sizeof req);
+            rt_format_bytes(a->limit, lim, sizeof lim);
+            rt_format_bytes(held_now(d), in_use, sizeof in_use);
             rt_set_error(RT_EOOM, "out of memory on %s: requested %zu bytes (%s), over this kernel's limit of %s "
                          "on the device (%s); %s held", d->name, bytes, req, lim,
                          a->limit_source ? a->limit_source : "a limit set for this device", in_use);

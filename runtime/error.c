@@ -4,7 +4,7 @@
  * here and returns NULL or the code; the caller reads them back with
  * rt_error_code() / rt_error_message(). Nothing in the runtime exits.
  */
-#include "rt.h"
+#include "rt_core.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,3 +39,13 @@ static volatile sig_atomic_t *interrupt_flag;
 void rt_set_interrupt_flag(volatile sig_atomic_t *flag) { interrupt_flag = flag; }
 
 int rt_interrupted(void) { return interrupt_flag != NULL && *interrupt_flag != 0; }
+
+/* "1.50 GiB" style, for messages (alloc.c, memlimit.c). */
+void rt_format_bytes(size_t n, char *buf, size_t cap) {
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = (double)n;
+    int u = 0;
+    while (v >= 1024.0 && u < 6) { v /= 1024.0; u++; }
+    if (u == 0) snprintf(buf, cap, "%zu bytes", n);
+    else snprintf(buf, cap, "%.2f %s", v, units[u]);
+}

@@ -75,16 +75,6 @@ int rt_parse_memory_size(const char *s, double *value, int *is_fraction)
     return *value >= 1 ? 0 : -1;
 }
 
-/* "4.00 GiB" */
-static void human(size_t n, char *buf, size_t cap)
-{
-    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    double v = (double)n;
-    int u = 0;
-    while (v >= 1024.0 && u < 6) { v /= 1024.0; u++; }
-    if (u == 0) snprintf(buf, cap, "%zu bytes", n);
-    else snprintf(buf, cap, "%.2f %s", v, units[u]);
-}
 
 static size_t machine_memory(void)
 {
@@ -164,7 +154,7 @@ static void resolve_host_limit(void)
     size_t cg = cgroup_memory_max(path, sizeof path);
     if (cg) {
         host_limit = cg - margin_for(cg);
-        human(cg, a, sizeof a);
+        rt_format_bytes(cg, a, sizeof a);
         snprintf(host_source, sizeof host_source, "the cgroup's memory.max of %s less a margin", a);
         return;
     }
@@ -198,9 +188,9 @@ size_t rt_host_resident(void)
 static rt_status over_limit(size_t bytes, size_t resident, size_t limit, const char *source)
 {
     char req[32], lim[32], res[32];
-    human(bytes, req, sizeof req);
-    human(limit, lim, sizeof lim);
-    human(resident, res, sizeof res);
+    rt_format_bytes(bytes, req, sizeof req);
+    rt_format_bytes(limit, lim, sizeof lim);
+    rt_format_bytes(resident, res, sizeof res);
     if (bytes)
         return rt_set_error(RT_EHOSTMEM, "cannot allocate %zu bytes (%s): the kernel's memory limit is %s (%s) "
                             "and %s are in use", bytes, req, lim, source, res);

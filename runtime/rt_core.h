@@ -14,6 +14,9 @@ uint8_t rt_f2u8(double v);
 double  rt_load_double(const void *p, rt_dtype t);
 void    rt_store_double(void *p, rt_dtype t, double v);
 
+/* error.c: "1.50 GiB" style sizes for messages. */
+void rt_format_bytes(size_t n, char *buf, size_t cap);
+
 /* alloc.c: one allocator per logical device, made by the registry. */
 rt_allocator *rt_allocator_new(rt_device *d);
 

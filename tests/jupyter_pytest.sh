@@ -42,10 +42,5 @@ mkdir -p "$JUPYTER_RUNTIME_DIR" "$TMPDIR"
 $PYTHON -m pytest -q -p no:cacheprovider "$@" 2>&1 | tee "$tmp/pytest.log"
 rc=${PIPESTATUS[0]}
 
-summary=$(grep -E '[0-9]+ (passed|failed|skipped|errors?)' "$tmp/pytest.log" | tail -n 1)
-count() { echo "$summary" | grep -oE "[0-9]+ $1" | head -n1 | cut -d' ' -f1; }
-p=$(count passed); f=$(count failed); s=$(count skipped); e=$(count 'errors?')
-p=${p:-0}; f=$((${f:-0} + ${e:-0})); s=${s:-0}
-if [ -z "$summary" ] && [ "$rc" != 0 ]; then f=$((f + 1)); fi
-echo "$p passed, $f failed, $s skipped"
-[ "$f" = 0 ]
+. "$(dirname "${BASH_SOURCE[0]}")/pytest_summary.sh"
+pytest_summary "$tmp/pytest.log" "$rc"

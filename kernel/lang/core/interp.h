@@ -165,6 +165,8 @@ lang_value iter_zip(lang_state *L, int n, const lang_value *vals);
 int  repr_to(lang_state *L, fmtbuf *b, lang_value v, int depth); /* 0 / -1 */
 int  str_to(lang_state *L, fmtbuf *b, lang_value v);
 void repr_str_quoted(fmtbuf *b, const char *s, size_t n);
+/* The Python name of a built-in type's tag (LV_INT -> "int"); NULL for other tags. */
+const char *lang_type_tag_name(int tag);
 /* format(v, spec) */
 lang_value format_value(lang_state *L, lang_value v, const char *spec);
 

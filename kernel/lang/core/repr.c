@@ -94,7 +94,7 @@ static void put_float(fmtbuf *b, double f)
     else b->oom = 1;
 }
 
-static const char *builtin_type_name(int tag)
+const char *lang_type_tag_name(int tag)
 {
     switch (tag) {
     case LV_NONE: return "NoneType";
@@ -109,7 +109,7 @@ static const char *builtin_type_name(int tag)
     case LV_ARRAY: return "array";
     case LV_FUNCTION: return "function";
     case LV_BUILTIN: return "builtin_function_or_method";
-    default: return "object";
+    default: return NULL;
     }
 }
 
@@ -144,7 +144,7 @@ int repr_to(lang_state *L, fmtbuf *b, lang_value v, int depth)
     case LV_FUNCTION: fmtbuf_printf(b, "<function %s>", LV_OBJ(v, lv_funcobj)->def->name); return 0;
     case LV_BUILTIN: {
         lv_builtinobj *o = LV_OBJ(v, lv_builtinobj);
-        if (o->type_tag >= 0) fmtbuf_printf(b, "<class '%s'>", builtin_type_name(o->type_tag));
+        if (o->type_tag >= 0) fmtbuf_printf(b, "<class '%s'>", lang_type_tag_name(o->type_tag) ? lang_type_tag_name(o->type_tag) : "object");
         else if (o->cls) fmtbuf_printf(b, "<class '%s'>", o->cls->name);
         else if (o->fn == method_bound_call) {
             lang_value *fs = lv_tuple_items(o->self);

@@ -858,24 +858,6 @@ static lang_value not_constructible(lang_state *L, const lang_args *a)
     return lang_raise(L, LANG_E_TYPE, "cannot create '%s' instances", a->fname ? a->fname : "object");
 }
 
-static const char *tag_name(int tag)
-{
-    switch (tag) {
-    case LV_NONE: return "NoneType";
-    case LV_BOOL: return "bool";
-    case LV_INT: return "int";
-    case LV_FLOAT: return "float";
-    case LV_STR: return "str";
-    case LV_LIST: return "list";
-    case LV_TUPLE: return "tuple";
-    case LV_DICT: return "dict";
-    case LV_RANGE: return "range";
-    case LV_ARRAY: return "array";
-    case LV_FUNCTION: return "function";
-    case LV_BUILTIN: return "builtin_function_or_method";
-    default: return NULL;
-    }
-}
 
 static lang_value bi_type(lang_state *L, const lang_args *a)
 {
@@ -896,13 +878,13 @@ static lang_value bi_type(lang_state *L, const lang_args *a)
         if (!lv_is_err(t)) LV_OBJ(t, lv_builtinobj)->cls = c;
         return t;
     }
-    const char *nm = tag_name(x.type);
+    const char *nm = lang_type_tag_name(x.type);
     if (!nm) nm = lv_type_name(x);
     int s = lang_global_find(L, nm);
     if (s >= 0 && L->g[s].builtin.type == LV_BUILTIN && LV_OBJ(L->g[s].builtin, lv_builtinobj)->type_tag == x.type)
         return lv_retain(L->g[s].builtin);
     lang_value t = lang_builtin_value(L, nm, not_constructible, NULL);
-    if (!lv_is_err(t) && tag_name(x.type)) LV_OBJ(t, lv_builtinobj)->type_tag = x.type;
+    if (!lv_is_err(t) && lang_type_tag_name(x.type)) LV_OBJ(t, lv_builtinobj)->type_tag = x.type;
     return t;
 }
 
