@@ -278,6 +278,7 @@ check: all unit-tests
 FUZZ_SECONDS ?= 60
 fuzz:
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
+	$(Q)CGPU_DIFF_LONG=1 BUILD=$(BUILD) bash tests/diff/array_suite.sh
 
 bench: all
 	$(Q)BUILD=$(BUILD) PYTHON=$(PYTHON) bash tests/bench/run.sh
@@ -288,7 +289,7 @@ clean:
 .PHONY: all install uninstall deps demo test check fuzz bench clean unit-tests
 
 # ---- bench: benchmark binaries (tests/bench/*.sh run them) ---------------------------
-BENCH_BINS := $(BUILD)/bench/cpu_ops $(BUILD)/bench/gpu_ops $(BUILD)/bench/nn_bench $(BUILD)/bench/transfer_bench
+BENCH_BINS := $(BUILD)/bench/cpu_ops $(BUILD)/bench/gpu_ops $(BUILD)/bench/nn_bench $(BUILD)/bench/transfer_bench $(BUILD)/bench/conv_bench
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(RT_LIB) $(CUDA_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(call link_rt,$< $(RT_LIB))

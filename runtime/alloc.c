@@ -369,11 +369,13 @@ rt_storage *rt_storage_new(rt_device *d, size_t bytes) {
     s->refcount = 1;
     s->device = d;
     s->bytes = bytes;
+    s->adopted = 0;
     return s;
 }
 
 void rt_storage_release(rt_storage *s) {
     if (!s || --s->refcount > 0) return;
-    rt_device_free(s->device, s->data);
+    if (s->adopted) free(s->data);
+    else rt_device_free(s->device, s->data);
     free(s);
 }

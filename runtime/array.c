@@ -284,6 +284,29 @@ rt_array *rt_from_host(const void *data, rt_dtype src, const int64_t *shape, int
     return a;
 }
 
+rt_array *rt_adopt_host(void *data, size_t bytes, rt_dtype t, const int64_t *shape, int ndim) {
+    int64_t size;
+    rt_device *d = rt_device_get(RT_CPU, 0);
+    if (check_dtype(t) != RT_OK || rt_shape_size(shape, ndim, &size) != RT_OK) { free(data); return NULL; }
+    if (!data || (uint64_t)size > bytes / rt_dtype_size(t)) {
+        free(data);
+        rt_set_error(RT_EVALUE, "rt_adopt_host: a buffer of %zu bytes cannot hold %lld elements of %s", bytes,
+                     (long long)size, rt_dtype_name(t));
+        return NULL;
+    }
+    if (!d || rt_device_begin(d) != RT_OK) { free(data); return NULL; }
+    rt_storage *s = malloc(sizeof *s);
+    if (!s) { free(data); rt_set_error(RT_EOOM, "out of host memory"); return NULL; }
+    s->refcount = 1;
+    s->device = d;
+    s->data = data;
+    s->bytes = bytes;
+    s->adopted = 1;
+    rt_array *a = rt_array_wrap(s, t, shape, NULL, ndim, 0);
+    rt_storage_release(s); /* the array holds it now (or nobody, on failure) */
+    return a;
+}
+
 /* ---- copies, casts, transfer -------------------------------------------------- */
 
 rt_array *rt_convert(const rt_array *a, rt_dtype t) {
@@ -433,6 +456,30 @@ rt_status rt_item(const rt_array *a, int64_t flat_index, double *out) {
     if (st != RT_OK) return st;
     *out = rt_load_double(buf, a->dtype);
     return RT_OK;
+}
+
+rt_status rt_item_int64(const rt_array *a, int64_t flat_index, int64_t *out) {
+    if (null_arg(a, "item")) return rt_error_code();
+    if (a->dtype != RT_INT64) {
+        double v;
+        rt_status st = rt_item(a, flat_index, &v);
+        if (st == RT_OK) *out = rt_f2l(v);
+        return st;
+    }
+    if (flat_index < 0 || flat_index >= a->size)
+        return rt_set_error(RT_EINDEX, "index %lld is out of bounds for size %lld", (long long)flat_index, (long long)a->size);
+    int64_t one[1] = {1};
+    /* a one-element view of the flat position, brought to the host */
+    int64_t off = a->offset, r = flat_index;
+    for (int i = a->ndim - 1; i >= 0; i--) {
+        off += (r % a->shape[i]) * a->strides[i];
+        r /= a->shape[i];
+    }
+    rt_array *v = rt_array_wrap(a->storage, a->dtype, one, NULL, 1, off);
+    if (!v) return rt_error_code();
+    rt_status st = rt_to_host(v, RT_INT64, out);
+    rt_array_release(v);
+    return st;
 }
 
 /* ---- views ---------------------------------------------------------------------------- */

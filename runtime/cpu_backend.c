@@ -163,6 +163,35 @@ static void iter_run(iter *it) {
 
 /* f2i, floor division, modulo and the wrapping int32 ops: scalar_rules.h,
  * shared with the CUDA kernels. */
+/* int64 and uint8 follow the same rules (uint8 wraps modulo 256). */
+static inline int64_t l_add(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
+static inline int64_t l_sub(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }
+static inline int64_t l_mul(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
+static inline int64_t l_neg(int64_t a) { return (int64_t)(0u - (uint64_t)a); }
+static inline int64_t l_floordiv(int64_t a, int64_t b) {
+    if (b == 0) return 0;
+    if (b == -1) return l_neg(a);
+    int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
+    return q;
+}
+static inline int64_t l_mod(int64_t a, int64_t b) {
+    if (b == 0 || b == -1) return 0;
+    int64_t r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return r;
+}
+static inline int64_t l_pow(int64_t a, int64_t b) {
+    if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
+    uint64_t r = 1, x = (uint64_t)a;
+    while (b) { if (b & 1) r *= x; x *= x; b >>= 1; }
+    return (int64_t)r;
+}
+static inline uint8_t u_pow(uint8_t a, uint8_t b) {
+    unsigned r = 1, x = a;
+    while (b) { if (b & 1) r = (r * x) & 0xff; x = (x * x) & 0xff; b >>= 1; }
+    return (uint8_t)r;
+}
 static inline float f_max(float a, float b) { return (a >= b || a != a) ? a : b; }
 static inline float f_min(float a, float b) { return (a <= b || a != a) ? a : b; }
 static inline double d_max(double a, double b) { return (a >= b || a != a) ? a : b; }
@@ -240,6 +269,18 @@ static void binary_row(void *vctx, int64_t n, char **p, const int64_t *s) {
                      i_mod(a, b), i_pow(a, b), (a > b ? a : b), (a < b ? a : b))
         }
         break;
+    case RT_INT64:
+        switch (c->op) {
+        BINARY_CASES(int64_t, l_add(a, b), l_sub(a, b), l_mul(a, b), l_floordiv(a, b), l_floordiv(a, b),
+                     l_mod(a, b), l_pow(a, b), (a > b ? a : b), (a < b ? a : b))
+        }
+        break;
+    case RT_UINT8:
+        switch (c->op) {
+        BINARY_CASES(uint8_t, (uint8_t)(a + b), (uint8_t)(a - b), (uint8_t)(a * b), (b ? a / b : 0),
+                     (b ? a / b : 0), (b ? a % b : 0), u_pow(a, b), (a > b ? a : b), (a < b ? a : b))
+        }
+        break;
     case RT_BOOL:
         /* bool arithmetic is int arithmetic stored as truth values */
         switch (c->op) {
@@ -272,6 +313,21 @@ static rt_status cpu_binary(rt_device *d, rt_binary_op op, const rt_view *out, c
     } while (0)
 
 typedef struct { rt_unary_op op; rt_dtype t; } unary_ctx;
+
+/* A transcendental op through double: integer kernels other than int32
+ * exist for completeness (the dispatcher casts integers to float32). */
+static double un_double(rt_unary_op op, double a) {
+    switch (op) {
+    case RT_EXP: return exp(a);
+    case RT_LOG: return log(a);
+    case RT_SQRT: return sqrt(a);
+    case RT_SIN: return sin(a);
+    case RT_COS: return cos(a);
+    case RT_TANH: return tanh(a);
+    case RT_SIGMOID: return d_sigmoid(a);
+    default: return a;
+    }
+}
 
 static void unary_row(void *vctx, int64_t n, char **p, const int64_t *s) {
     const unary_ctx *c = vctx;
@@ -331,6 +387,24 @@ static void unary_row(void *vctx, int64_t n, char **p, const int64_t *s) {
         default: break;
         }
         break;
+    case RT_INT64:
+        switch (c->op) {
+        case RT_NEG: LOOP1(int64_t, int64_t, l_neg(a)); break;
+        case RT_ABS: LOOP1(int64_t, int64_t, a < 0 ? l_neg(a) : a); break;
+        case RT_RELU: LOOP1(int64_t, int64_t, a > 0 ? a : 0); break;
+        case RT_FLOOR: case RT_CEIL: LOOP1(int64_t, int64_t, a); break;
+        case RT_LOGICAL_NOT: LOOP1(int64_t, uint8_t, a == 0); break;
+        default: LOOP1(int64_t, int64_t, rt_f2l(un_double(c->op, (double)a))); break;
+        }
+        break;
+    case RT_UINT8:
+        switch (c->op) {
+        case RT_NEG: LOOP1(uint8_t, uint8_t, (uint8_t)(0u - a)); break;
+        case RT_ABS: case RT_RELU: case RT_FLOOR: case RT_CEIL: LOOP1(uint8_t, uint8_t, a); break;
+        case RT_LOGICAL_NOT: LOOP1(uint8_t, uint8_t, a == 0); break;
+        default: LOOP1(uint8_t, uint8_t, rt_f2u8(un_double(c->op, (double)a))); break;
+        }
+        break;
     case RT_BOOL:
         switch (c->op) {
         case RT_LOGICAL_NOT: LOOP1(uint8_t, uint8_t, a == 0); break;
@@ -365,12 +439,27 @@ typedef struct { rt_dtype dt, st; } copy_ctx;
     else { for (int64_t i = 0; i < n; i++) { TS a = x_[i * sx_]; o_[i * so_] = (TD)(EXPR); } } \
     } while (0)
 
+/* From a float type: x86's conversions (see dtype.c). */
 #define CONV_FROM(TS) \
     switch (c->dt) { \
     case RT_FLOAT32: CONV(float, TS, a); break; \
     case RT_FLOAT64: CONV(double, TS, a); break; \
     case RT_INT32: CONV(int32_t, TS, f2i((double)a)); break; \
     case RT_BOOL: CONV(uint8_t, TS, a != 0); break; \
+    case RT_UINT8: CONV(uint8_t, TS, rt_f2u8((double)a)); break; \
+    case RT_INT64: CONV(int64_t, TS, rt_f2l((double)a)); break; \
+    default: break; \
+    }
+/* From an integer type: C's conversions, which wrap modulo 2^bits on the
+ * way to a narrower integer, as numpy does. */
+#define CONV_FROM_INT(TS) \
+    switch (c->dt) { \
+    case RT_FLOAT32: CONV(float, TS, a); break; \
+    case RT_FLOAT64: CONV(double, TS, a); break; \
+    case RT_INT32: CONV(int32_t, TS, (int32_t)(uint32_t)a); break; \
+    case RT_BOOL: CONV(uint8_t, TS, a != 0); break; \
+    case RT_UINT8: CONV(uint8_t, TS, (uint8_t)a); break; \
+    case RT_INT64: CONV(int64_t, TS, a); break; \
     default: break; \
     }
 
@@ -389,19 +478,17 @@ static void copy_row(void *vctx, int64_t n, char **p, const int64_t *s) {
     switch (c->st) {
     case RT_FLOAT32: CONV_FROM(float) break;
     case RT_FLOAT64: CONV_FROM(double) break;
-    case RT_INT32:
-        switch (c->dt) {
-        case RT_FLOAT32: CONV(float, int32_t, a); break;
-        case RT_FLOAT64: CONV(double, int32_t, a); break;
-        case RT_BOOL: CONV(uint8_t, int32_t, a != 0); break;
-        default: break;
-        }
-        break;
+    case RT_INT32: CONV_FROM_INT(int32_t) break;
+    case RT_INT64: CONV_FROM_INT(int64_t) break;
+    case RT_UINT8: CONV_FROM_INT(uint8_t) break;
     case RT_BOOL:
+        /* stored 0/1; any non-zero byte reads as True */
         switch (c->dt) {
         case RT_FLOAT32: CONV(float, uint8_t, a != 0); break;
         case RT_FLOAT64: CONV(double, uint8_t, a != 0); break;
         case RT_INT32: CONV(int32_t, uint8_t, a != 0); break;
+        case RT_UINT8: CONV(uint8_t, uint8_t, a != 0); break;
+        case RT_INT64: CONV(int64_t, uint8_t, a != 0); break;
         default: break;
         }
         break;
@@ -432,6 +519,8 @@ static void fill_row(void *vctx, int64_t n, char **p, const int64_t *s) {
     case RT_FLOAT64: FILL(double, c->value); break;
     case RT_INT32: FILL(int32_t, f2i(c->value)); break;
     case RT_BOOL: FILL(uint8_t, c->value != 0); break;
+    case RT_UINT8: FILL(uint8_t, rt_f2u8(c->value)); break;
+    case RT_INT64: FILL(int64_t, rt_f2l(c->value)); break;
     default: break;
     }
 }
@@ -594,6 +683,7 @@ static void reduce_runs(void *vctx, int64_t lo, int64_t hi) {
             run_extreme(x, c->t, n, 1, c->op == RT_ARGMAX, &r, &arg);
             r = (double)arg;
             break;
+        default: break; /* any/all: the dispatcher uses max/min */
         }
         store_at(c->out, c->ot, o, r);
     }
@@ -771,8 +861,53 @@ static rt_status sum_rows_split(const reduce_ctx *c, int nt) {
     return failed ? rt_set_error(RT_EOOM, "out of host memory") : RT_OK;
 }
 
+/* int64 (every integer reduction arrives as int64): exact, wrapping sums
+ * and exact extremes; argmax/argmin give the first extreme. */
+static void reduce_int64(rt_reduce_op op, void *out, const int64_t *in, int64_t outer, int64_t n, int64_t inner) {
+    if (inner > 1 && n > 0 && (op == RT_SUM || op == RT_MAX || op == RT_MIN)) {
+        /* row by row over the block, so memory is read in order */
+        for (int64_t o = 0; o < outer; o++) {
+            int64_t *restrict acc = (int64_t *)out + o * inner;
+            const int64_t *x = in + o * n * inner;
+            memcpy(acc, x, (size_t)inner * sizeof *acc);
+            for (int64_t j = 1; j < n; j++) {
+                const int64_t *restrict r = x + j * inner;
+                if (op == RT_SUM) for (int64_t i = 0; i < inner; i++) acc[i] = l_add(acc[i], r[i]);
+                else if (op == RT_MAX) for (int64_t i = 0; i < inner; i++) acc[i] = r[i] > acc[i] ? r[i] : acc[i];
+                else for (int64_t i = 0; i < inner; i++) acc[i] = r[i] < acc[i] ? r[i] : acc[i];
+            }
+        }
+        return;
+    }
+    for (int64_t o = 0; o < outer; o++) {
+        for (int64_t i = 0; i < inner; i++) {
+            const int64_t *x = in + o * n * inner + i;
+            uint64_t sum = 0;
+            int64_t best = n ? x[0] : 0, arg = 0;
+            for (int64_t j = 0; j < n; j++) {
+                int64_t v = x[j * inner];
+                sum += (uint64_t)v;
+                if ((op == RT_MAX || op == RT_ARGMAX) ? v > best : v < best) { best = v; arg = j; }
+            }
+            int64_t k = o * inner + i;
+            switch (op) {
+            case RT_SUM: ((int64_t *)out)[k] = (int64_t)sum; break;
+            case RT_MAX: case RT_MIN: ((int64_t *)out)[k] = best; break;
+            case RT_ARGMAX: case RT_ARGMIN: ((int32_t *)out)[k] = (int32_t)arg; break;
+            default: break;
+            }
+        }
+    }
+}
+
 static rt_status cpu_reduce(rt_device *d, rt_reduce_op op, void *out, const void *in, rt_dtype t,
                             int64_t outer, int64_t n, int64_t inner) {
+    if (t == RT_INT64) {
+        if (op != RT_SUM && op != RT_MAX && op != RT_MIN && op != RT_ARGMAX && op != RT_ARGMIN)
+            return rt_set_error(RT_ETYPE, "reduction %d of int64 is done in float64", (int)op);
+        reduce_int64(op, out, in, outer, n, inner);
+        return RT_OK;
+    }
     reduce_ctx c;
     c.op = op;
     c.t = t;

@@ -37,7 +37,7 @@
 extern "C" {
 #endif
 
-#define CGPU_CUDA_PLUGIN_VERSION 1
+#define CGPU_CUDA_PLUGIN_VERSION 2   /* 2: nn_ops gained the image-layer kernels */
 #define CGPU_CUDA_PLUGIN_ENTRY   "cgpu_cuda_plugin_open"
 
 /* What the host gives the library: the runtime functions the backend and

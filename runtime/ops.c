@@ -23,23 +23,33 @@ static int null_arg(const void *p, const char *fn) {
 static int is_comparison(rt_binary_op op) { return op >= RT_EQ && op <= RT_GE; }
 static int is_logical(rt_binary_op op) { return op == RT_LOGICAL_AND || op == RT_LOGICAL_OR; }
 
-/* Compute and output dtype of a binary op (numpy rules, float32 default):
- * bool arithmetic is done in int32, true division of integers in float32. */
-static void binary_dtypes(rt_binary_op op, rt_dtype ta, rt_dtype tb, rt_dtype *ct, rt_dtype *ot) {
+/* Compute and output dtype of a binary op: the promoted dtype
+ * (rt_dtype_promote), bool for comparisons and logical ops, float32 for
+ * true division of integers (numpy: float64). Bool with bool: + and * are
+ * `or` and `and`, maximum/minimum stay bool, - is refused as numpy refuses
+ * it, and //, % and ** work in int32 (numpy: int8, which C-GPU lacks). */
+static rt_status binary_dtypes(rt_binary_op op, rt_dtype ta, rt_dtype tb, rt_dtype *ct, rt_dtype *ot) {
     rt_dtype t = rt_dtype_promote(ta, tb);
-    if (is_logical(op)) { *ct = *ot = RT_BOOL; return; }
-    if (is_comparison(op)) { *ct = t; *ot = RT_BOOL; return; }
+    if (is_logical(op)) { *ct = *ot = RT_BOOL; return RT_OK; }
+    if (is_comparison(op)) { *ct = t; *ot = RT_BOOL; return RT_OK; }
     if (op == RT_DIV && !rt_dtype_is_float(t)) t = RT_FLOAT32;
-    else if (t == RT_BOOL && op != RT_MAXIMUM && op != RT_MINIMUM) t = RT_INT32;
+    else if (t == RT_BOOL) {
+        if (op == RT_SUB)
+            return rt_set_error(RT_ETYPE, "numpy boolean subtract, the `-` operator, is not supported, "
+                                          "use the bitwise_xor, the `^` operator, or the logical_xor function instead.");
+        if (op == RT_FLOORDIV || op == RT_MOD || op == RT_POW) t = RT_INT32;
+    }
     *ct = *ot = t;
+    return RT_OK;
 }
 
-/* 1 when some element of b is zero, 0 when none, -1 on error. */
-static int any_zero(const rt_array *b) {
+/* 1 when some element of b compares true with 0 by `cmp` (RT_EQ: a zero,
+ * RT_LT: a negative), 0 when none, -1 on error. */
+static int any_vs_zero(const rt_array *b, rt_binary_op cmp) {
     if (b->size == 0) return 0;
     rt_log_quiet_push();
-    rt_array *eq = rt_binary_scalar(RT_EQ, b, 0.0, 0);
-    rt_array *mx = eq ? rt_reduce(RT_MAX, eq, RT_ALL_AXES, 0) : NULL;
+    rt_array *eq = rt_binary_weak(cmp, b, rt_scalar_int(0), 0);
+    rt_array *mx = eq ? rt_reduce(RT_ANY, eq, RT_ALL_AXES, 0) : NULL;
     rt_log_quiet_pop();
     double v = 0;
     int r = (mx && rt_item(mx, 0, &v) == RT_OK) ? (v != 0) : -1;
@@ -55,17 +65,22 @@ rt_array *rt_binary(rt_binary_op op, const rt_array *a, const rt_array *b) {
     int64_t shape[RT_MAX_DIMS];
     int nd;
     if (rt_broadcast_shapes(a->shape, a->ndim, b->shape, b->ndim, shape, &nd) != RT_OK) return NULL;
-    rt_dtype ct, ot;
-    binary_dtypes(op, a->dtype, b->dtype, &ct, &ot);
+    rt_dtype ct = RT_FLOAT32, ot = RT_FLOAT32;
+    if (binary_dtypes(op, a->dtype, b->dtype, &ct, &ot) != RT_OK) return NULL;
     rt_device *d = a->device;
     rt_array *ca = rt_as_dtype(a, ct);
     rt_array *cb = ca ? rt_as_dtype(b, ct) : NULL;
     rt_array *out = NULL;
     if (!cb) goto done;
-    if (ct == RT_INT32 && (op == RT_FLOORDIV || op == RT_MOD)) {
-        int z = any_zero(cb);
+    if (rt_dtype_is_integer(ct) && (op == RT_FLOORDIV || op == RT_MOD)) {
+        int z = any_vs_zero(cb, RT_EQ);
         if (z < 0) goto done;
         if (z) { rt_set_error(RT_EZERODIV, "integer %s by zero", op == RT_MOD ? "modulo" : "division"); goto done; }
+    }
+    if (rt_dtype_is_integer(ct) && ct != RT_UINT8 && op == RT_POW) {
+        int z = any_vs_zero(cb, RT_LT);
+        if (z < 0) goto done;
+        if (z) { rt_set_error(RT_EVALUE, "Integers to negative integer powers are not allowed."); goto done; }
     }
     out = rt_array_new(d, shape, nd, ot);
     if (!out) goto done;
@@ -81,21 +96,78 @@ done:
     return out;
 }
 
-rt_array *rt_binary_scalar_ex(rt_binary_op op, const rt_array *a, double s, int scalar_left, int scalar_is_float) {
+/* Writes `s` as one element of dtype t: ints exactly (wrapping into
+ * narrower integer dtypes), floats as rt_store_double converts them. */
+static void store_scalar(void *cell, rt_dtype t, rt_scalar s) {
+    if (s.kind == RT_WEAK_FLOAT || rt_dtype_is_float(t)) {
+        if (s.kind != RT_WEAK_FLOAT && t == RT_FLOAT32) *(float *)cell = (float)s.i;
+        else rt_store_double(cell, t, s.kind == RT_WEAK_FLOAT ? s.f : (double)s.i);
+        return;
+    }
+    switch (t) {
+    case RT_INT32: *(int32_t *)cell = (int32_t)(uint32_t)(uint64_t)s.i; break;
+    case RT_INT64: *(int64_t *)cell = s.i; break;
+    case RT_UINT8: *(uint8_t *)cell = (uint8_t)(uint64_t)s.i; break;
+    case RT_BOOL: *(uint8_t *)cell = s.i != 0; break;
+    default: break;
+    }
+}
+
+rt_array *rt_scalar_array(rt_scalar s, rt_dtype t, rt_device *d) {
+    int64_t cell[1];
+    store_scalar(cell, t, s);
+    return rt_from_host(cell, t, NULL, 0, t, d);
+}
+
+/* 1 when the int value fits integer dtype t. */
+static int int_fits(int64_t v, rt_dtype t) {
+    switch (t) {
+    case RT_UINT8: return v >= 0 && v <= 255;
+    case RT_INT32: return v >= INT32_MIN && v <= INT32_MAX;
+    default: return 1;
+    }
+}
+
+static rt_status int_out_of_bounds(rt_scalar s, rt_dtype t) {
+    return rt_set_error(RT_EVALUE, "Python integer %lld out of bounds for %s", (long long)s.i, rt_dtype_name(t));
+}
+
+rt_array *rt_weak_operand(rt_scalar s, const rt_array *other) {
+    if (null_arg(other, "weak operand")) return NULL;
+    rt_dtype t = rt_dtype_promote_weak(other->dtype, s.kind);
+    if (s.kind == RT_WEAK_INT && rt_dtype_is_integer(t) && !int_fits(s.i, t)) { int_out_of_bounds(s, t); return NULL; }
+    rt_log_quiet_push();
+    rt_array *r = rt_scalar_array(s, t, other->device);
+    rt_log_quiet_pop();
+    return r;
+}
+
+rt_status rt_assign_weak(rt_array *dst, rt_scalar s) {
+    if (null_arg(dst, "assign")) return rt_error_code();
+    if (s.kind == RT_WEAK_INT && rt_dtype_is_integer(dst->dtype) && !int_fits(s.i, dst->dtype))
+        return int_out_of_bounds(s, dst->dtype);
+    rt_log_quiet_push();
+    rt_array *v = rt_scalar_array(s, dst->dtype, dst->device);
+    rt_log_quiet_pop();
+    if (!v) return rt_error_code();
+    rt_status st = rt_assign(dst, v);
+    rt_array_release(v);
+    return st;
+}
+
+rt_array *rt_binary_weak(rt_binary_op op, const rt_array *a, rt_scalar s, int scalar_left) {
     if (null_arg(a, "binary op")) return NULL;
-    /* numpy's weak scalars: the number takes the array's dtype, except that
-     * a float number lifts integer/bool arrays to float32 and an integer
-     * number lifts bool arrays to int32 */
-    rt_dtype st = a->dtype;
-    if (!rt_dtype_is_float(a->dtype)) {
-        if (scalar_is_float || !(fabs(s) < 2147483648.0)) st = RT_FLOAT32;
-        else if (a->dtype == RT_BOOL && !is_logical(op)) st = RT_INT32;
+    rt_dtype st = rt_dtype_promote_weak(a->dtype, s.kind);
+    if (s.kind == RT_WEAK_INT && rt_dtype_is_integer(st) && !int_fits(s.i, st)) {
+        /* numpy 2: comparisons use the exact value; arithmetic refuses */
+        if (is_comparison(op)) st = RT_FLOAT64;
+        else { int_out_of_bounds(s, st); return NULL; }
     }
     if (a->device->kind == RT_CPU) {
         /* host memory is device memory: the number lives on the stack, in
          * a 0-d array whose references never drop to zero */
-        double cell;
-        rt_storage stor = {.refcount = 1, .device = a->device, .data = &cell, .bytes = sizeof cell};
+        int64_t cell[1];
+        rt_storage stor = {.refcount = 1, .device = a->device, .data = cell, .bytes = sizeof cell};
         rt_array sc;
         memset(&sc, 0, sizeof sc);
         sc.refcount = 1;
@@ -103,20 +175,27 @@ rt_array *rt_binary_scalar_ex(rt_binary_op op, const rt_array *a, double s, int 
         sc.size = 1;
         sc.storage = &stor;
         sc.device = a->device;
-        rt_store_double(&cell, st, s);
+        store_scalar(cell, st, s);
         return scalar_left ? rt_binary(op, &sc, a) : rt_binary(op, a, &sc);
     }
-    rt_array *sc = rt_array_new(a->device, NULL, 0, st);
+    rt_log_quiet_push();
+    rt_array *sc = rt_scalar_array(s, st, a->device);
+    rt_log_quiet_pop();
     if (!sc) return NULL;
-    rt_view v = rt_view_of(sc);
-    if (a->device->backend->fill(a->device, &v, s) != RT_OK) { rt_array_release(sc); return NULL; }
     rt_array *r = scalar_left ? rt_binary(op, sc, a) : rt_binary(op, a, sc);
     rt_array_release(sc);
     return r;
 }
 
+rt_array *rt_binary_scalar_ex(rt_binary_op op, const rt_array *a, double s, int scalar_left, int scalar_is_float) {
+    int as_int = !scalar_is_float && s >= -9223372036854775808.0 && s < 9223372036854775808.0 && s == floor(s);
+    return rt_binary_weak(op, a, as_int ? rt_scalar_int((int64_t)s) : rt_scalar_float(s), scalar_left);
+}
+
+static rt_scalar scalar_of_double(double v);
+
 rt_array *rt_binary_scalar(rt_binary_op op, const rt_array *a, double s, int scalar_left) {
-    return rt_binary_scalar_ex(op, a, s, scalar_left, !(isfinite(s) && s == floor(s)));
+    return rt_binary_weak(op, a, scalar_of_double(s), scalar_left);
 }
 
 rt_array *rt_unary(rt_unary_op op, const rt_array *a) {
@@ -124,7 +203,16 @@ rt_array *rt_unary(rt_unary_op op, const rt_array *a) {
     if ((unsigned)op >= RT_UNARY_OP_COUNT) { rt_set_error(RT_EVALUE, "unknown unary op %d", (int)op); return NULL; }
     rt_dtype ct = a->dtype, ot;
     switch (op) {
-    case RT_NEG: case RT_ABS: case RT_RELU: case RT_FLOOR: case RT_CEIL:
+    case RT_NEG:
+        if (ct == RT_BOOL) {
+            rt_set_error(RT_ETYPE, "The numpy boolean negative, the `-` operator, is not supported, "
+                                   "use the `~` operator or the logical_not function instead.");
+            return NULL;
+        }
+        break;
+    case RT_ABS:
+        break; /* bool stays bool */
+    case RT_RELU: /* maximum(x, 0): a weak int lifts bool to int32 */
         if (ct == RT_BOOL) ct = RT_INT32;
         break;
     case RT_LOGICAL_NOT:
@@ -174,24 +262,56 @@ rt_array *rt_where(const rt_array *cond, const rt_array *a, const rt_array *b) {
     return out;
 }
 
-rt_array *rt_clip(const rt_array *a, double lo, double hi) {
+rt_array *rt_clip_weak(const rt_array *a, const rt_scalar *lo, const rt_scalar *hi) {
     if (null_arg(a, "clip")) return NULL;
+    if (!lo && !hi) return rt_copy(a);
     rt_log_quiet_push();
-    rt_array *t = rt_binary_scalar(RT_MAXIMUM, a, lo, 0);
-    rt_array *r = t ? rt_binary_scalar(RT_MINIMUM, t, hi, 0) : NULL;
+    rt_array *t = lo ? rt_binary_weak(RT_MAXIMUM, a, *lo, 0) : rt_array_retain((rt_array *)a);
+    rt_array *r = t && hi ? rt_binary_weak(RT_MINIMUM, t, *hi, 0) : rt_array_retain(t);
     rt_log_quiet_pop();
     rt_array_release(t);
     if (r) rt_log_op("ClipByValue", a->device);
     return r;
 }
 
+/* A bound as rt_binary_scalar reads a double: integral values are ints. */
+static rt_scalar scalar_of_double(double v) {
+    if (v >= -9223372036854775808.0 && v < 9223372036854775808.0 && v == floor(v)) return rt_scalar_int((int64_t)v);
+    return rt_scalar_float(v);
+}
+
+rt_array *rt_clip(const rt_array *a, double lo, double hi) {
+    rt_scalar l = scalar_of_double(lo), h = scalar_of_double(hi);
+    return rt_clip_weak(a, isinf(lo) && lo < 0 ? NULL : &l, isinf(hi) && hi > 0 ? NULL : &h);
+}
+
 /* ---- reductions ---------------------------------------------------------------------- */
 
-static const char *const reduce_names[] = {"Sum", "Mean", "Max", "Min", "ArgMax", "ArgMin", "Variance", "Std"};
+static const char *const reduce_names[] = {"Sum", "Mean", "Max", "Min", "ArgMax", "ArgMin", "Variance", "Std",
+                                           "Any", "All"};
+
+/* any/all: max/min of the truth values; an empty axis gives the identity. */
+static rt_array *reduce_any_all(rt_reduce_op op, const rt_array *a, int axis, int keepdims) {
+    rt_log_quiet_push();
+    rt_array *b = rt_as_dtype(a, RT_BOOL), *r = NULL;
+    int empty = b && (axis == RT_ALL_AXES ? b->size == 0 : b->shape[axis < 0 ? axis + b->ndim : axis] == 0);
+    if (b && empty) {
+        r = rt_reduce(RT_SUM, b, axis, keepdims); /* the output's shape */
+        rt_array *f = r ? rt_full(r->shape, r->ndim, op == RT_ALL ? 1.0 : 0.0, RT_BOOL, r->device) : NULL;
+        rt_array_release(r);
+        r = f;
+    } else if (b) {
+        r = rt_reduce(op == RT_ANY ? RT_MAX : RT_MIN, b, axis, keepdims);
+    }
+    rt_log_quiet_pop();
+    rt_array_release(b);
+    if (r) rt_log_op(reduce_names[op], a->device);
+    return r;
+}
 
 rt_array *rt_reduce(rt_reduce_op op, const rt_array *a, int axis, int keepdims) {
     if (null_arg(a, "reduce")) return NULL;
-    if ((unsigned)op > RT_STD) { rt_set_error(RT_EVALUE, "unknown reduction %d", (int)op); return NULL; }
+    if ((unsigned)op > RT_ALL) { rt_set_error(RT_EVALUE, "unknown reduction %d", (int)op); return NULL; }
     int64_t outer = 1, n = 1, inner = 1, oshape[RT_MAX_DIMS];
     int ond = 0, ax = -1;
     if (axis == RT_ALL_AXES) {
@@ -211,6 +331,7 @@ rt_array *rt_reduce(rt_reduce_op op, const rt_array *a, int axis, int keepdims) 
         }
         n = a->shape[ax];
     }
+    if (op == RT_ANY || op == RT_ALL) return reduce_any_all(op, a, axis, keepdims);
     int64_t osize = outer * inner;
     if (n == 0 && osize > 0 && op != RT_SUM && op != RT_MEAN && op != RT_VAR && op != RT_STD) {
         if (op == RT_ARGMAX || op == RT_ARGMIN)
@@ -220,9 +341,16 @@ rt_array *rt_reduce(rt_reduce_op op, const rt_array *a, int axis, int keepdims) 
                          op == RT_MAX ? "maximum" : "minimum");
         return NULL;
     }
-    rt_dtype ct = a->dtype == RT_BOOL ? RT_INT32 : a->dtype;
+    /* integers and bools: sums and extremes in int64, moments in float64;
+     * the backend sees float32, float64 or int64 only */
+    int moment = op == RT_MEAN || op == RT_VAR || op == RT_STD;
+    rt_dtype ct = rt_dtype_is_float(a->dtype) ? a->dtype : moment ? RT_FLOAT64 : RT_INT64;
     rt_dtype ot = (op == RT_ARGMAX || op == RT_ARGMIN) ? RT_INT32
-                : (op == RT_MEAN || op == RT_VAR || op == RT_STD) ? (ct == RT_FLOAT64 ? RT_FLOAT64 : RT_FLOAT32) : ct;
+                : moment ? (ct == RT_FLOAT64 ? RT_FLOAT64 : RT_FLOAT32) : ct;
+    /* what the user gets: int64 sums, float32 moments of integers, extremes
+     * in the array's own dtype */
+    rt_dtype want = (op == RT_MAX || op == RT_MIN) ? a->dtype
+                  : (moment && !rt_dtype_is_float(a->dtype)) ? RT_FLOAT32 : ot;
     rt_device *d = a->device;
     rt_array *src = NULL, *out = NULL;
     if (a->dtype != ct) src = rt_convert(a, ct);
@@ -234,6 +362,11 @@ rt_array *rt_reduce(rt_reduce_op op, const rt_array *a, int axis, int keepdims) 
         if (d->backend->reduce(d, op, ov.data, sv.data, ct, outer, n, inner) != RT_OK) { rt_array_release(out); out = NULL; }
     }
     rt_array_release(src);
+    if (out && want != ot) {
+        rt_array *w = rt_convert(out, want);
+        rt_array_release(out);
+        out = w;
+    }
     if (out) rt_log_op(reduce_names[op], d);
     return out;
 }

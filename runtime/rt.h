@@ -60,12 +60,34 @@ int  rt_interrupted(void);
 
 /* ---- dtypes ------------------------------------------------------------ */
 
-typedef enum { RT_FLOAT32 = 0, RT_FLOAT64, RT_INT32, RT_BOOL, RT_DTYPE_COUNT } rt_dtype;
+typedef enum { RT_FLOAT32 = 0, RT_FLOAT64, RT_INT32, RT_BOOL, RT_UINT8, RT_INT64, RT_DTYPE_COUNT } rt_dtype;
 
 size_t      rt_dtype_size(rt_dtype t);          /* bytes per element */
 const char *rt_dtype_name(rt_dtype t);          /* "float32" ... */
 int         rt_dtype_parse(const char *name, rt_dtype *out); /* 0 ok, -1 unknown */
-rt_dtype    rt_dtype_promote(rt_dtype a, rt_dtype b);       /* numpy-like */
+int         rt_dtype_is_integer(rt_dtype t);    /* uint8, int32, int64 (not bool) */
+
+/* The promotion rule (kernel/lang/REFERENCE.md, "Dtype promotion"): numpy
+ * 2's (NEP 50) with the default float float32. Two arrays: the higher of
+ * bool < uint8 < int32 < int64 < float32 < float64. An array with a Python
+ * number (a weak scalar): the array's dtype, unless the number's kind is
+ * higher (bool < int < float), then that kind's default (int32, float32).
+ * Every operation that combines dtypes uses these two functions. */
+typedef enum { RT_WEAK_BOOL = 0, RT_WEAK_INT, RT_WEAK_FLOAT } rt_scalar_kind;
+rt_dtype    rt_dtype_promote(rt_dtype a, rt_dtype b);
+rt_dtype    rt_dtype_promote_weak(rt_dtype a, rt_scalar_kind k);
+/* The dtype of a lone Python number: bool, int32, float32. */
+rt_dtype    rt_dtype_of_kind(rt_scalar_kind k);
+
+/* A host number with its Python kind; ints keep all 64 bits. */
+typedef struct {
+    rt_scalar_kind kind;
+    int64_t i;   /* RT_WEAK_BOOL / RT_WEAK_INT */
+    double  f;   /* RT_WEAK_FLOAT (also set, rounded, for the others) */
+} rt_scalar;
+rt_scalar rt_scalar_int(int64_t v);
+rt_scalar rt_scalar_float(double v);
+rt_scalar rt_scalar_bool(int v);
 
 /* ---- devices ------------------------------------------------------------ */
 
@@ -183,6 +205,18 @@ rt_array *rt_eye(int64_t n, rt_dtype t, rt_device *d);
  * dtype `t` on `d`. */
 rt_array *rt_from_host(const void *data, rt_dtype src, const int64_t *shape, int ndim,
                        rt_dtype t, rt_device *d);
+/* Wraps a malloc'd host buffer of `bytes` bytes (row-major, contiguous, of
+ * dtype t, at least size * rt_dtype_size(t) bytes) as a CPU:0 array without
+ * copying. The array takes ownership: the buffer is freed with free() when
+ * the last view dies. On failure the buffer is freed too. For data loaders
+ * that decode straight into their own buffer. */
+rt_array *rt_adopt_host(void *data, size_t bytes, rt_dtype t, const int64_t *shape, int ndim);
+/* A 0-d array holding `s` converted to dtype t (ints exactly). */
+rt_array *rt_scalar_array(rt_scalar s, rt_dtype t, rt_device *d);
+/* The 0-d array a weak scalar becomes beside `other` (where, maximum, ...):
+ * dtype rt_dtype_promote_weak(other's dtype, kind), on other's device. An
+ * int that does not fit that dtype is an error, as in rt_binary_weak. */
+rt_array *rt_weak_operand(rt_scalar s, const rt_array *other);
 
 /* Random numbers: counter-based (Philox-4x32-10) so that, after rt_seed(n),
  * the same call sequence gives the same numbers on every device. */
@@ -213,23 +247,33 @@ const char *rt_binary_op_name(rt_binary_op op); /* TensorFlow-style: "AddV2" */
 const char *rt_unary_op_name(rt_unary_op op);
 
 rt_array *rt_binary(rt_binary_op op, const rt_array *a, const rt_array *b);
-/* Array with a host number; `scalar_left` puts the number on the left
- * (2 - a). The number takes the array's dtype (numpy's weak scalar rule),
- * except float numbers with integer arrays, which give float32. */
+/* Array with a host number (a weak scalar, rt_dtype_promote_weak);
+ * `scalar_left` puts the number on the left (2 - a). An int that does not
+ * fit the result's integer dtype is an error (numpy 2's OverflowError),
+ * except in comparisons, which compare the exact values. */
+rt_array *rt_binary_weak(rt_binary_op op, const rt_array *a, rt_scalar s, int scalar_left);
+/* rt_binary_weak with a number that is a float when it is not integral. */
 rt_array *rt_binary_scalar(rt_binary_op op, const rt_array *a, double s, int scalar_left);
 /* The same, for callers that know whether the number was written as a float
- * (`a + 2.0` with an int32 array gives float32, `a + 2` gives int32).
- * rt_binary_scalar() treats integral values as integers. */
+ * (`a + 2.0` with an int32 array gives float32, `a + 2` gives int32). */
 rt_array *rt_binary_scalar_ex(rt_binary_op op, const rt_array *a, double s, int scalar_left,
                               int scalar_is_float);
 rt_array *rt_unary(rt_unary_op op, const rt_array *a);
 rt_array *rt_where(const rt_array *cond, const rt_array *a, const rt_array *b);
+/* Values limited to [lo, hi]; a NULL bound is no limit. Bounds are weak
+ * scalars: clip of an int32 array with int bounds stays int32. */
+rt_array *rt_clip_weak(const rt_array *a, const rt_scalar *lo, const rt_scalar *hi);
+/* Bounds read as rt_binary_scalar reads numbers; +-inf: no limit. */
 rt_array *rt_clip(const rt_array *a, double lo, double hi);
 
 /* Reductions over all axes (axis == RT_ALL_AXES) or one (negative counts
  * from the end). ARGMAX/ARGMIN give RT_INT32. VAR/STD are population
- * (ddof 0), as numpy. */
-typedef enum { RT_SUM, RT_MEAN, RT_MAX, RT_MIN, RT_ARGMAX, RT_ARGMIN, RT_VAR, RT_STD } rt_reduce_op;
+ * (ddof 0), as numpy. Integer and bool arrays: SUM accumulates and returns
+ * int64; MEAN/VAR/STD accumulate in float64 and return float32; MAX/MIN
+ * keep the dtype (bool too); ANY/ALL give bool, with False/True over an
+ * empty axis. */
+typedef enum { RT_SUM, RT_MEAN, RT_MAX, RT_MIN, RT_ARGMAX, RT_ARGMIN, RT_VAR, RT_STD,
+               RT_ANY, RT_ALL } rt_reduce_op;
 rt_array *rt_reduce(rt_reduce_op op, const rt_array *a, int axis, int keepdims);
 
 /* Matrix product with numpy matmul semantics: 1-D operands promoted,
@@ -257,6 +301,9 @@ rt_array *rt_gather(const rt_array *a, const rt_array *indices, int axis);
 /* Writes `value` (broadcast) into the view `dst` (from rt_index_view). */
 rt_status rt_assign(rt_array *dst, const rt_array *value);
 rt_status rt_assign_scalar(rt_array *dst, double value);
+/* a[...] = number: the number converted to dst's dtype (ints exactly); an
+ * int that does not fit an integer dtype is an error (numpy 2). */
+rt_status rt_assign_weak(rt_array *dst, rt_scalar s);
 
 rt_array *rt_cast(const rt_array *a, rt_dtype t);
 rt_array *rt_to_device(const rt_array *a, rt_device *d); /* a copy, even if same device */
@@ -268,6 +315,8 @@ rt_array *rt_copy(const rt_array *a);
 rt_status rt_to_host(const rt_array *a, rt_dtype t, void *out);
 /* Element at a flat row-major position, as a double. */
 rt_status rt_item(const rt_array *a, int64_t flat_index, double *out);
+/* The same as an int64 (exact for int64 arrays; floats truncate). */
+rt_status rt_item_int64(const rt_array *a, int64_t flat_index, int64_t *out);
 
 /* Shape helpers used by the language for messages: "(2, 3)" / "(3,)". */
 void rt_format_shape(const int64_t *shape, int ndim, char *buf, size_t cap);

@@ -9,6 +9,8 @@
 /* dtype.c */
 int     rt_dtype_is_float(rt_dtype t);
 int32_t rt_f2i(double v);
+int64_t rt_f2l(double v);
+uint8_t rt_f2u8(double v);
 double  rt_load_double(const void *p, rt_dtype t);
 void    rt_store_double(void *p, rt_dtype t, double v);
 

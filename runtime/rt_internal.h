@@ -36,6 +36,7 @@ struct rt_storage {
     rt_device *device;
     void      *data;
     size_t     bytes;
+    int        adopted;  /* data is a malloc'd host buffer (rt_adopt_host): free() it */
 };
 
 /* Caching allocator (alloc.c): blocks are reused by size class; raw memory

@@ -6,7 +6,7 @@
 #      runtime/language unit tests for sm_90;
 #   2. run the unit suite and the language test files;
 #   3. execute every notebook with `cgpu-kernel run` (no Jupyter);
-#   4. the GPU benchmarks (runtime ops, training, strategy) beside PyTorch/CuPy,
+#   4. the GPU benchmarks (runtime ops, training, strategy, CNNs) beside PyTorch/CuPy,
 #      and the element-wise launch-shape variants (gpu_ops_variants.cu).
 #
 #   tests/gpu_session.sh OUTDIR [build|tests|notebooks|bench ...]   (default: all)
@@ -51,6 +51,11 @@ if has tests; then
     say "suite $suite: exit $rc — $(tail -n 1 "$LOG/$suite.log")"
     grep -E 'FAIL|crashed|NOT BUILT' "$LOG/$suite.log" | head -30 | tee -a "$SUMMARY"
   done
+  # the CNN tests again on the im2col + cuBLAS path (cuDNN off)
+  CGPU_NO_CUDNN=1 timeout 600 "$BUILD/tests/rt_nn_conv_gpu" > "$LOG/conv_gpu_no_cudnn.log" 2>&1
+  rc=$?
+  [ $rc = 0 ] || failed=1
+  say "rt_nn_conv_gpu without cuDNN: exit $rc — $(tail -n 1 "$LOG/conv_gpu_no_cudnn.log")"
 fi
 
 if has notebooks; then
@@ -73,6 +78,8 @@ if has bench; then
   say "bench transfer: exit $?"; tail -n 8 "$LOG/bench_transfer.log" | tee -a "$SUMMARY"
   timeout 400 bash tests/bench/nn_bench.sh > "$LOG/bench_nn.log" 2>&1
   say "bench nn: exit $?"; tail -n 24 "$LOG/bench_nn.log" | tee -a "$SUMMARY"
+  timeout 900 bash tests/bench/cnn_gpu.sh > "$LOG/bench_cnn.log" 2>&1
+  say "bench cnn: exit $?"; tail -n 8 "$LOG/bench_cnn.log" | tee -a "$SUMMARY"
   # launch-shape variants of the element-wise kernels (a standalone CUDA program)
   nvcc=$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)
   { "$nvcc" -O3 -std=c++17 -arch=sm_90 -Iruntime tests/bench/gpu_ops_variants.cu -o "$BUILD/bench/gpu_ops_variants" &&

@@ -18,6 +18,8 @@ export BUILD=${BUILD:-build} PYTHON=${PYTHON:-/usr/bin/python3}
 SUITES=(
   "unit        tests/unit/suite.sh"
   "language    tests/lang/suite.sh"
+  "nn          tests/nn/suite.sh"
+  "arraydiff   tests/diff/array_suite.sh"
   "protocol    tests/protocol/suite.sh"
   "notebooks   tests/notebooks/suite.sh"
   "sanitizers  tests/robustness/sanitize_suite.sh"
@@ -27,7 +29,7 @@ SUITES=(
   "fuzz        tests/fuzz/suite.sh"
   "jupyterlab  tests/e2e/suite.sh"
 )
-QUICK_SUITES=" unit language "
+QUICK_SUITES=" unit language nn "
 
 total_p=0 total_f=0 total_s=0
 for entry in "${SUITES[@]}"; do

@@ -13,6 +13,26 @@ static rt_status run(rt_device *d, cuda_state *st, const rt_view *out, const rt_
     return ew_launch2<F, typename F::O, T, T>(d, st, F(), out, a, b);
 }
 
+template <int OP>
+static rt_status run_u8(rt_device *d, cuda_state *st, const rt_view *out, const rt_view *a, const rt_view *b) {
+    typedef bin_op_u8<OP> F;
+    return ew_launch2<F, uint8_t, uint8_t, uint8_t>(d, st, F(), out, a, b);
+}
+
+static rt_status run_t_u8(rt_device *d, cuda_state *st, rt_binary_op op, const rt_view *out, const rt_view *a,
+                          const rt_view *b) {
+    switch (op) {
+#define CASE(OP) case OP: return run_u8<OP>(d, st, out, a, b);
+    CASE(RT_ADD) CASE(RT_SUB) CASE(RT_MUL) CASE(RT_DIV) CASE(RT_FLOORDIV) CASE(RT_MOD) CASE(RT_POW)
+    CASE(RT_MAXIMUM) CASE(RT_MINIMUM)
+    CASE(RT_EQ) CASE(RT_NE) CASE(RT_LT) CASE(RT_LE) CASE(RT_GT) CASE(RT_GE)
+    CASE(RT_LOGICAL_AND) CASE(RT_LOGICAL_OR)
+#undef CASE
+    default: break;
+    }
+    return rt_set_error(RT_EVALUE, "unknown binary op %d", (int)op);
+}
+
 template <typename T>
 static rt_status run_t(rt_device *d, cuda_state *st, rt_binary_op op, const rt_view *out, const rt_view *a,
                        const rt_view *b) {
@@ -39,6 +59,8 @@ rt_status cuda_binary(rt_device *d, rt_binary_op op, const rt_view *out, const r
     case RT_FLOAT64: return run_t<double>(d, st, op, out, a, b);
     case RT_INT32: return run_t<int32_t>(d, st, op, out, a, b);
     case RT_BOOL: return run_t<uint8_t>(d, st, op, out, a, b);
+    case RT_INT64: return run_t<int64_t>(d, st, op, out, a, b);
+    case RT_UINT8: return run_t_u8(d, st, op, out, a, b);
     default: return rt_set_error(RT_ETYPE, "binary op on unknown dtype %d", (int)a->dtype);
     }
 }

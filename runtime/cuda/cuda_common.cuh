@@ -194,12 +194,14 @@ __device__ __forceinline__ void strided_offsets(const strided_t<NOPS> &it, IDX i
 
 /* ---- dtype dispatch -------------------------------------------------------------------- */
 
-/* Calls F::template run<T>(args...) for the C type of dtype t. */
+/* Calls F::template run<T>(args...) for the C type of dtype t (not uint8,
+ * whose C type is bool's: see cuda_scalar.cuh). */
 #define DTYPE_SWITCH(t, T, ...) do { switch (t) { \
     case RT_FLOAT32: { typedef float T; __VA_ARGS__; } break; \
     case RT_FLOAT64: { typedef double T; __VA_ARGS__; } break; \
     case RT_INT32:   { typedef int32_t T; __VA_ARGS__; } break; \
     case RT_BOOL:    { typedef uint8_t T; __VA_ARGS__; } break; \
+    case RT_INT64:   { typedef int64_t T; __VA_ARGS__; } break; \
     default: break; } } while (0)
 
 /* ---- the backend's operations (one file each) ----------------------------------- */

@@ -18,6 +18,16 @@ struct conv_op {
     __device__ __forceinline__ TD operator()(TS a) const { return conv<TD, TS>::apply(a); }
 };
 
+template <typename TD>
+struct conv_from_u8_op {
+    __device__ __forceinline__ TD operator()(uint8_t a) const { return conv_from_u8<TD>::apply(a); }
+};
+
+template <typename TS>
+struct conv_to_u8_op {
+    __device__ __forceinline__ uint8_t operator()(TS a) const { return conv_to_u8<TS>::apply(a); }
+};
+
 template <typename W>
 struct same_op {
     __device__ __forceinline__ W operator()(W a) const { return a; }
@@ -36,6 +46,19 @@ static rt_status copy_from(rt_device *d, cuda_state *st, const rt_view *dst, con
     case RT_FLOAT64: return ew_launch1<conv_op<TD, double>, TD, double>(d, st, conv_op<TD, double>(), dst, src);
     case RT_INT32: return ew_launch1<conv_op<TD, int32_t>, TD, int32_t>(d, st, conv_op<TD, int32_t>(), dst, src);
     case RT_BOOL: return ew_launch1<conv_op<TD, uint8_t>, TD, uint8_t>(d, st, conv_op<TD, uint8_t>(), dst, src);
+    case RT_INT64: return ew_launch1<conv_op<TD, int64_t>, TD, int64_t>(d, st, conv_op<TD, int64_t>(), dst, src);
+    case RT_UINT8: return ew_launch1<conv_from_u8_op<TD>, TD, uint8_t>(d, st, conv_from_u8_op<TD>(), dst, src);
+    default: return rt_set_error(RT_ETYPE, "copy from unknown dtype %d", (int)src->dtype);
+    }
+}
+
+/* Into the uint8 dtype (the source's dtype differs). */
+static rt_status copy_to_u8(rt_device *d, cuda_state *st, const rt_view *dst, const rt_view *src) {
+    switch (src->dtype) {
+#define CASE(DT, TS) case DT: return ew_launch1<conv_to_u8_op<TS>, uint8_t, TS>(d, st, conv_to_u8_op<TS>(), dst, src);
+    CASE(RT_FLOAT32, float) CASE(RT_FLOAT64, double) CASE(RT_INT32, int32_t) CASE(RT_INT64, int64_t)
+    CASE(RT_BOOL, uint8_t)
+#undef CASE
     default: return rt_set_error(RT_ETYPE, "copy from unknown dtype %d", (int)src->dtype);
     }
 }
@@ -107,6 +130,8 @@ rt_status cuda_copy(rt_device *d, const rt_view *dst, const rt_view *src) {
     case RT_FLOAT64: return copy_from<double>(d, st, dst, src);
     case RT_INT32: return copy_from<int32_t>(d, st, dst, src);
     case RT_BOOL: return copy_from<uint8_t>(d, st, dst, src);
+    case RT_INT64: return copy_from<int64_t>(d, st, dst, src);
+    case RT_UINT8: return copy_to_u8(d, st, dst, src);
     default: return rt_set_error(RT_ETYPE, "copy to unknown dtype %d", (int)dst->dtype);
     }
 }
@@ -132,6 +157,11 @@ static int32_t h_f2i(double v) {
     return (int32_t)v;
 }
 
+static int64_t h_f2l(double v) {
+    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) return INT64_MIN;
+    return (int64_t)v;
+}
+
 rt_status cuda_fill(rt_device *d, const rt_view *dst, double value) {
     cuda_state *st = cuda_enter(d);
     if (!st) return rt_error_code();
@@ -152,6 +182,8 @@ rt_status cuda_fill(rt_device *d, const rt_view *dst, double value) {
     case RT_FLOAT64: return fill_t<double>(d, st, dst, value);
     case RT_INT32: return fill_t<int32_t>(d, st, dst, h_f2i(value));
     case RT_BOOL: return fill_t<uint8_t>(d, st, dst, (uint8_t)(value != 0));
+    case RT_INT64: return fill_t<int64_t>(d, st, dst, h_f2l(value));
+    case RT_UINT8: return fill_t<uint8_t>(d, st, dst, (uint8_t)(uint32_t)h_f2i(value));
     default: return rt_set_error(RT_ETYPE, "fill of unknown dtype %d", (int)dst->dtype);
     }
 }

@@ -58,6 +58,7 @@ __device__ __forceinline__ typename R::A warp_reduce(typename R::A a) {
 
 template <typename T> struct sum_acc { typedef double type; };
 template <> struct sum_acc<int32_t> { typedef long long type; };
+template <> struct sum_acc<int64_t> { typedef unsigned long long type; }; /* wraps like int64 */
 
 /* out of MEAN/VAR/STD: float64 only for float64 input */
 template <typename T> struct stat_out { typedef float type; };
@@ -95,7 +96,8 @@ struct r_sum {
     static __device__ __forceinline__ A combine(A a, A b) { return a + b; }
     /* int32 sums wrap modulo 2^32 like int32 arithmetic on the host */
     static __device__ __forceinline__ O final(A a, int64_t) {
-        if constexpr (std::is_integral<T>::value) return (O)(uint32_t)(unsigned long long)a;
+        if constexpr (std::is_same<T, int64_t>::value) return (O)(unsigned long long)a;
+        else if constexpr (std::is_integral<T>::value) return (O)(uint32_t)(unsigned long long)a;
         else return (O)a;
     }
 };
@@ -125,6 +127,11 @@ template <> struct lim<double> {
 template <> struct lim<int32_t> {
     static __device__ __forceinline__ int32_t lo() { return INT_MIN; }
     static __device__ __forceinline__ int32_t hi() { return INT_MAX; }
+};
+
+template <> struct lim<int64_t> {
+    static __device__ __forceinline__ int64_t lo() { return LLONG_MIN; }
+    static __device__ __forceinline__ int64_t hi() { return LLONG_MAX; }
 };
 
 template <typename T> __device__ __forceinline__ bool is_nan(T x) { return x != x; }
@@ -422,6 +429,7 @@ static rt_status run_op(rt_device *d, cuda_state *st, rt_reduce_op op, void *out
     case RT_ARGMIN: return run<r_arg<T, false>, T>(d, st, out, in, outer, n, inner);
     case RT_VAR: return run<r_var<T, false>, T>(d, st, out, in, outer, n, inner);
     case RT_STD: return run<r_var<T, true>, T>(d, st, out, in, outer, n, inner);
+    default: break; /* any/all: the dispatcher uses max/min */
     }
     return rt_set_error(RT_EVALUE, "unknown reduction %d", (int)op);
 }
@@ -437,6 +445,7 @@ rt_status cuda_reduce(rt_device *d, rt_reduce_op op, void *out, const void *in, 
     case RT_FLOAT32: return run_op<float>(d, st, op, out, in, outer, n, inner);
     case RT_FLOAT64: return run_op<double>(d, st, op, out, in, outer, n, inner);
     case RT_INT32: return run_op<int32_t>(d, st, op, out, in, outer, n, inner);
+    case RT_INT64: return run_op<int64_t>(d, st, op, out, in, outer, n, inner);
     default: return rt_set_error(RT_ETYPE, "reduction of %s is not supported on GPU", rt_dtype_name(t));
     }
 }

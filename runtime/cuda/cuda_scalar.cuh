@@ -3,6 +3,10 @@
  * Python floor division and modulo, wrapping int32 arithmetic, NaN-
  * propagating maximum/minimum, numpy's bool arithmetic, x86's float->int32
  * conversion (NaN and out of range give INT32_MIN).
+ *
+ * uint8_t is the storage of two dtypes: bool (truth values) and uint8
+ * (numbers modulo 256). Templates over the C type mean bool; uint8 has its
+ * own functors (bin_op_u8, un_op_u8, conv_from_u8, conv_to_u8).
  */
 #ifndef CGPU_CUDA_SCALAR_CUH
 #define CGPU_CUDA_SCALAR_CUH
@@ -16,6 +20,11 @@
 #include "scalar_rules.h"
 
 #define DEV static __device__ __forceinline__
+
+DEV int64_t d_f2l(double v) {
+    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) return INT64_MIN;
+    return (int64_t)v;
+}
 
 /* ---- conversions used by copy and fill --------------------------------------------- */
 
@@ -40,6 +49,43 @@ template <> struct conv<float, uint8_t> {
 template <> struct conv<double, uint8_t> {
     DEV double apply(uint8_t a) { return a != 0 ? 1.0 : 0.0; }
 };
+/* int64: floats as x86 converts them, integers exactly or wrapping */
+template <typename TS> struct conv<int64_t, TS> {
+    DEV int64_t apply(TS a) { return d_f2l((double)a); }
+};
+template <> struct conv<int64_t, int64_t> {
+    DEV int64_t apply(int64_t a) { return a; }
+};
+template <> struct conv<int64_t, int32_t> {
+    DEV int64_t apply(int32_t a) { return a; }
+};
+template <> struct conv<int64_t, uint8_t> {
+    DEV int64_t apply(uint8_t a) { return a != 0; }
+};
+template <> struct conv<int32_t, int64_t> {
+    DEV int32_t apply(int64_t a) { return (int32_t)(uint32_t)(uint64_t)a; }
+};
+/* from the uint8 dtype (a number); TD uint8_t is bool here */
+template <typename TD> struct conv_from_u8 {
+    DEV TD apply(uint8_t a) { return (TD)a; }
+};
+template <> struct conv_from_u8<uint8_t> {
+    DEV uint8_t apply(uint8_t a) { return a != 0; }
+};
+/* to the uint8 dtype: floats through int32 as numpy on x86-64 (NaN, inf
+ * and values beyond int32 give 0), integers wrap; TS uint8_t is bool */
+template <typename TS> struct conv_to_u8 {
+    DEV uint8_t apply(TS a) { return (uint8_t)(uint32_t)f2i((double)a); }
+};
+template <> struct conv_to_u8<int32_t> {
+    DEV uint8_t apply(int32_t a) { return (uint8_t)(uint32_t)a; }
+};
+template <> struct conv_to_u8<int64_t> {
+    DEV uint8_t apply(int64_t a) { return (uint8_t)(uint64_t)a; }
+};
+template <> struct conv_to_u8<uint8_t> {
+    DEV uint8_t apply(uint8_t a) { return a != 0; }
+};
 
 /* ---- Python floor division and modulo (numpy's npy_divmod) ------------------------ */
 
@@ -49,6 +95,35 @@ DEV double floordiv_(double a, double b) { return d_floordiv(a, b); }
 DEV double mod_(double a, double b) { return d_mod(a, b); }
 DEV float floordiv_(float a, float b) { return f_floordiv(a, b); }
 DEV float mod_(float a, float b) { return f_mod(a, b); }
+
+DEV int64_t l_add(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
+DEV int64_t l_sub(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }
+DEV int64_t l_mul(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
+DEV int64_t l_neg(int64_t a) { return (int64_t)(0ull - (uint64_t)a); }
+DEV int64_t l_floordiv(int64_t a, int64_t b) {
+    if (b == 0) return 0;
+    if (b == -1) return l_neg(a);
+    int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
+    return q;
+}
+DEV int64_t l_mod(int64_t a, int64_t b) {
+    if (b == 0 || b == -1) return 0;
+    int64_t r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0))) r += b;
+    return r;
+}
+DEV int64_t l_pow(int64_t a, int64_t b) {
+    if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
+    uint64_t r = 1, x = (uint64_t)a;
+    while (b) { if (b & 1) r *= x; x *= x; b >>= 1; }
+    return (int64_t)r;
+}
+DEV uint8_t u_pow(uint8_t a, uint8_t b) {
+    unsigned r = 1, x = a;
+    while (b) { if (b & 1) r = (r * x) & 0xffu; x = (x * x) & 0xffu; b >>= 1; }
+    return (uint8_t)r;
+}
 
 /* ---- binary ops -------------------------------------------------------------------- */
 
@@ -71,6 +146,16 @@ struct bin_op {
         else if constexpr (OP == RT_POW) return pow(a, b);
         else if constexpr (OP == RT_MAXIMUM) return (a >= b || a != a) ? a : b;
         else return (a <= b || a != a) ? a : b; /* RT_MINIMUM */
+    }
+    static __device__ __forceinline__ int64_t arith_l(int64_t a, int64_t b) {
+        if constexpr (OP == RT_ADD) return l_add(a, b);
+        else if constexpr (OP == RT_SUB) return l_sub(a, b);
+        else if constexpr (OP == RT_MUL) return l_mul(a, b);
+        else if constexpr (OP == RT_DIV || OP == RT_FLOORDIV) return l_floordiv(a, b);
+        else if constexpr (OP == RT_MOD) return l_mod(a, b);
+        else if constexpr (OP == RT_POW) return l_pow(a, b);
+        else if constexpr (OP == RT_MAXIMUM) return a > b ? a : b;
+        else return a < b ? a : b;
     }
     static __device__ __forceinline__ int32_t arith_i(int32_t a, int32_t b) {
         if constexpr (OP == RT_ADD) return i_add(a, b);
@@ -103,7 +188,32 @@ struct bin_op {
         else if constexpr (OP == RT_LOGICAL_OR) return (a != 0) || (b != 0);
         else if constexpr (std::is_floating_point<T>::value) return arith_f<T>(a, b);
         else if constexpr (std::is_same<T, int32_t>::value) return arith_i(a, b);
+        else if constexpr (std::is_same<T, int64_t>::value) return arith_l(a, b);
         else return arith_b(a, b);
+    }
+};
+
+/* The uint8 dtype: arithmetic modulo 256. */
+template <int OP>
+struct bin_op_u8 {
+    typedef uint8_t O;
+    __device__ __forceinline__ O operator()(uint8_t a, uint8_t b) const {
+        if constexpr (OP == RT_EQ) return a == b;
+        else if constexpr (OP == RT_NE) return a != b;
+        else if constexpr (OP == RT_LT) return a < b;
+        else if constexpr (OP == RT_LE) return a <= b;
+        else if constexpr (OP == RT_GT) return a > b;
+        else if constexpr (OP == RT_GE) return a >= b;
+        else if constexpr (OP == RT_LOGICAL_AND) return (a != 0) && (b != 0);
+        else if constexpr (OP == RT_LOGICAL_OR) return (a != 0) || (b != 0);
+        else if constexpr (OP == RT_ADD) return (uint8_t)(a + b);
+        else if constexpr (OP == RT_SUB) return (uint8_t)(a - b);
+        else if constexpr (OP == RT_MUL) return (uint8_t)(a * b);
+        else if constexpr (OP == RT_DIV || OP == RT_FLOORDIV) return b ? (uint8_t)(a / b) : (uint8_t)0;
+        else if constexpr (OP == RT_MOD) return b ? (uint8_t)(a % b) : (uint8_t)0;
+        else if constexpr (OP == RT_POW) return u_pow(a, b);
+        else if constexpr (OP == RT_MAXIMUM) return a > b ? a : b;
+        else return a < b ? a : b; /* RT_MINIMUM */
     }
 };
 
@@ -146,6 +256,13 @@ struct un_op {
         else if constexpr (OP == RT_FLOOR || OP == RT_CEIL) return a;
         else return f2i(fl<double>((double)a)); /* transcendental, through double */
     }
+    static __device__ __forceinline__ int64_t lo(int64_t a) {
+        if constexpr (OP == RT_NEG) return l_neg(a);
+        else if constexpr (OP == RT_ABS) return a < 0 ? l_neg(a) : a;
+        else if constexpr (OP == RT_RELU) return a > 0 ? a : 0;
+        else if constexpr (OP == RT_FLOOR || OP == RT_CEIL) return a;
+        else return d_f2l(fl<double>((double)a));
+    }
     static __device__ __forceinline__ uint8_t bo(uint8_t a) {
         if constexpr (OP == RT_EXP || OP == RT_COS || OP == RT_SIGMOID) return 1; /* always > 0 */
         else if constexpr (OP == RT_LOG) return a == 0;                        /* log 0 = -inf, log 1 = 0 */
@@ -156,7 +273,20 @@ struct un_op {
         if constexpr (OP == RT_LOGICAL_NOT) return a == 0;
         else if constexpr (std::is_floating_point<T>::value) return fl<T>(a);
         else if constexpr (std::is_same<T, int32_t>::value) return in(a);
+        else if constexpr (std::is_same<T, int64_t>::value) return lo(a);
         else return bo(a);
+    }
+};
+
+/* The uint8 dtype (the dispatcher casts it to float32 for transcendental ops). */
+template <int OP>
+struct un_op_u8 {
+    typedef uint8_t O;
+    __device__ __forceinline__ O operator()(uint8_t a) const {
+        if constexpr (OP == RT_LOGICAL_NOT) return a == 0;
+        else if constexpr (OP == RT_NEG) return (uint8_t)(0u - a);
+        else if constexpr (OP == RT_ABS || OP == RT_RELU || OP == RT_FLOOR || OP == RT_CEIL) return a;
+        else return (uint8_t)(uint32_t)f2i(un_op<OP, double>::template fl<double>((double)a));
     }
 };
 

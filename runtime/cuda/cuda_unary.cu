@@ -12,6 +12,23 @@ static rt_status run(rt_device *d, cuda_state *st, const rt_view *out, const rt_
     return ew_launch1<F, typename F::O, T>(d, st, F(), out, a);
 }
 
+template <int OP>
+static rt_status run_u8(rt_device *d, cuda_state *st, const rt_view *out, const rt_view *a) {
+    typedef un_op_u8<OP> F;
+    return ew_launch1<F, uint8_t, uint8_t>(d, st, F(), out, a);
+}
+
+static rt_status run_t_u8(rt_device *d, cuda_state *st, rt_unary_op op, const rt_view *out, const rt_view *a) {
+    switch (op) {
+#define CASE(OP) case OP: return run_u8<OP>(d, st, out, a);
+    CASE(RT_NEG) CASE(RT_ABS) CASE(RT_EXP) CASE(RT_LOG) CASE(RT_SQRT) CASE(RT_SIN) CASE(RT_COS)
+    CASE(RT_TANH) CASE(RT_SIGMOID) CASE(RT_RELU) CASE(RT_FLOOR) CASE(RT_CEIL) CASE(RT_LOGICAL_NOT)
+#undef CASE
+    default: break;
+    }
+    return rt_set_error(RT_EVALUE, "unknown unary op %d", (int)op);
+}
+
 template <typename T>
 static rt_status run_t(rt_device *d, cuda_state *st, rt_unary_op op, const rt_view *out, const rt_view *a) {
     switch (op) {
@@ -36,6 +53,8 @@ rt_status cuda_unary(rt_device *d, rt_unary_op op, const rt_view *out, const rt_
     case RT_FLOAT64: return run_t<double>(d, st, op, out, a);
     case RT_INT32: return run_t<int32_t>(d, st, op, out, a);
     case RT_BOOL: return run_t<uint8_t>(d, st, op, out, a);
+    case RT_INT64: return run_t<int64_t>(d, st, op, out, a);
+    case RT_UINT8: return run_t_u8(d, st, op, out, a);
     default: return rt_set_error(RT_ETYPE, "unary op on unknown dtype %d", (int)a->dtype);
     }
 }

@@ -84,6 +84,31 @@ rt_status nn_model_save(const nn_model *m, const char *path)
         case NN_LAYER_ACTIVATION:
             tb_printf(&t, "layer Activation name=%s activation=%s\n", l->name, nn_activation_name(l->act));
             break;
+        case NN_LAYER_CONV2D:
+            tb_printf(&t, "layer Conv2D name=%s filters=%lld kernel_size=%lld,%lld strides=%lld,%lld padding=%s "
+                      "dilation_rate=%lld,%lld activation=%s use_bias=%d kernel_initializer=%s bias_initializer=%s\n",
+                      l->name, (long long)l->filters, (long long)l->ksize[0], (long long)l->ksize[1],
+                      (long long)l->strides[0], (long long)l->strides[1], nn_padding_name(l->padding),
+                      (long long)l->dilation[0], (long long)l->dilation[1], nn_activation_name(l->act), l->use_bias,
+                      nn_initializer_name(l->kinit), nn_initializer_name(l->binit));
+            break;
+        case NN_LAYER_MAXPOOL2D: case NN_LAYER_AVGPOOL2D:
+            tb_printf(&t, "layer %s name=%s pool_size=%lld,%lld strides=%lld,%lld padding=%s\n",
+                      l->kind == NN_LAYER_MAXPOOL2D ? "MaxPooling2D" : "AveragePooling2D", l->name,
+                      (long long)l->ksize[0], (long long)l->ksize[1], (long long)l->strides[0],
+                      (long long)l->strides[1], nn_padding_name(l->padding));
+            break;
+        case NN_LAYER_GLOBAL_AVGPOOL2D: tb_printf(&t, "layer GlobalAveragePooling2D name=%s\n", l->name); break;
+        case NN_LAYER_GLOBAL_MAXPOOL2D: tb_printf(&t, "layer GlobalMaxPooling2D name=%s\n", l->name); break;
+        case NN_LAYER_BATCHNORM:
+            tb_printf(&t, "layer BatchNormalization name=%s axis=%d momentum=%.17g epsilon=%.17g center=%d scale=%d\n",
+                      l->name, l->bn_axis, l->momentum, l->epsilon, l->center, l->scale);
+            break;
+        case NN_LAYER_RESHAPE:
+            tb_printf(&t, "layer Reshape name=%s target_shape=", l->name);
+            for (int k = 0; k < l->target_ndim; k++) tb_printf(&t, "%s%lld", k ? "," : "", (long long)l->target[k]);
+            tb_printf(&t, "\n");
+            break;
         default: break;
         }
     }
@@ -157,6 +182,57 @@ static double field_num(const char *line, const char *key, double dflt)
 {
     char b[64];
     return field(line, key, b, sizeof b) == 0 ? strtod(b, NULL) : dflt;
+}
+
+/* "3,3" -> out[0..n); the count read */
+static int field_ints(const char *line, const char *key, int64_t *out, int cap)
+{
+    char b[256];
+    if (field(line, key, b, sizeof b)) return 0;
+    int n = 0;
+    for (char *p = b; *p && n < cap;) {
+        out[n++] = strtoll(p, &p, 10);
+        if (*p != ',') break;
+        p++;
+    }
+    return n;
+}
+
+/* the image layers' description lines */
+static nn_layer *image_layer(const char *line, const char *cls, nn_activation act)
+{
+    int64_t k[2] = {0, 0}, s[2] = {0, 0}, dil[2] = {1, 1};
+    char buf[32];
+    nn_padding pad = NN_PAD_VALID;
+    field_ints(line, "kernel_size", k, 2);
+    field_ints(line, "pool_size", k, 2);
+    field_ints(line, "strides", s, 2);
+    field_ints(line, "dilation_rate", dil, 2);
+    if (field(line, "padding", buf, sizeof buf) == 0 && nn_padding_parse(buf, &pad)) return NULL;
+    if (strcmp(cls, "Conv2D") == 0) {
+        nn_initializer ki, bi;
+        char ks[32], bs[32];
+        field(line, "kernel_initializer", ks, sizeof ks);
+        field(line, "bias_initializer", bs, sizeof bs);
+        if (nn_initializer_parse(ks, &ki) || nn_initializer_parse(bs, &bi)) return NULL;
+        return nn_conv2d((int64_t)field_num(line, "filters", 0), k, s, pad, act, (int)field_num(line, "use_bias", 1),
+                         ki, bi, dil);
+    }
+    if (strcmp(cls, "MaxPooling2D") == 0) return nn_pool2d(NN_LAYER_MAXPOOL2D, k, s, pad);
+    if (strcmp(cls, "AveragePooling2D") == 0) return nn_pool2d(NN_LAYER_AVGPOOL2D, k, s, pad);
+    if (strcmp(cls, "GlobalAveragePooling2D") == 0) return nn_global_pool2d(NN_LAYER_GLOBAL_AVGPOOL2D);
+    if (strcmp(cls, "GlobalMaxPooling2D") == 0) return nn_global_pool2d(NN_LAYER_GLOBAL_MAXPOOL2D);
+    if (strcmp(cls, "BatchNormalization") == 0)
+        return nn_batch_norm((int)field_num(line, "axis", -1), field_num(line, "momentum", 0.99),
+                             field_num(line, "epsilon", 1e-3), (int)field_num(line, "center", 1),
+                             (int)field_num(line, "scale", 1));
+    if (strcmp(cls, "Reshape") == 0) {
+        int64_t t[RT_MAX_DIMS];
+        int n = field_ints(line, "target_shape", t, RT_MAX_DIMS - 1);
+        return nn_reshape(t, n);
+    }
+    rt_set_error(RT_EVALUE, "unknown layer class '%s'", cls);
+    return NULL;
 }
 
 nn_model *nn_model_load(const char *path)
@@ -236,7 +312,16 @@ nn_model *nn_model_load(const char *path)
             } else if (strncmp(line + 6, "Flatten ", 8) == 0) l = nn_flatten();
             else if (strncmp(line + 6, "Dropout ", 8) == 0) l = nn_dropout(field_num(line, "rate", 0));
             else if (strncmp(line + 6, "Activation ", 11) == 0) l = nn_activation_layer(a);
-            else { rt_set_error(RT_EVALUE, "'%s' line %d: unknown layer", path, lineno); goto fail; }
+            else {
+                char cls[40];
+                snprintf(cls, sizeof cls, "%.*s", (int)strcspn(line + 6, " "), line + 6);
+                if (!(l = image_layer(line, cls, a))) {
+                    char why[256];
+                    snprintf(why, sizeof why, "%s", rt_error_message());
+                    rt_set_error(RT_EVALUE, "'%s' line %d: unknown or invalid layer '%s' (%s)", path, lineno, cls, why);
+                    goto fail;
+                }
+            }
             if (!l) goto fail;
             field(line, "name", l->name, sizeof l->name);   /* the saved name, as Keras does */
             rt_status st = nn_model_add(m, l);

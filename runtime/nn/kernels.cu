@@ -264,6 +264,25 @@ static rt_status g_add(rt_device *d, void *dst, const void *a, const void *b, in
     return RT_OK;
 }
 
+/* conv.cu */
+extern "C" {
+rt_status gconv_im2col(rt_device *d, const nn_conv_geom *g, int64_t rows, const void *x, void *cols);
+rt_status gconv_col2im(rt_device *d, const nn_conv_geom *g, int64_t rows, const void *cols, void *dx);
+rt_status gconv_pool(rt_device *d, const nn_conv_geom *g, int64_t rows, int max, const void *x, void *y);
+rt_status gconv_pool_backward(rt_device *d, const nn_conv_geom *g, int64_t rows, int max, const void *x,
+                              const void *y, const void *dy, void *dx);
+rt_status gconv_bn_forward(rt_device *d, int64_t n, int64_t c, const void *x, void *y, const void *gamma,
+                           const void *beta, const void *mm, const void *mv, double eps, int training,
+                           void *stats, void *dm, void *dv, double f);
+rt_status gconv_bn_backward(rt_device *d, int64_t n, int64_t c, const void *x, const void *dy, void *dx,
+                            const void *gamma, const void *stats, void *dg, void *db, int training);
+rt_status gconv_transpose(rt_device *d, void *dst, const void *src, int64_t rows, int64_t cols);
+int gconv_dnn_forward(rt_device *d, const nn_conv_geom *g, int64_t rows, const void *x, const void *w, void *y,
+                      void *kt);
+int gconv_dnn_backward(rt_device *d, const nn_conv_geom *g, int64_t rows, const void *x, const void *dy,
+                       const void *w, void *dw, void *dx, void *kt);
+}
+
 static const nn_ops gpu_ops = {
     RT_FLOAT32,
     g_gemm,
@@ -275,6 +294,15 @@ static const nn_ops gpu_ops = {
     g_loss,
     g_optimizer,
     g_add,
+    gconv_im2col,
+    gconv_col2im,
+    gconv_pool,
+    gconv_pool_backward,
+    gconv_bn_forward,
+    gconv_bn_backward,
+    gconv_transpose,
+    gconv_dnn_forward,
+    gconv_dnn_backward,
 };
 
 extern "C" const nn_ops *nn_gpu_ops(void) { return &gpu_ops; }

@@ -1,6 +1,7 @@
 /* kernels_cpu.c — the CPU reference kernel tables (float32 and float64),
  * instantiated from kernels_cpu_tmpl.h. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nn_internal.h"

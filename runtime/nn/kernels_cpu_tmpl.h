@@ -314,6 +314,8 @@ static rt_status FN(optimizer)(rt_device *d, const nn_step_args *s, void *pv, co
     return RT_OK;
 }
 
+#include "conv_cpu_tmpl.h"
+
 static const nn_ops FN(ops) = {
     .dtype = FN_DTYPE,
     .gemm = FN(gemm),
@@ -325,4 +327,11 @@ static const nn_ops FN(ops) = {
     .loss = FN(loss),
     .optimizer = FN(optimizer),
     .add = FN(add),
+    .im2col = FN(im2col),
+    .col2im = FN(col2im),
+    .pool = FN(pool),
+    .pool_backward = FN(pool_backward),
+    .bn_forward = FN(bn_forward),
+    .bn_backward = FN(bn_backward),
+    .transpose = FN(transpose),
 };

@@ -138,6 +138,8 @@ void nn_unique_name(const char *base, char *out, size_t cap)
 
 /* ---- layers ---------------------------------------------------------------------- */
 
+int nn_layer_is_view(const nn_layer *l) { return l->kind == NN_LAYER_FLATTEN || l->kind == NN_LAYER_RESHAPE; }
+
 static nn_layer *layer_new(nn_layer_kind kind, const char *base)
 {
     nn_layer *l = calloc(1, sizeof *l);
@@ -209,6 +211,142 @@ nn_layer *nn_activation_layer(nn_activation act)
     return l;
 }
 
+int nn_padding_parse(const char *name, nn_padding *out)
+{
+    if (name && strcasecmp(name, "valid") == 0) { *out = NN_PAD_VALID; return 0; }
+    if (name && strcasecmp(name, "same") == 0) { *out = NN_PAD_SAME; return 0; }
+    rt_set_error(RT_EVALUE, "The `padding` argument must be a string among \"valid\" and \"same\". Received: padding=%s",
+                 name ? name : "None");
+    return -1;
+}
+
+const char *nn_padding_name(nn_padding p) { return p == NN_PAD_SAME ? "same" : "valid"; }
+
+/* Keras's message for a tuple argument that is not made of positive integers */
+static int check_pair(const char *what, const int64_t v[2])
+{
+    if (v[0] > 0 && v[1] > 0) return 0;
+    rt_set_error(RT_EVALUE, "The `%s` argument must be a tuple of 2 positive integers. Received: %s=(%lld, %lld)",
+                 what, what, (long long)v[0], (long long)v[1]);
+    return -1;
+}
+
+nn_layer *nn_conv2d(int64_t filters, const int64_t kernel[2], const int64_t strides[2], nn_padding padding,
+                    nn_activation act, int use_bias, nn_initializer kinit, nn_initializer binit,
+                    const int64_t dilation[2])
+{
+    static const int64_t one[2] = {1, 1};
+    if (!strides) strides = one;
+    if (!dilation) dilation = one;
+    if (filters <= 0) {
+        rt_set_error(RT_EVALUE, "Invalid value for argument `filters`. Expected a strictly positive value. Received filters=%lld.",
+                     (long long)filters);
+        return NULL;
+    }
+    if (check_pair("kernel_size", kernel) || check_pair("strides", strides) || check_pair("dilation_rate", dilation))
+        return NULL;
+    if ((strides[0] > 1 || strides[1] > 1) && (dilation[0] > 1 || dilation[1] > 1)) {
+        rt_set_error(RT_EVALUE, "`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                     "Received: strides=(%lld, %lld) and dilation_rate=(%lld, %lld)", (long long)strides[0],
+                     (long long)strides[1], (long long)dilation[0], (long long)dilation[1]);
+        return NULL;
+    }
+    if ((unsigned)act >= NN_ACT_COUNT || (unsigned)kinit >= NN_INIT_COUNT || (unsigned)binit >= NN_INIT_COUNT ||
+        (unsigned)padding > NN_PAD_SAME) {
+        rt_set_error(RT_EVALUE, "invalid activation, initializer or padding for Conv2D");
+        return NULL;
+    }
+    nn_layer *l = layer_new(NN_LAYER_CONV2D, "conv2d");
+    if (!l) return NULL;
+    l->filters = filters;
+    memcpy(l->ksize, kernel, sizeof l->ksize);
+    memcpy(l->strides, strides, sizeof l->strides);
+    memcpy(l->dilation, dilation, sizeof l->dilation);
+    l->padding = padding;
+    l->act = act;
+    l->use_bias = use_bias != 0;
+    l->kinit = kinit;
+    l->binit = binit;
+    return l;
+}
+
+nn_layer *nn_pool2d(nn_layer_kind kind, const int64_t pool[2], const int64_t strides[2], nn_padding padding)
+{
+    if (kind != NN_LAYER_MAXPOOL2D && kind != NN_LAYER_AVGPOOL2D) {
+        rt_set_error(RT_EVALUE, "nn_pool2d: kind must be max or average pooling");
+        return NULL;
+    }
+    if (!strides) strides = pool;
+    if (check_pair("pool_size", pool) || check_pair("strides", strides)) return NULL;
+    if ((unsigned)padding > NN_PAD_SAME) { rt_set_error(RT_EVALUE, "invalid padding"); return NULL; }
+    nn_layer *l = layer_new(kind, kind == NN_LAYER_MAXPOOL2D ? "max_pooling2d" : "average_pooling2d");
+    if (!l) return NULL;
+    memcpy(l->ksize, pool, sizeof l->ksize);
+    memcpy(l->strides, strides, sizeof l->strides);
+    l->dilation[0] = l->dilation[1] = 1;
+    l->padding = padding;
+    return l;
+}
+
+nn_layer *nn_global_pool2d(nn_layer_kind kind)
+{
+    if (kind != NN_LAYER_GLOBAL_AVGPOOL2D && kind != NN_LAYER_GLOBAL_MAXPOOL2D) {
+        rt_set_error(RT_EVALUE, "nn_global_pool2d: kind must be global max or average pooling");
+        return NULL;
+    }
+    return layer_new(kind, kind == NN_LAYER_GLOBAL_AVGPOOL2D ? "global_average_pooling2d" : "global_max_pooling2d");
+}
+
+nn_layer *nn_batch_norm(int axis, double momentum, double epsilon, int center, int scale)
+{
+    if (!(momentum >= 0.0 && momentum <= 1.0) || !(epsilon > 0.0)) {
+        rt_set_error(RT_EVALUE, "BatchNormalization needs 0 <= momentum <= 1 and epsilon > 0; got momentum=%g, epsilon=%g",
+                     momentum, epsilon);
+        return NULL;
+    }
+    nn_layer *l = layer_new(NN_LAYER_BATCHNORM, "batch_normalization");
+    if (!l) return NULL;
+    l->bn_axis = axis;
+    l->momentum = momentum;
+    l->epsilon = epsilon;
+    l->center = center != 0;
+    l->scale = scale != 0;
+    return l;
+}
+
+nn_layer *nn_reshape(const int64_t *shape, int ndim)
+{
+    int unknown = 0;
+    if (ndim < 1 || ndim > RT_MAX_DIMS - 1) {
+        rt_set_error(RT_EVALUE, "Reshape's target_shape must have between 1 and %d dimensions, got %d", RT_MAX_DIMS - 1, ndim);
+        return NULL;
+    }
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] == -1 && !unknown++) continue;
+        if (shape[i] <= 0) {
+            rt_set_error(RT_EVALUE, "Reshape's target_shape must be positive integers with at most one -1, got %lld",
+                         (long long)shape[i]);
+            return NULL;
+        }
+    }
+    nn_layer *l = layer_new(NN_LAYER_RESHAPE, "reshape");
+    if (!l) return NULL;
+    l->target_ndim = ndim;
+    memcpy(l->target, shape, (size_t)ndim * sizeof *shape);
+    return l;
+}
+
+rt_status nn_layer_set_input_shape(nn_layer *l, const int64_t *shape, int ndim)
+{
+    if (l->kind == NN_LAYER_INPUT) return rt_set_error(RT_EVALUE, "an Input layer takes shape=, not input_shape=");
+    nn_layer *probe = nn_input(shape, ndim);   /* same checks and messages as Input(shape=) */
+    if (!probe) return rt_error_code();
+    nn_layer_release(probe);
+    l->in_ndim = ndim;
+    memcpy(l->in_shape, shape, (size_t)ndim * sizeof *shape);
+    return RT_OK;
+}
+
 nn_layer *nn_layer_retain(nn_layer *l) { if (l) l->refcount++; return l; }
 
 void nn_layer_release(nn_layer *l)
@@ -225,6 +363,13 @@ static const char *layer_class(nn_layer_kind k)
     case NN_LAYER_FLATTEN: return "Flatten";
     case NN_LAYER_DROPOUT: return "Dropout";
     case NN_LAYER_ACTIVATION: return "Activation";
+    case NN_LAYER_CONV2D: return "Conv2D";
+    case NN_LAYER_MAXPOOL2D: return "MaxPooling2D";
+    case NN_LAYER_AVGPOOL2D: return "AveragePooling2D";
+    case NN_LAYER_GLOBAL_AVGPOOL2D: return "GlobalAveragePooling2D";
+    case NN_LAYER_GLOBAL_MAXPOOL2D: return "GlobalMaxPooling2D";
+    case NN_LAYER_BATCHNORM: return "BatchNormalization";
+    case NN_LAYER_RESHAPE: return "Reshape";
     }
     return "?";
 }
@@ -241,6 +386,16 @@ void nn_layer_get_info(const nn_layer *l, nn_layer_info *out)
     out->kernel_initializer = l->kinit;
     out->bias_initializer = l->binit;
     out->rate = l->rate;
+    out->filters = l->filters;
+    memcpy(out->kernel, l->ksize, sizeof out->kernel);
+    memcpy(out->strides, l->strides, sizeof out->strides);
+    memcpy(out->dilation, l->dilation, sizeof out->dilation);
+    out->padding = l->padding;
+    out->momentum = l->momentum;
+    out->epsilon = l->epsilon;
+    out->center = l->center;
+    out->scale = l->scale;
+    out->nweights = l->built ? l->nw : 0;
     if (l->kind == NN_LAYER_INPUT) {
         out->built = 1;
         out->ndim = l->in_ndim;

@@ -104,6 +104,7 @@ static void free_buffers(nn_model *m)
         dev_free(rp->dev, rp->s1);
         dev_free(rp->dev, rp->s2);
         dev_free(rp->dev, rp->ws);
+        dev_free(rp->dev, rp->cols);
         dev_free(rp->dev, rp->acc);
         dev_free(rp->dev, rp->idx);
         rt_device *d = rp->dev;
@@ -182,6 +183,13 @@ rt_status nn_model_add(nn_model *m, nn_layer *l)
         l->built = 1;   /* marks it used */
         return RT_OK;
     }
+    int implicit_input = l->in_ndim > 0 && m->nlayers == 0 && !m->has_input;
+    if (implicit_input) {
+        /* Keras's input_shape= on the first layer: an implicit Input */
+        m->has_input = 1;
+        m->in_ndim = l->in_ndim;
+        memcpy(m->in_shape, l->in_shape, sizeof m->in_shape);
+    }
     if (m->nlayers == m->cap) {
         int cap = m->cap ? 2 * m->cap : 4;
         nn_layer **nl = realloc(m->layers, (size_t)cap * sizeof *nl);
@@ -202,6 +210,7 @@ rt_status nn_model_add(nn_model *m, nn_layer *l)
             /* keep the model consistent: take the layer back out */
             m->nlayers--;
             l->model = NULL;
+            if (implicit_input) m->has_input = 0;
             nn_layer_release(l);
             return st;
         }
@@ -249,17 +258,15 @@ static rt_status init_tensor(double *out, int64_t n, nn_initializer init, int64_
 
 /* ---- flat layout <-> get_params order ------------------------------------------- */
 
-/* host flat (model dtype, flat elements) -> doubles in get_params order */
+/* host flat (model dtype, flat elements) -> doubles in get_params order
+ * (layers in order, each layer's tensors in Keras order) */
 static void flat_pack(const nn_model *m, const void *flat, double *out)
 {
     int64_t o = 0;
     for (int i = 0; i < m->nlayers; i++) {
         const nn_layer *l = m->layers[i];
-        if (l->kind != NN_LAYER_DENSE) continue;
-        int64_t nw = l->in_features * l->units;
-        for (int k = 0; k < 2; k++) {
-            int64_t off = k == 0 ? l->w_off : l->b_off, n = k == 0 ? nw : l->units;
-            if (off < 0) continue;
+        for (int k = 0; k < l->nw; k++) {
+            int64_t off = l->w[k].off, n = l->w[k].n;
             if (m->dtype == RT_FLOAT64) memcpy(out + o, (const double *)flat + off, (size_t)n * sizeof(double));
             else for (int64_t j = 0; j < n; j++) out[o + j] = ((const float *)flat)[off + j];
             o += n;
@@ -274,11 +281,8 @@ static void flat_unpack(const nn_model *m, const double *in, void *flat)
     int64_t o = 0;
     for (int i = 0; i < m->nlayers; i++) {
         const nn_layer *l = m->layers[i];
-        if (l->kind != NN_LAYER_DENSE) continue;
-        int64_t nw = l->in_features * l->units;
-        for (int k = 0; k < 2; k++) {
-            int64_t off = k == 0 ? l->w_off : l->b_off, n = k == 0 ? nw : l->units;
-            if (off < 0) continue;
+        for (int k = 0; k < l->nw; k++) {
+            int64_t off = l->w[k].off, n = l->w[k].n;
             if (m->dtype == RT_FLOAT64) memcpy((double *)flat + off, in + o, (size_t)n * sizeof(double));
             else for (int64_t j = 0; j < n; j++) ((float *)flat)[off + j] = (float)in[o + j];
             o += n;
@@ -332,6 +336,150 @@ static const nn_ops *ops_for(rt_device *d, rt_dtype t)
 
 static int64_t align_up(int64_t v) { return (v + NN_ALIGN - 1) / NN_ALIGN * NN_ALIGN; }
 
+/* ---- shape inference ------------------------------------------------------------- */
+
+static void add_weight(nn_layer *l, const char *name, const int64_t *shape, int ndim, int trainable,
+                       nn_initializer init)
+{
+    nn_weight *w = &l->w[l->nw++];
+    memset(w, 0, sizeof *w);
+    w->name = name;
+    w->ndim = ndim;
+    w->n = 1;
+    for (int i = 0; i < ndim; i++) { w->shape[i] = shape[i]; w->n *= shape[i]; }
+    w->trainable = trainable;
+    w->init = init;
+    w->off = -1;
+}
+
+/* Keras's output length of one spatial axis and the padding before it */
+static int64_t window_out(int64_t in, int64_t k, int64_t s, int64_t dil, nn_padding p, int64_t *pad_before)
+{
+    int64_t span = (k - 1) * dil + 1;
+    if (p == NN_PAD_SAME) {
+        int64_t out = (in + s - 1) / s;
+        int64_t total = (out - 1) * s + span - in;
+        *pad_before = total > 0 ? total / 2 : 0;
+        return out;
+    }
+    *pad_before = 0;
+    return in >= span ? (in - span) / s + 1 : 0;
+}
+
+static rt_status shape_error_ndim(const nn_layer *l, const int64_t *cur, int nd, int want)
+{
+    char s[96];
+    int64_t full[RT_MAX_DIMS + 1];
+    full[0] = -1;
+    memcpy(full + 1, cur, (size_t)nd * sizeof *cur);
+    rt_format_shape(cur, nd, s, sizeof s);
+    return rt_set_error(RT_EVALUE, "Input 0 of layer \"%s\" is incompatible with the layer: expected ndim=%d, found "
+                        "ndim=%d. Full shape received: (None, %s", l->name, want, nd + 1, s + 1);
+}
+
+/* Infers layer l's output shape from its input feature shape cur[0..*nd)
+ * (updated in place) and lists its weight tensors. */
+static rt_status infer_layer(nn_layer *l, int64_t *cur, int *nd)
+{
+    int64_t feat = 1;
+    for (int i = 0; i < *nd; i++) feat *= cur[i];
+    l->nw = 0;
+    l->scratch = 0;
+    switch (l->kind) {
+    case NN_LAYER_DENSE: {
+        if (*nd != 1) {
+            char s[96];
+            rt_format_shape(cur, *nd, s, sizeof s);
+            return rt_set_error(RT_EVALUE,
+                "Dense layer '%s' needs 1-D features per sample, got feature shape %s: add Flatten() before it",
+                l->name, s);
+        }
+        int64_t ks[2] = {feat, l->units};
+        add_weight(l, "kernel", ks, 2, 1, l->kinit);
+        if (l->use_bias) add_weight(l, "bias", ks + 1, 1, 1, l->binit);
+        cur[0] = l->units;
+        break;
+    }
+    case NN_LAYER_CONV2D: case NN_LAYER_MAXPOOL2D: case NN_LAYER_AVGPOOL2D: {
+        if (*nd != 3) return shape_error_ndim(l, cur, *nd, 4);
+        nn_conv_geom *g = &l->geom;
+        g->h = cur[0]; g->w = cur[1]; g->c = cur[2];
+        g->kh = l->ksize[0]; g->kw = l->ksize[1];
+        g->sh = l->strides[0]; g->sw = l->strides[1];
+        g->dh = l->dilation[0]; g->dw = l->dilation[1];
+        g->oh = window_out(g->h, g->kh, g->sh, g->dh, l->padding, &g->pt);
+        g->ow = window_out(g->w, g->kw, g->sw, g->dw, l->padding, &g->pl);
+        g->oc = l->kind == NN_LAYER_CONV2D ? l->filters : g->c;
+        if (g->oh <= 0 || g->ow <= 0) {
+            char s[96];
+            rt_format_shape(cur, *nd, s, sizeof s);
+            return rt_set_error(RT_EVALUE, "Layer \"%s\" (%s): computed output size would be negative. Received inputs "
+                                "shape=(None, %s, %s=(%lld, %lld), dilation_rate=(%lld, %lld), padding=\"valid\"",
+                                l->name, l->kind == NN_LAYER_CONV2D ? "Conv2D" : "pooling", s + 1,
+                                l->kind == NN_LAYER_CONV2D ? "kernel_size" : "pool_size", (long long)g->kh,
+                                (long long)g->kw, (long long)g->dh, (long long)g->dw);
+        }
+        if (l->kind == NN_LAYER_CONV2D) {
+            int64_t ks[4] = {g->kh, g->kw, g->c, g->oc};
+            add_weight(l, "kernel", ks, 4, 1, l->kinit);
+            if (l->use_bias) add_weight(l, "bias", ks + 3, 1, 1, l->binit);
+            l->scratch = g->oh * g->ow * g->kh * g->kw * g->c;
+        }
+        cur[0] = g->oh; cur[1] = g->ow; cur[2] = g->oc;
+        break;
+    }
+    case NN_LAYER_GLOBAL_AVGPOOL2D: case NN_LAYER_GLOBAL_MAXPOOL2D: {
+        if (*nd != 3) return shape_error_ndim(l, cur, *nd, 4);
+        nn_conv_geom *g = &l->geom;
+        memset(g, 0, sizeof *g);
+        g->h = g->kh = g->sh = cur[0];
+        g->w = g->kw = g->sw = cur[1];
+        g->c = g->oc = cur[2];
+        g->oh = g->ow = g->dh = g->dw = 1;
+        *nd = 1;
+        cur[0] = g->c;
+        break;
+    }
+    case NN_LAYER_BATCHNORM: {
+        if (l->bn_axis != -1 && l->bn_axis != *nd)
+            return rt_set_error(RT_EVALUE, "BatchNormalization layer '%s' normalises the last axis only (axis=-1 or "
+                                "axis=%d for this input); got axis=%d", l->name, *nd, l->bn_axis);
+        int64_t c = cur[*nd - 1];
+        if (l->scale) add_weight(l, "gamma", &c, 1, 1, NN_INIT_ONES);
+        if (l->center) add_weight(l, "beta", &c, 1, 1, NN_INIT_ZEROS);
+        add_weight(l, "moving_mean", &c, 1, 0, NN_INIT_ZEROS);
+        add_weight(l, "moving_variance", &c, 1, 0, NN_INIT_ONES);
+        break;
+    }
+    case NN_LAYER_RESHAPE: {
+        int64_t known = 1, unknown = -1;
+        for (int i = 0; i < l->target_ndim; i++) {
+            if (l->target[i] == -1) unknown = i;
+            else known *= l->target[i];
+        }
+        int ok = unknown >= 0 ? feat % known == 0 : feat == known;
+        if (!ok) {
+            char a[96], b[96];
+            rt_format_shape(cur, *nd, a, sizeof a);
+            rt_format_shape(l->target, l->target_ndim, b, sizeof b);
+            return rt_set_error(RT_EVALUE, "Layer \"%s\" (Reshape): the input shape %s (%lld elements) cannot be "
+                                "reshaped into the target shape %s", l->name, a, (long long)feat, b);
+        }
+        *nd = l->target_ndim;
+        memcpy(cur, l->target, (size_t)*nd * sizeof *cur);
+        if (unknown >= 0) cur[unknown] = feat / known;
+        break;
+    }
+    case NN_LAYER_FLATTEN:
+        *nd = 1;
+        cur[0] = feat;
+        break;
+    default:
+        break;
+    }
+    return RT_OK;
+}
+
 rt_status nn_model_build(nn_model *m, const int64_t *fshape, int ndim)
 {
     rt_status st = nn_model_check_scope(m);
@@ -365,41 +513,52 @@ rt_status nn_model_build(nn_model *m, const int64_t *fshape, int ndim)
     memcpy(cur, fshape, (size_t)ndim * sizeof *cur);
     int64_t feat = 1;
     for (int i = 0; i < ndim; i++) feat *= cur[i];
-    int64_t in_features = feat, flat = 0, count = 0, maxf = feat;
+    int64_t in_features = feat, count = 0, trainable = 0, maxf = feat, scratch = 0, stats = 0, maxk = 0;
+    int plain = 1;
     for (int i = 0; i < m->nlayers; i++) {
         nn_layer *l = m->layers[i];
         l->in_features = feat;
+        l->in_nd = cur_nd;
+        memcpy(l->in_dims, cur, sizeof cur);
         l->w_off = l->b_off = -1;
         l->nparams = 0;
-        switch (l->kind) {
-        case NN_LAYER_DENSE:
-            if (cur_nd != 1) {
-                char s[96];
-                rt_format_shape(cur, cur_nd, s, sizeof s);
-                return rt_set_error(RT_EVALUE,
-                    "Dense layer '%s' needs 1-D features per sample, got feature shape %s: add Flatten() before it",
-                    l->name, s);
-            }
-            l->w_off = flat = align_up(flat);
-            flat += feat * l->units;
-            if (l->use_bias) { l->b_off = flat = align_up(flat); flat += l->units; }
-            l->nparams = feat * l->units + (l->use_bias ? l->units : 0);
-            count += l->nparams;
-            cur_nd = 1;
-            cur[0] = feat = l->units;
-            break;
-        case NN_LAYER_FLATTEN:
-            cur_nd = 1;
-            cur[0] = feat;
-            break;
-        default:
-            break;
+        if ((st = infer_layer(l, cur, &cur_nd))) goto fail_shapes;
+        feat = 1;
+        for (int d = 0; d < cur_nd; d++) feat *= cur[d];
+        for (int k = 0; k < l->nw; k++) {
+            l->nparams += l->w[k].n;
+            if (l->w[k].trainable) trainable += l->w[k].n;
         }
+        count += l->nparams;
+        if (l->scratch > scratch) scratch = l->scratch;
+        if (l->kind == NN_LAYER_CONV2D && l->w[0].n > maxk) maxk = l->w[0].n;
+        if (l->kind == NN_LAYER_BATCHNORM) { l->stats_off = stats; stats += 2 * cur[cur_nd - 1]; }
+        plain &= l->kind <= NN_LAYER_ACTIVATION;
         l->out_features = feat;
         l->out_ndim = cur_nd;
         memcpy(l->out_shape, cur, sizeof cur);
         l->built = 1;
         if (feat > maxf) maxf = feat;
+    }
+    /* the flat layout: every trainable tensor, then the moving statistics
+     * (the optimizer runs over the first part only) */
+    int64_t flat = 0;
+    for (int pass = 1; pass >= 0; pass--) {
+        for (int i = 0; i < m->nlayers; i++)
+            for (int k = 0; k < m->layers[i]->nw; k++) {
+                nn_weight *w = &m->layers[i]->w[k];
+                if (w->trainable != pass) continue;
+                w->off = flat = align_up(flat);
+                flat += w->n;
+            }
+        if (pass == 1) m->flat_trainable = flat = align_up(flat);
+    }
+    for (int i = 0; i < m->nlayers; i++) {
+        nn_layer *l = m->layers[i];
+        if (l->kind == NN_LAYER_DENSE || l->kind == NN_LAYER_CONV2D) {
+            l->w_off = l->w[0].off;
+            if (l->use_bias) l->b_off = l->w[1].off;
+        }
     }
 
     free_buffers(m);
@@ -408,6 +567,11 @@ rt_status nn_model_build(nn_model *m, const int64_t *fshape, int ndim)
     m->max_features = maxf;
     m->flat = align_up(flat);
     m->count = count;
+    m->trainable_count = trainable;
+    m->max_scratch = scratch;
+    m->stats_count = stats;
+    m->max_kernel = maxk;
+    m->plain = plain;
     if (!m->has_input) {
         m->in_ndim = ndim;
         memcpy(m->in_shape, fshape, (size_t)ndim * sizeof *fshape);
@@ -432,12 +596,18 @@ rt_status nn_model_build(nn_model *m, const int64_t *fshape, int ndim)
     int64_t o = 0;
     for (int i = 0; i < m->nlayers && st == RT_OK; i++) {
         nn_layer *l = m->layers[i];
-        if (l->kind != NN_LAYER_DENSE) continue;
-        st = init_tensor(init + o, l->in_features * l->units, l->kinit, l->in_features, l->units);
-        o += l->in_features * l->units;
-        if (st == RT_OK && l->use_bias) {
-            st = init_tensor(init + o, l->units, l->binit, l->in_features, l->units);
-            o += l->units;
+        /* Keras's fans: a kernel (..., in, out) has fan_in = receptive field * in */
+        int64_t fan_in = 1, fan_out = 1;
+        if (l->nw) {
+            const nn_weight *k0 = &l->w[0];
+            int64_t rf = 1;
+            for (int d = 0; d + 2 < k0->ndim; d++) rf *= k0->shape[d];
+            fan_in = k0->ndim >= 2 ? rf * k0->shape[k0->ndim - 2] : k0->n;
+            fan_out = k0->ndim >= 2 ? rf * k0->shape[k0->ndim - 1] : k0->n;
+        }
+        for (int k = 0; k < l->nw && st == RT_OK; k++) {
+            st = init_tensor(init + o, l->w[k].n, l->w[k].init, fan_in, fan_out);
+            o += l->w[k].n;
         }
     }
     if (st == RT_OK) st = nn_model_upload(m, 0, init);
@@ -450,6 +620,7 @@ fail:
     free_buffers(m);
     for (int i = 0; i < m->nlayers; i++) m->layers[i]->built = 0;
     m->built = 0;
+fail_shapes:
     return st;
 }
 
@@ -482,22 +653,27 @@ rt_status nn_model_reserve(nn_model *m, int64_t rows)
     if (rows <= m->ws_rows && m->ws_off) return RT_OK;
     size_t es = rt_dtype_size(m->dtype);
     int nl = m->nlayers;
-    size_t *off = malloc((size_t)(nl + 5) * sizeof *off);
+    size_t *off = malloc((size_t)(nl + 8) * sizeof *off);
     if (!off) return rt_set_error(RT_EOOM, "out of host memory");
     size_t o = 0;
     off[0] = o; o = align_bytes(o + (size_t)rows * (size_t)m->in_features * es);
     for (int i = 0; i < nl; i++) {
         off[1 + i] = o;
         const nn_layer *l = m->layers[i];
-        if (l->kind != NN_LAYER_FLATTEN) o = align_bytes(o + (size_t)rows * (size_t)l->out_features * es);
+        if (!nn_layer_is_view(l)) o = align_bytes(o + (size_t)rows * (size_t)l->out_features * es);
     }
     off[nl + 1] = o; o = align_bytes(o + (size_t)rows * (size_t)m->out_features * es);
     off[nl + 2] = o; o = align_bytes(o + (size_t)rows * (size_t)m->max_features * es);
     off[nl + 3] = o; o = align_bytes(o + (size_t)rows * (size_t)m->max_features * es);
     off[nl + 4] = o;
+    off[nl + 5] = o; o = align_bytes(o + (size_t)m->stats_count * es);
+    off[nl + 6] = o; o = align_bytes(o + (size_t)m->max_kernel * es);
+    off[nl + 7] = o;
     for (int r = 0; r < m->nrep; r++) {
         nn_replica *rp = &m->rep[r];
         dev_free(rp->dev, rp->ws);
+        dev_free(rp->dev, rp->cols);   /* sized for the old row count: remade on use */
+        rp->cols = NULL;
         rp->ws = dev_alloc(rp->dev, o);
         if (!rp->ws) {
             free(off);
@@ -516,10 +692,20 @@ rt_status nn_model_reserve(nn_model *m, int64_t rows)
 
 void *nn_ws_act(const nn_model *m, const nn_replica *r, int layer)
 {
-    /* Flatten keeps its input's memory (row-major features are already flat) */
-    while (layer >= 0 && m->layers[layer]->kind == NN_LAYER_FLATTEN) layer--;
+    /* Flatten and Reshape keep their input's memory (row-major samples) */
+    while (layer >= 0 && nn_layer_is_view(m->layers[layer])) layer--;
     return (char *)r->ws + m->ws_off[1 + layer];
 }
+void *nn_ws_scratch(const nn_model *m, nn_replica *r)
+{
+    if (!r->cols)
+        r->cols = dev_alloc(r->dev, (size_t)m->ws_rows * (size_t)m->max_scratch * rt_dtype_size(m->dtype));
+    if (!r->cols && !rt_error_code()) rt_set_error(RT_EOOM, "out of memory for the convolution windows on %s",
+                                                   rt_device_name(r->dev));
+    return r->cols;
+}
+void *nn_ws_stats(const nn_model *m, const nn_replica *r) { return (char *)r->ws + m->ws_off[m->nlayers + 5]; }
+void *nn_ws_kernel_t(const nn_model *m, const nn_replica *r) { return (char *)r->ws + m->ws_off[m->nlayers + 6]; }
 void *nn_ws_y(const nn_model *m, const nn_replica *r) { return (char *)r->ws + m->ws_off[m->nlayers + 1]; }
 void *nn_ws_grad(const nn_model *m, const nn_replica *r, int which)
 {
@@ -629,19 +815,14 @@ static rt_status layer_weights(const nn_model *m, const nn_layer *l, const doubl
                                rt_array **out, int *n)
 {
     *n = 0;
-    if (l->kind != NN_LAYER_DENSE) return RT_OK;
-    int64_t ks[2] = {l->in_features, l->units};
-    if (!(out[0] = host_array(all + base, ks, 2, m->dtype))) return rt_error_code();
-    *n = 1;
-    if (l->use_bias) {
-        int64_t bs[1] = {l->units};
-        if (!(out[1] = host_array(all + base + l->in_features * l->units, bs, 1, m->dtype))) {
-            rt_array_release(out[0]);
-            *n = 0;
+    for (int k = 0; k < l->nw; k++) {
+        if (!(out[k] = host_array(all + base, l->w[k].shape, l->w[k].ndim, m->dtype))) {
+            for (int j = 0; j < k; j++) rt_array_release(out[j]);
             return rt_error_code();
         }
-        *n = 2;
+        base += l->w[k].n;
     }
+    *n = l->nw;
     return RT_OK;
 }
 
@@ -672,7 +853,7 @@ rt_status nn_model_get_weights(const nn_model *m, rt_array ***out, int *n)
     *n = 0;
     if (!m->built) return RT_OK;   /* Keras: an unbuilt model has no weights yet */
     double *all = malloc((size_t)(m->count > 0 ? m->count : 1) * sizeof *all);
-    rt_array **arr = calloc((size_t)(2 * m->nlayers + 1), sizeof *arr);
+    rt_array **arr = calloc((size_t)(NN_MAX_LAYER_WEIGHTS * m->nlayers + 1), sizeof *arr);
     if (!all || !arr) { free(all); free(arr); return rt_set_error(RT_EOOM, "out of host memory"); }
     rt_status st = nn_model_get_params(m, 0, all);
     int k = 0;
@@ -695,18 +876,17 @@ rt_status nn_model_get_weights(const nn_model *m, rt_array ***out, int *n)
 /* Checks and reads weights `w` for layer l into dst (get_params order). */
 static rt_status read_layer_weights(const nn_layer *l, rt_array *const *w, double *dst)
 {
-    int64_t shapes[2][2] = {{l->in_features, l->units}, {l->units, 0}};
-    int nds[2] = {2, 1};
-    for (int k = 0; k < (l->use_bias ? 2 : 1); k++) {
+    for (int k = 0; k < l->nw; k++) {
         const rt_array *a = w[k];
-        int ok = a->ndim == nds[k];
-        for (int d = 0; ok && d < nds[k]; d++) ok = a->shape[d] == shapes[k][d];
+        const nn_weight *want = &l->w[k];
+        int ok = a->ndim == want->ndim;
+        for (int d = 0; ok && d < want->ndim; d++) ok = a->shape[d] == want->shape[d];
         if (!ok) {
-            char want[64], got[64];
-            rt_format_shape(shapes[k], nds[k], want, sizeof want);
+            char ws[64], got[64];
+            rt_format_shape(want->shape, want->ndim, ws, sizeof ws);
             rt_format_shape(a->shape, a->ndim, got, sizeof got);
             return rt_set_error(RT_EVALUE, "Layer %s weight shape %s is not compatible with provided weight shape %s.",
-                                l->name, want, got);
+                                l->name, ws, got);
         }
         rt_status st = rt_to_host(a, RT_FLOAT64, dst);
         if (st) return st;
@@ -720,8 +900,7 @@ rt_status nn_model_set_weights(nn_model *m, rt_array *const *w, int n)
     if (!m->built)
         return rt_set_error(RT_EVALUE, "model '%s' has not been built yet: its weights do not exist", m->name);
     int expect = 0;
-    for (int i = 0; i < m->nlayers; i++)
-        if (m->layers[i]->kind == NN_LAYER_DENSE) expect += m->layers[i]->use_bias ? 2 : 1;
+    for (int i = 0; i < m->nlayers; i++) expect += m->layers[i]->nw;
     if (n != expect)
         return rt_set_error(RT_EVALUE, "You called `set_weights(weights)` on layer '%s' with a weight list of length %d, "
                             "but the layer was expecting %d weights.", m->name, n, expect);
@@ -731,9 +910,8 @@ rt_status nn_model_set_weights(nn_model *m, rt_array *const *w, int n)
     int k = 0;
     for (int i = 0; i < m->nlayers && st == RT_OK; i++) {
         const nn_layer *l = m->layers[i];
-        if (l->kind != NN_LAYER_DENSE) continue;
         st = read_layer_weights(l, w + k, all + param_base(m, i));
-        k += l->use_bias ? 2 : 1;
+        k += l->nw;
     }
     if (st == RT_OK) st = nn_model_upload(m, 0, all);
     free(all);
@@ -744,7 +922,7 @@ rt_status nn_layer_get_weights(const nn_layer *l, rt_array **out, int *n)
 {
     *n = 0;
     const nn_model *m = l->model;
-    if (!m || !m->built || l->kind != NN_LAYER_DENSE) return RT_OK;
+    if (!m || !m->built || !l->nw) return RT_OK;
     int li = 0;
     while (li < m->nlayers && m->layers[li] != l) li++;
     double *all = malloc((size_t)(m->count > 0 ? m->count : 1) * sizeof *all);
@@ -758,11 +936,12 @@ rt_status nn_layer_get_weights(const nn_layer *l, rt_array **out, int *n)
 rt_status nn_layer_set_weights(nn_layer *l, rt_array *const *w, int n)
 {
     nn_model *m = l->model;
-    int expect = l->kind == NN_LAYER_DENSE ? (l->use_bias ? 2 : 1) : 0;
+    int has = l->kind == NN_LAYER_DENSE || l->kind == NN_LAYER_CONV2D || l->kind == NN_LAYER_BATCHNORM;
     if (!m || !m->built) {
-        if (expect == 0 && n == 0) return RT_OK;
+        if (!has && n == 0) return RT_OK;
         return rt_set_error(RT_EVALUE, "layer '%s' is not built yet: its weights do not exist", l->name);
     }
+    int expect = l->nw;
     if (n != expect)
         return rt_set_error(RT_EVALUE, "You called `set_weights(weights)` on layer '%s' with a weight list of length %d, "
                             "but the layer was expecting %d weights.", l->name, n, expect);
@@ -826,15 +1005,18 @@ rt_status nn_model_summary(const nn_model *m, nn_summary *out)
         else snprintf(out->rows[i].shape, sizeof out->rows[i].shape, "?");
         out->rows[i].params = l->built ? l->nparams : 0;
     }
-    out->total = out->trainable = m->built ? m->count : 0;
-    out->non_trainable = 0;
-    char n[28], b[28];
+    out->total = m->built ? m->count : 0;
+    out->trainable = m->built ? m->trainable_count : 0;
+    out->non_trainable = out->total - out->trainable;
     size_t es = rt_dtype_size(m->dtype);
-    with_commas(out->total, n, sizeof n);
-    nn_format_bytes((double)out->total * (double)es, b, sizeof b);
-    snprintf(out->total_str, sizeof out->total_str, "%s (%s)", n, b);
-    snprintf(out->trainable_str, sizeof out->trainable_str, "%s (%s)", n, b);
-    snprintf(out->non_trainable_str, sizeof out->non_trainable_str, "0 (0.00 B)");
+    const int64_t v[3] = {out->total, out->trainable, out->non_trainable};
+    char *dst[3] = {out->total_str, out->trainable_str, out->non_trainable_str};
+    for (int k = 0; k < 3; k++) {
+        char n[28], b[28];
+        with_commas(v[k], n, sizeof n);
+        nn_format_bytes((double)v[k] * (double)es, b, sizeof b);
+        snprintf(dst[k], sizeof out->total_str, "%s (%s)", n, b);
+    }
     return RT_OK;
 }
 

@@ -86,8 +86,16 @@ void nn_reset_names(void);
 /* ---- layers ------------------------------------------------------------------- */
 
 typedef enum {
-    NN_LAYER_INPUT = 0, NN_LAYER_DENSE, NN_LAYER_FLATTEN, NN_LAYER_DROPOUT, NN_LAYER_ACTIVATION
+    NN_LAYER_INPUT = 0, NN_LAYER_DENSE, NN_LAYER_FLATTEN, NN_LAYER_DROPOUT, NN_LAYER_ACTIVATION,
+    NN_LAYER_CONV2D, NN_LAYER_MAXPOOL2D, NN_LAYER_AVGPOOL2D, NN_LAYER_GLOBAL_AVGPOOL2D,
+    NN_LAYER_GLOBAL_MAXPOOL2D, NN_LAYER_BATCHNORM, NN_LAYER_RESHAPE
 } nn_layer_kind;
+
+/* Keras's padding: "valid" (no padding) or "same" (output = ceil(input /
+ * stride); odd padding puts the extra row/column at the bottom/right). */
+typedef enum { NN_PAD_VALID = 0, NN_PAD_SAME } nn_padding;
+int         nn_padding_parse(const char *name, nn_padding *out);  /* 0, or -1 (RT_EVALUE) */
+const char *nn_padding_name(nn_padding p);                         /* "valid" */
 
 /* A layer. Refcounted; owned by its references (a model that holds it is
  * one). Once added to a model it belongs to that model (adding it to a
@@ -102,6 +110,26 @@ nn_layer *nn_dense(int64_t units, nn_activation act, int use_bias,
 nn_layer *nn_flatten(void);
 nn_layer *nn_dropout(double rate);                         /* 0 <= rate < 1 */
 nn_layer *nn_activation_layer(nn_activation act);
+/* Channels-last (N, H, W, C) image layers. kernel/strides/dilation are
+ * (rows, cols); the kernel weights are (kh, kw, in, filters) as Keras's. */
+nn_layer *nn_conv2d(int64_t filters, const int64_t kernel[2], const int64_t strides[2], nn_padding padding,
+                    nn_activation act, int use_bias, nn_initializer kernel_init, nn_initializer bias_init,
+                    const int64_t dilation[2]);
+/* MaxPooling2D / AveragePooling2D (kind NN_LAYER_MAXPOOL2D or
+ * NN_LAYER_AVGPOOL2D); strides NULL: the pool size, as Keras. Average
+ * pooling with "same" padding divides by the elements inside the image. */
+nn_layer *nn_pool2d(nn_layer_kind kind, const int64_t pool[2], const int64_t strides[2], nn_padding padding);
+/* GlobalAveragePooling2D / GlobalMaxPooling2D: (N, H, W, C) -> (N, C). */
+nn_layer *nn_global_pool2d(nn_layer_kind kind);
+/* BatchNormalization over the last axis (axis -1 or the last index).
+ * Weights [gamma (scale), beta (center), moving_mean, moving_variance]; the
+ * moving statistics are non-trainable. */
+nn_layer *nn_batch_norm(int axis, double momentum, double epsilon, int center, int scale);
+/* Reshape(target_shape): one entry may be -1 (inferred). */
+nn_layer *nn_reshape(const int64_t *shape, int ndim);
+/* Keras's `input_shape=` on a first layer: the model gets an Input of this
+ * shape when the layer is added first. */
+rt_status nn_layer_set_input_shape(nn_layer *l, const int64_t *shape, int ndim);
 nn_layer *nn_layer_retain(nn_layer *l);
 void      nn_layer_release(nn_layer *l);                   /* NULL is fine */
 
@@ -115,6 +143,12 @@ typedef struct {
     int            use_bias;    /* Dense */
     nn_initializer kernel_initializer, bias_initializer; /* Dense */
     double         rate;        /* Dropout */
+    int64_t        filters;     /* Conv2D */
+    int64_t        kernel[2], strides[2], dilation[2];  /* Conv2D; pools: kernel = pool size */
+    nn_padding     padding;     /* Conv2D, pools */
+    double         momentum, epsilon;  /* BatchNormalization */
+    int            center, scale;      /* BatchNormalization */
+    int            nweights;    /* weight tensors (0 until built) */
     int            built;       /* output shape known */
     int            ndim;        /* Input: its shape; built layers: output shape */
     int64_t        shape[RT_MAX_DIMS];   /* without the batch axis */
@@ -122,9 +156,12 @@ typedef struct {
 } nn_layer_info;
 void nn_layer_get_info(const nn_layer *l, nn_layer_info *out); /* can't fail */
 
-/* Weights in Keras order (Dense: kernel (in, units), bias (units,)), as new
- * float arrays on CPU:0 (read from replica 0). *n gets the count (0 for
- * layers without weights, or not built). `out` needs room for 2. */
+/* Weights in Keras order (Dense: kernel (in, units), bias (units,); Conv2D:
+ * kernel (kh, kw, in, filters), bias; BatchNormalization: gamma, beta,
+ * moving_mean, moving_variance), as new float arrays on CPU:0 (read from
+ * replica 0). *n gets the count (0 for layers without weights, or not
+ * built). `out` needs room for NN_MAX_LAYER_WEIGHTS. */
+#define NN_MAX_LAYER_WEIGHTS 4
 rt_status nn_layer_get_weights(const nn_layer *l, rt_array **out, int *n);
 /* Copies the arrays into every replica; shapes must match exactly. */
 rt_status nn_layer_set_weights(nn_layer *l, rt_array *const *w, int n);
@@ -175,7 +212,7 @@ typedef struct {
     char            model_name[96];
     int             nrows;
     nn_summary_row *rows;        /* owned */
-    int64_t         total, trainable, non_trainable;
+    int64_t         total, trainable, non_trainable;   /* non-trainable: BatchNormalization's moving statistics */
     char            total_str[64], trainable_str[64], non_trainable_str[64]; /* "2 (8.00 B)" */
 } nn_summary;
 rt_status nn_model_summary(const nn_model *m, nn_summary *out);
@@ -248,8 +285,8 @@ rt_status nn_model_fit(nn_model *m, const rt_array *x, const rt_array *y,
  * nmetrics); *n gets the count. batch_size <= 0 means 32. */
 rt_status nn_model_evaluate(nn_model *m, const rt_array *x, const rt_array *y,
                             int64_t batch_size, double *values, int *n);
-/* (n, units) outputs of the model's dtype on CPU:0 (as Keras returns host
- * arrays). batch_size <= 0 means 32. */
+/* (n, *output shape) outputs of the model's dtype on CPU:0 (as Keras
+ * returns host arrays): (n, units) after a Dense. batch_size <= 0 means 32. */
 rt_array *nn_model_predict(nn_model *m, const rt_array *x, int64_t batch_size);
 
 /* History of the last fit (borrowed; empty before any fit). */

@@ -35,6 +35,25 @@ typedef enum {
 
 struct nn_model;
 
+/* The geometry of one 2-D window operation (Conv2D, the pools) on
+ * channels-last images: input (h, w, c), output (oh, ow, oc), window
+ * (kh, kw) with strides (sh, sw), dilation (dh, dw) and the padding above
+ * and left of the image (pt, pl; "same" puts the odd extra below/right). */
+typedef struct {
+    int64_t h, w, c, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl;
+} nn_conv_geom;
+
+/* One weight tensor of a built layer: where it lives in the flat buffer
+ * and its Keras shape. */
+typedef struct {
+    int64_t off, n;                  /* element offset in the flat buffer, element count */
+    int     ndim;
+    int64_t shape[4];
+    int     trainable;
+    nn_initializer init;
+    const char *name;                /* "kernel", "gamma", ... */
+} nn_weight;
+
 /* A layer. Owned by its references (see nn.h). Fields below "build" are
  * written by nn_model_build. */
 struct nn_layer {
@@ -46,8 +65,16 @@ struct nn_layer {
     int            use_bias;
     nn_initializer kinit, binit;
     double         rate;                /* Dropout */
-    int            in_ndim;             /* Input */
+    int            in_ndim;             /* Input; other layers: input_shape= (0: none) */
     int64_t        in_shape[RT_MAX_DIMS];
+    int64_t        filters;             /* Conv2D */
+    int64_t        ksize[2], strides[2], dilation[2];  /* Conv2D; pools: ksize = pool size */
+    nn_padding     padding;
+    int            bn_axis;             /* BatchNormalization (as given) */
+    double         momentum, epsilon;
+    int            center, scale;
+    int            target_ndim;         /* Reshape */
+    int64_t        target[RT_MAX_DIMS];
     /* build */
     int            built;
     int64_t        in_features;         /* product of the input feature shape */
@@ -56,6 +83,13 @@ struct nn_layer {
     int64_t        out_shape[RT_MAX_DIMS];
     int64_t        w_off, b_off;        /* element offsets in the flat buffer; -1: none */
     int64_t        nparams;
+    int            nw;                  /* weight tensors, Keras order */
+    nn_weight      w[NN_MAX_LAYER_WEIGHTS];
+    int            in_nd;               /* the input's feature shape */
+    int64_t        in_dims[RT_MAX_DIMS];
+    nn_conv_geom   geom;                /* Conv2D, pools */
+    int64_t        scratch;             /* Conv2D: im2col elements per row */
+    int64_t        stats_off;           /* BatchNormalization: element offset of its saved mean/invstd in the workspace's stats area */
     struct nn_model *model;             /* borrowed back-pointer; NULL when not in a model */
 };
 
@@ -113,6 +147,40 @@ typedef struct nn_ops {
                            void *s1, void *s2, int64_t count);
     /* dst[i] = a[i] + b[i] (the collective's building block) */
     rt_status (*add)(rt_device *d, void *dst, const void *a, const void *b, int64_t count);
+    /* Conv2D as a matrix product: im2col writes, for each of the rows *
+     * oh * ow output pixels, its window (kh, kw, c) (zeros outside the
+     * image); col2im is its adjoint (dx overwritten with the sums). */
+    rt_status (*im2col)(rt_device *d, const nn_conv_geom *g, int64_t rows, const void *x, void *cols);
+    rt_status (*col2im)(rt_device *d, const nn_conv_geom *g, int64_t rows, const void *cols, void *dx);
+    /* Max (max != 0) or average pooling (average over the elements inside
+     * the image) and its backward (dx overwritten; the max routes each
+     * gradient to the first maximum of its window). */
+    rt_status (*pool)(rt_device *d, const nn_conv_geom *g, int64_t rows, int max, const void *x, void *y);
+    rt_status (*pool_backward)(rt_device *d, const nn_conv_geom *g, int64_t rows, int max, const void *x,
+                               const void *y, const void *dy, void *dx);
+    /* Batch normalisation over n positions of c channels (x is (n, c)).
+     * training: batch mean and biased variance, stats = (mean, 1/sqrt(var
+     * + eps)), and dmean/dvar get f * (batch stat - moving stat) (the
+     * moving statistics' update, summed across replicas); otherwise the
+     * moving statistics normalise and stats get (moving mean, invstd).
+     * gamma/beta may be NULL (scale/center off). */
+    rt_status (*bn_forward)(rt_device *d, int64_t n, int64_t c, const void *x, void *y, const void *gamma,
+                            const void *beta, const void *mmean, const void *mvar, double eps, int training,
+                            void *stats, void *dmean, void *dvar, double f);
+    /* dx (may be NULL), dgamma/dbeta (may be NULL) from dy; training: the
+     * gradient through the batch statistics too. */
+    rt_status (*bn_backward)(rt_device *d, int64_t n, int64_t c, const void *x, const void *dy, void *dx,
+                             const void *gamma, const void *stats, void *dgamma, void *dbeta, int training);
+    /* dst (cols, rows) = src (rows, cols) transposed */
+    rt_status (*transpose)(rt_device *d, void *dst, const void *src, int64_t rows, int64_t cols);
+    /* Conv2D by a convolution library (cuDNN on GPUs; NULL on the CPU):
+     * y = conv(x, w) without bias; backward: dw and, when dx is not NULL,
+     * dx. kt: scratch of kh*kw*c*filters elements. 1 done, 0 not handled
+     * (the geometry or the library is missing: im2col instead), -1 error. */
+    int (*conv_forward)(rt_device *d, const nn_conv_geom *g, int64_t rows, const void *x, const void *w, void *y,
+                        void *kt);
+    int (*conv_backward)(rt_device *d, const nn_conv_geom *g, int64_t rows, const void *x, const void *dy,
+                         const void *w, void *dw, void *dx, void *kt);
 } nn_ops;
 
 const nn_ops *nn_cpu_ops(rt_dtype t);   /* float32 or float64 */
@@ -151,6 +219,7 @@ typedef struct {
     const nn_ops *ops;
     void         *params, *grads, *s1, *s2;  /* flat: model->flat elements each (s1/s2 may be NULL) */
     void         *ws;                         /* workspace (layout: nn_model.ws_off) */
+    void         *cols;                       /* im2col windows, ws_rows * max_scratch elements; made on first use */
     double       *acc;                        /* accumulators (device), acc_count doubles */
     int64_t       acc_count;
     int32_t      *idx;                        /* row indices (device), idx_count */
@@ -170,7 +239,13 @@ struct nn_model {
     int            built;
     int64_t        in_features, out_features, max_features;
     int64_t        flat;                      /* flat buffer elements (with alignment padding) */
+    int64_t        flat_trainable;            /* [0, flat_trainable): trainable; the rest: moving statistics */
     int64_t        count;                     /* real parameters */
+    int64_t        trainable_count;
+    int64_t        max_scratch;               /* im2col elements per row (largest Conv2D) */
+    int64_t        stats_count;               /* BatchNormalization saved statistics (elements, not per row) */
+    int64_t        max_kernel;                /* largest Conv2D kernel (elements): its transposed gradient */
+    int            plain;                     /* only Dense/Flatten/Dropout/Activation (the fused GPU step) */
     /* placement */
     nn_strategy   *strategy;                  /* retained; NULL: one replica on `home` */
     rt_device     *home;
@@ -187,9 +262,12 @@ struct nn_model {
     nn_history     history;                   /* of the last fit */
     /* workspace layout (same on every replica): byte offsets for
      * ws_rows rows; index 0 the input batch, 1+i layer i's output,
-     * nlayers+1 the targets, nlayers+2/+3 the two gradient buffers. */
+     * nlayers+1 the targets, nlayers+2/+3 the two gradient buffers,
+     * nlayers+4 (unused: the im2col scratch is nn_replica.cols),
+     * nlayers+5 the saved statistics, nlayers+6 a Conv2D kernel's
+     * transposed gradient. */
     int64_t        ws_rows;
-    size_t        *ws_off;                    /* nlayers + 5 entries (last: total bytes) */
+    size_t        *ws_off;                    /* nlayers + 8 entries (last: total bytes) */
 };
 
 /* ---- model.c ----------------------------------------------------------------- */
@@ -200,6 +278,13 @@ rt_status nn_model_reserve(nn_model *m, int64_t rows);
 void     *nn_ws_act(const nn_model *m, const nn_replica *r, int layer);
 void     *nn_ws_y(const nn_model *m, const nn_replica *r);
 void     *nn_ws_grad(const nn_model *m, const nn_replica *r, int which);
+/* The im2col scratch, allocated on first use (a GPU whose convolutions
+ * all go to cuDNN never needs it); NULL with the error recorded. */
+void     *nn_ws_scratch(const nn_model *m, nn_replica *r);
+void     *nn_ws_stats(const nn_model *m, const nn_replica *r);
+void     *nn_ws_kernel_t(const nn_model *m, const nn_replica *r);
+/* 1 for the layers that keep their input's memory (Flatten, Reshape). */
+int       nn_layer_is_view(const nn_layer *l);
 /* Optimizer slots allocated (and zeroed) on every replica. */
 rt_status nn_model_prepare_slots(nn_model *m);
 /* 1 when the last layer's activation (Dense or Activation) is the one the

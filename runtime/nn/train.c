@@ -97,6 +97,12 @@ static rt_status check_x_shape(nn_model *m, const rt_array *x, int64_t *fshape, 
         memcpy(ws + 1, m->in_shape, (size_t)m->in_ndim * sizeof *ws);
         rt_format_shape(m->in_shape, m->in_ndim, want, sizeof want);
         rt_format_shape(x->shape, x->ndim, got, sizeof got);
+        const nn_layer *l0 = m->nlayers ? m->layers[0] : NULL;
+        if (l0 && l0->kind >= NN_LAYER_CONV2D && *fnd == m->in_ndim && fshape[*fnd - 1] != m->in_shape[*fnd - 1])
+            /* Keras names the first layer when the channels differ */
+            return rt_set_error(RT_EVALUE, "Input 0 of layer \"%s\" is incompatible with the layer: expected axis -1 "
+                                "of input shape to have value %lld, but received input with shape (None, %s",
+                                l0->name, (long long)m->in_shape[*fnd - 1], got + 1 + strcspn(got + 1, ",") + 2);
         return rt_set_error(RT_EVALUE, "Input of model '%s' is incompatible: expected inputs of shape (None, %s), "
                             "got an array of shape %s", m->name, want + 1, got);
     }
@@ -304,7 +310,16 @@ static void log_forward(const nn_model *m, int r, int training)
             log_op(m, r, l->name, "MatMul");
             if (l->use_bias) log_op(m, r, l->name, "BiasAdd");
             if (l->act != NN_ACT_LINEAR) log_op(m, r, l->name, act_op(l->act));
-        } else if (l->kind == NN_LAYER_ACTIVATION) log_op(m, r, l->name, act_op(l->act));
+        } else if (l->kind == NN_LAYER_CONV2D) {
+            log_op(m, r, l->name, "Conv2D");
+            if (l->use_bias) log_op(m, r, l->name, "BiasAdd");
+            if (l->act != NN_ACT_LINEAR) log_op(m, r, l->name, act_op(l->act));
+        } else if (l->kind == NN_LAYER_MAXPOOL2D) log_op(m, r, l->name, "MaxPool");
+        else if (l->kind == NN_LAYER_AVGPOOL2D) log_op(m, r, l->name, "AvgPool");
+        else if (l->kind == NN_LAYER_GLOBAL_MAXPOOL2D) log_op(m, r, l->name, "Max");
+        else if (l->kind == NN_LAYER_GLOBAL_AVGPOOL2D) log_op(m, r, l->name, "Mean");
+        else if (l->kind == NN_LAYER_BATCHNORM) log_op(m, r, l->name, "FusedBatchNormV3");
+        else if (l->kind == NN_LAYER_ACTIVATION) log_op(m, r, l->name, act_op(l->act));
         else if (l->kind == NN_LAYER_DROPOUT && training) log_op(m, r, l->name, "Dropout");
     }
 }
@@ -316,6 +331,7 @@ static void log_step(const nn_model *m, int r, int fused)
     log_op(m, r, "loss", loss_op(m->loss));
     for (int i = m->nlayers - 1; i >= 0; i--)
         if (m->layers[i]->kind == NN_LAYER_DENSE) log_op(m, r, m->layers[i]->name, "MatMulGrad");
+        else if (m->layers[i]->kind == NN_LAYER_CONV2D) log_op(m, r, m->layers[i]->name, "Conv2DBackpropFilter");
 }
 
 /* ---- forward / backward on one replica ------------------------------------------------- */
@@ -324,6 +340,7 @@ typedef struct {
     int      training;
     int64_t  row0;        /* position of the shard's first row in the epoch (dropout masks) */
     uint64_t seed, salt;  /* dropout */
+    double   share;       /* this shard's fraction of the global batch (moving statistics) */
 } pass_info;
 
 static void *param_at(const nn_model *m, void *flat, int64_t off)
@@ -333,6 +350,24 @@ static void *param_at(const nn_model *m, void *flat, int64_t off)
 
 /* layer i's dropout salt: the step's salt mixed with the layer index */
 static uint64_t layer_salt(uint64_t salt, int i) { return salt * 64 + (uint64_t)i; }
+
+/* BatchNormalization's tensors in a flat buffer (NULL when absent) */
+typedef struct { void *gamma, *beta, *mean, *var; } bn_tensors;
+static bn_tensors bn_of(const nn_model *m, const nn_layer *l, void *flat)
+{
+    bn_tensors t = {NULL, NULL, NULL, NULL};
+    int k = 0;
+    if (l->scale) t.gamma = param_at(m, flat, l->w[k++].off);
+    if (l->center) t.beta = param_at(m, flat, l->w[k++].off);
+    t.mean = param_at(m, flat, l->w[k++].off);
+    t.var = param_at(m, flat, l->w[k].off);
+    return t;
+}
+
+static void *bn_stats(const nn_model *m, const nn_replica *rp, const nn_layer *l)
+{
+    return (char *)nn_ws_stats(m, rp) + (size_t)l->stats_off * rt_dtype_size(m->dtype);
+}
 
 static rt_status forward(nn_model *m, nn_replica *rp, int64_t rows, const pass_info *pi)
 {
@@ -359,7 +394,35 @@ static rt_status forward(nn_model *m, nn_replica *rp, int64_t rows, const pass_i
             else
                 st = nn_dev_copy(d, out, in, m->dtype, rows * l->out_features);
             break;
-        default:   /* Flatten: same memory */
+        case NN_LAYER_CONV2D: {
+            /* im2col, then (rows * oh * ow, kh * kw * c) @ (kh * kw * c, filters):
+             * the product is the channels-last output itself */
+            const nn_conv_geom *g = &l->geom;
+            void *cols = NULL;
+            int64_t pix = rows * g->oh * g->ow;
+            int done = k->conv_forward ? k->conv_forward(d, g, rows, in, param_at(m, rp->params, l->w_off), out,
+                                                         nn_ws_kernel_t(m, rp)) : 0;
+            if (done < 0) st = rt_error_code();
+            else if (!done) st = (cols = nn_ws_scratch(m, rp)) ? k->im2col(d, g, rows, in, cols) : rt_error_code();
+            if (st == RT_OK && !done)
+                st = k->gemm(d, 0, 0, pix, g->oc, g->kh * g->kw * g->c, cols, param_at(m, rp->params, l->w_off), out);
+            if (st == RT_OK && (l->use_bias || l->act != NN_ACT_LINEAR))
+                st = k->bias_act(d, out, l->use_bias ? param_at(m, rp->params, l->b_off) : NULL, pix, g->oc, l->act);
+            break;
+        }
+        case NN_LAYER_MAXPOOL2D: case NN_LAYER_AVGPOOL2D:
+        case NN_LAYER_GLOBAL_MAXPOOL2D: case NN_LAYER_GLOBAL_AVGPOOL2D:
+            st = k->pool(d, &l->geom, rows, l->kind == NN_LAYER_MAXPOOL2D || l->kind == NN_LAYER_GLOBAL_MAXPOOL2D, in, out);
+            break;
+        case NN_LAYER_BATCHNORM: {
+            bn_tensors t = bn_of(m, l, rp->params);
+            bn_tensors dt = bn_of(m, l, rp->grads);
+            int64_t c = l->out_shape[l->out_ndim - 1];
+            st = k->bn_forward(d, rows * l->out_features / c, c, in, out, t.gamma, t.beta, t.mean, t.var, l->epsilon,
+                               pi->training, bn_stats(m, rp, l), dt.mean, dt.var, pi->share * (1.0 - l->momentum));
+            break;
+        }
+        default:   /* Flatten, Reshape: same memory */
             break;
         }
         in = out;
@@ -375,7 +438,7 @@ static rt_status backward(nn_model *m, nn_replica *rp, int64_t rows, const pass_
     rt_device *d = rp->dev;
     int cur = 0;
     int first_param = m->nlayers;   /* the first layer with weights: no dX below it */
-    for (int i = 0; i < m->nlayers; i++) if (m->layers[i]->kind == NN_LAYER_DENSE) { first_param = i; break; }
+    for (int i = 0; i < m->nlayers; i++) if (m->layers[i]->nw) { first_param = i; break; }
     rt_status st = RT_OK;
     for (int i = m->nlayers - 1; i >= first_param && st == RT_OK; i--) {
         const nn_layer *l = m->layers[i];
@@ -395,6 +458,56 @@ static rt_status backward(nn_model *m, nn_replica *rp, int64_t rows, const pass_
                 cur ^= 1;
             }
             break;
+        case NN_LAYER_CONV2D: {
+            const nn_conv_geom *g2 = &l->geom;
+            int64_t pix = rows * g2->oh * g2->ow, K = g2->kh * g2->kw * g2->c;
+            void *cols = NULL;
+            if (!tail && l->act != NN_ACT_LINEAR)
+                st = k->act_backward(d, g, g, nn_ws_act(m, rp, i), pix, g2->oc, l->act);
+            if (st == RT_OK && l->use_bias) st = k->col_sum(d, param_at(m, rp->grads, l->b_off), g, pix, g2->oc);
+            int done = st == RT_OK && k->conv_backward
+                ? k->conv_backward(d, g2, rows, nn_ws_act(m, rp, i - 1), g, param_at(m, rp->params, l->w_off),
+                                   param_at(m, rp->grads, l->w_off), i > first_param ? nn_ws_grad(m, rp, cur ^ 1) : NULL,
+                                   nn_ws_kernel_t(m, rp))
+                : 0;
+            if (done < 0) { st = rt_error_code(); break; }
+            if (done) {
+                if (i > first_param) cur ^= 1;
+                break;
+            }
+            /* the scratch held later layers' windows: rebuild this one's */
+            if (st == RT_OK && !(cols = nn_ws_scratch(m, rp))) st = rt_error_code();
+            if (st == RT_OK) st = k->im2col(d, g2, rows, nn_ws_act(m, rp, i - 1), cols);
+            /* dW = windowsᵀ·dY, computed as (dYᵀ·windows)ᵀ: the product
+             * transposes the narrow dY rather than every window */
+            if (st == RT_OK) st = k->gemm(d, 1, 0, g2->oc, K, pix, g, cols, nn_ws_kernel_t(m, rp));
+            if (st == RT_OK) st = k->transpose(d, param_at(m, rp->grads, l->w_off), nn_ws_kernel_t(m, rp), g2->oc, K);
+            if (st == RT_OK && i > first_param) {
+                st = k->gemm(d, 0, 1, pix, K, g2->oc, g, param_at(m, rp->params, l->w_off), cols);
+                if (st == RT_OK) st = k->col2im(d, g2, rows, cols, nn_ws_grad(m, rp, cur ^ 1));
+                cur ^= 1;
+            }
+            break;
+        }
+        case NN_LAYER_MAXPOOL2D: case NN_LAYER_AVGPOOL2D:
+        case NN_LAYER_GLOBAL_MAXPOOL2D: case NN_LAYER_GLOBAL_AVGPOOL2D:
+            st = k->pool_backward(d, &l->geom, rows, l->kind == NN_LAYER_MAXPOOL2D || l->kind == NN_LAYER_GLOBAL_MAXPOOL2D,
+                                  nn_ws_act(m, rp, i - 1), nn_ws_act(m, rp, i), g, nn_ws_grad(m, rp, cur ^ 1));
+            cur ^= 1;
+            break;
+        case NN_LAYER_BATCHNORM: {
+            bn_tensors t = bn_of(m, l, rp->params), dt = bn_of(m, l, rp->grads);
+            int64_t c = l->out_shape[l->out_ndim - 1];
+            st = k->bn_backward(d, rows * l->out_features / c, c, nn_ws_act(m, rp, i - 1), g,
+                                i > first_param ? nn_ws_grad(m, rp, cur ^ 1) : NULL, t.gamma, bn_stats(m, rp, l),
+                                dt.gamma, dt.beta, pi->training);
+            if (i > first_param) cur ^= 1;
+            if (st == RT_OK && !pi->training) {   /* no moving-statistic update outside training */
+                st = nn_dev_zero(d, dt.mean, m->dtype, c);
+                if (st == RT_OK) st = nn_dev_zero(d, dt.var, m->dtype, c);
+            }
+            break;
+        }
         case NN_LAYER_ACTIVATION:
             if (!tail) st = k->act_backward(d, g, g, nn_ws_act(m, rp, i), rows, l->out_features, l->act);
             break;
@@ -469,7 +582,7 @@ static rt_status train_step(nn_model *m, step_ctx *c, int64_t pos, int64_t b, in
         const nn_ops *k = rp->ops;
         if ((st = k->gather_rows(rp->dev, nn_ws_act(m, rp, -1), c->data->x[r], m->in_features, idx, rows))) break;
         if ((st = k->gather_rows(rp->dev, nn_ws_y(m, rp), c->data->y[r], c->data->ycols, idx, rows))) break;
-        pass_info pi = {c->dropout, pos + off, c->seed, salt};
+        pass_info pi = {c->dropout, pos + off, c->seed, salt, (double)rows / (double)b};
         if (c->log) log_step(m, r, 0);
         if ((st = forward(m, rp, rows, &pi))) break;
         nn_loss_args la;
@@ -507,10 +620,18 @@ static rt_status train_step(nn_model *m, step_ctx *c, int64_t pos, int64_t b, in
                 nn_replica *rp = &m->rep[r];
                 if (c->log) log_op(m, r, m->opt.kind == NN_OPT_ADAM ? "Adam" : m->opt.kind == NN_OPT_SGD ? "SGD" : "RMSprop",
                                    opt_op(m->opt.kind));
-                st = rp->ops->optimizer(rp->dev, &sa, rp->params, rp->grads, rp->s1, rp->s2, m->flat);
+                st = rp->ops->optimizer(rp->dev, &sa, rp->params, rp->grads, rp->s1, rp->s2, m->flat_trainable);
             }
         } else if (c->log) {
             log_op(m, 0, "train_step", opt_op(m->opt.kind));
+        }
+        /* the moving statistics: their (all-reduced) updates are added, not
+         * passed to the optimizer */
+        for (int r = 0; r < m->nrep && st == RT_OK && m->flat > m->flat_trainable; r++) {
+            nn_replica *rp = &m->rep[r];
+            void *p = param_at(m, rp->params, m->flat_trainable);
+            if (c->log) log_op(m, r, "batch_normalization", "AssignMovingAvg");
+            st = rp->ops->add(rp->dev, p, p, param_at(m, rp->grads, m->flat_trainable), m->flat - m->flat_trainable);
         }
         if (st == RT_OK) m->t = iter;
     }
@@ -533,7 +654,7 @@ static rt_status eval_batch(nn_model *m, step_ctx *c, int64_t first, int64_t pos
         const int32_t *idx = rp->idx + first + pos + off;
         const nn_ops *k = rp->ops;
         if ((st = k->gather_rows(rp->dev, nn_ws_act(m, rp, -1), c->data->x[r], m->in_features, idx, rows))) break;
-        pass_info pi = {0, 0, 0, 0};
+        pass_info pi = {0, 0, 0, 0, 0.0};
         if (c->log) log_forward(m, r, 0);
         if ((st = forward(m, rp, rows, &pi))) break;
         if (with_loss) {
@@ -574,7 +695,7 @@ static rt_status step_ctx_init(nn_model *m, step_ctx *c, nn_data *data, int64_t 
     /* the fused GPU step: only when some replica is a GPU and the model fits */
     int any_gpu = 0;
     for (int r = 0; r < m->nrep; r++) any_gpu |= rt_device_kind_of(m->rep[r].dev) == RT_GPU;
-    if (!any_gpu || m->nlayers > NN_FUSED_MAX_LAYERS || getenv("CGPU_NN_NO_FUSED")) return RT_OK;
+    if (!any_gpu || !m->plain || m->nlayers > NN_FUSED_MAX_LAYERS || getenv("CGPU_NN_NO_FUSED")) return RT_OK;
     nn_fused_desc *f = &c->fdesc;
     f->nlayers = m->nlayers;
     for (int i = 0; i < m->nlayers; i++) {
@@ -970,8 +1091,15 @@ rt_array *nn_model_predict(nn_model *m, const rt_array *x, int64_t batch)
         free(h);
     }
     if (st) goto done;
-    int64_t shape[2] = {n, U};
-    res = rt_from_host(host, m->dtype, shape, 2, m->dtype, rt_device_get(RT_CPU, 0));
+    /* Keras's shape: (n, *output shape), e.g. (n, 30, 30, 32) for a Conv2D */
+    const nn_layer *last = m->layers[m->nlayers - 1];
+    int64_t shape[RT_MAX_DIMS] = {n, U};
+    int nd = 2;
+    if (last->out_ndim + 1 <= RT_MAX_DIMS) {
+        nd = 1 + last->out_ndim;
+        memcpy(shape + 1, last->out_shape, (size_t)last->out_ndim * sizeof *shape);
+    }
+    res = rt_from_host(host, m->dtype, shape, nd, m->dtype, rt_device_get(RT_CPU, 0));
 done:
     if (out) for (int r = 0; r < m->nrep; r++) if (out[r]) rt_device_free(m->rep[r].dev, out[r]);
     free(out);

@@ -48,7 +48,9 @@ static double ref_binary(rt_binary_op op, double a, double b, rt_dtype ct) {
     }
 }
 
-static int rank(rt_dtype t) { return t == RT_BOOL ? 0 : t == RT_INT32 ? 1 : t == RT_FLOAT32 ? 2 : 3; }
+static int rank(rt_dtype t) {
+    return t == RT_BOOL ? 0 : t == RT_UINT8 ? 1 : t == RT_INT32 ? 2 : t == RT_INT64 ? 3 : t == RT_FLOAT32 ? 4 : 5;
+}
 
 /* The documented rules, written out independently of the runtime. */
 static void expect_dtypes(rt_binary_op op, rt_dtype a, rt_dtype b, rt_dtype *ct, rt_dtype *ot) {
@@ -56,7 +58,7 @@ static void expect_dtypes(rt_binary_op op, rt_dtype a, rt_dtype b, rt_dtype *ct,
     if (op == RT_LOGICAL_AND || op == RT_LOGICAL_OR) { *ct = *ot = RT_BOOL; return; }
     if (op >= RT_EQ && op <= RT_GE) { *ct = t; *ot = RT_BOOL; return; }
     if (op == RT_DIV && !is_float(t)) t = RT_FLOAT32;
-    else if (t == RT_BOOL && op != RT_MAXIMUM && op != RT_MINIMUM) t = RT_INT32;
+    else if (t == RT_BOOL && (op == RT_FLOORDIV || op == RT_MOD || op == RT_POW)) t = RT_INT32;
     *ct = *ot = t;
 }
 
@@ -64,7 +66,8 @@ static double gen(rt_dtype t, int nonzero) {
     double v;
     switch (t) {
     case RT_BOOL: v = tl_int(0, 1); if (nonzero) v = 1; break;
-    case RT_INT32: v = tl_int(-20, 20); if (nonzero && v == 0) v = 3; break;
+    case RT_INT32: case RT_INT64: v = tl_int(-20, 20); if (nonzero && v == 0) v = 3; break;
+    case RT_UINT8: v = tl_int(0, 40); if (nonzero && v == 0) v = 3; break;
     default: v = tl_int(-20, 20) / 4.0; if (nonzero && v == 0) v = 1.5; break;
     }
     return v;
@@ -86,7 +89,18 @@ static void check_binary(rt_device *dev, rt_binary_op op, rt_dtype ta, rt_dtype 
     expect_dtypes(op, ta, tb, &ct, &ot);
     for (int64_t i = 0; i < n; i++) {
         double x = tl_round(a[i], ct == RT_BOOL ? RT_BOOL : ta), y = tl_round(b[i], ct == RT_BOOL ? RT_BOOL : tb);
-        ref[i] = tl_round(ref_binary(op, x, y, ct), ot);
+        double r = ref_binary(op, x, y, ct);
+        if (ct == RT_BOOL && !(op >= RT_EQ)) r = r != 0; /* bool + and * are or / and */
+        ref[i] = tl_round(r, ot);
+    }
+    if (ct == RT_BOOL && op == RT_SUB) { /* refused, as numpy refuses it */
+        int64_t shape[1] = {n};
+        rt_array *A = tl_array(a, shape, 1, ta, dev), *B = tl_array(b, shape, 1, tb, dev);
+        CHECK(rt_binary(op, A, B) == NULL);
+        CHECK_ERROR(RT_ETYPE, "boolean subtract");
+        rt_array_release(A); rt_array_release(B);
+        free(a); free(b); free(ref);
+        return;
     }
     int64_t shape[1] = {n};
     rt_array *A = tl_array(a, shape, 1, ta, dev), *B = tl_array(b, shape, 1, tb, dev);
@@ -110,6 +124,8 @@ DEVICE_TEST(binary_every_op_and_dtype) {
     static const rt_dtype pairs[][2] = {
         {RT_FLOAT32, RT_FLOAT32}, {RT_FLOAT64, RT_FLOAT64}, {RT_INT32, RT_INT32}, {RT_BOOL, RT_BOOL},
         {RT_INT32, RT_FLOAT32}, {RT_FLOAT32, RT_FLOAT64}, {RT_BOOL, RT_INT32}, {RT_BOOL, RT_FLOAT32},
+        {RT_UINT8, RT_UINT8}, {RT_INT64, RT_INT64}, {RT_UINT8, RT_INT32}, {RT_UINT8, RT_FLOAT32},
+        {RT_INT64, RT_FLOAT32}, {RT_BOOL, RT_UINT8}, {RT_INT32, RT_INT64},
     };
     for (int op = 0; op < RT_BINARY_OP_COUNT; op++)
         for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++)
@@ -137,7 +153,18 @@ TEST(dtype_promotion_table) {
     rt_dtype t;
     CHECK(rt_dtype_parse("float64", &t) == 0 && t == RT_FLOAT64);
     CHECK(rt_dtype_parse("bool", &t) == 0 && t == RT_BOOL);
-    CHECK(rt_dtype_parse("int64", &t) == -1);
+    CHECK(rt_dtype_parse("int64", &t) == 0 && t == RT_INT64);
+    CHECK(rt_dtype_parse("uint8", &t) == 0 && t == RT_UINT8);
+    CHECK(rt_dtype_parse("int16", &t) == -1);
+    CHECK(rt_dtype_promote(RT_UINT8, RT_INT32) == RT_INT32);
+    CHECK(rt_dtype_promote(RT_UINT8, RT_BOOL) == RT_UINT8);
+    CHECK(rt_dtype_promote(RT_INT64, RT_FLOAT32) == RT_FLOAT32);
+    CHECK(rt_dtype_promote(RT_INT64, RT_INT32) == RT_INT64);
+    CHECK(rt_dtype_promote_weak(RT_UINT8, RT_WEAK_INT) == RT_UINT8);
+    CHECK(rt_dtype_promote_weak(RT_UINT8, RT_WEAK_FLOAT) == RT_FLOAT32);
+    CHECK(rt_dtype_promote_weak(RT_BOOL, RT_WEAK_INT) == RT_INT32);
+    CHECK(rt_dtype_promote_weak(RT_FLOAT64, RT_WEAK_INT) == RT_FLOAT64);
+    CHECK(rt_dtype_promote_weak(RT_INT64, RT_WEAK_BOOL) == RT_INT64);
     CHECK_STR(rt_binary_op_name(RT_ADD), "AddV2");
     CHECK_STR(rt_binary_op_name(RT_LOGICAL_OR), "LogicalOr");
     CHECK_STR(rt_unary_op_name(RT_LOGICAL_NOT), "LogicalNot");
@@ -252,11 +279,21 @@ static double ref_unary(rt_unary_op op, double x) {
 static void check_unary(rt_device *dev, rt_unary_op op, rt_dtype t, int64_t n) {
     double *a = malloc((size_t)(n + 1) * sizeof *a), *ref = malloc((size_t)(n + 1) * sizeof *ref);
     int transcendental = op >= RT_EXP && op <= RT_SIGMOID;
-    rt_dtype ot = op == RT_LOGICAL_NOT ? RT_BOOL : (transcendental && !is_float(t)) ? RT_FLOAT32
-                : (t == RT_BOOL) ? RT_INT32 : t;
+    int rounding = op == RT_FLOOR || op == RT_CEIL;
+    rt_dtype ot = op == RT_LOGICAL_NOT ? RT_BOOL : ((transcendental || rounding) && !is_float(t)) ? RT_FLOAT32
+                : (t == RT_BOOL && op == RT_RELU) ? RT_INT32 : t;
+    if (t == RT_BOOL && op == RT_NEG) { /* refused, as numpy refuses it */
+        rt_array *A = tl_array((double[]){1}, (int64_t[]){1}, 1, t, dev);
+        CHECK(rt_unary(op, A) == NULL);
+        CHECK_ERROR(RT_ETYPE, "boolean negative");
+        rt_array_release(A);
+        free(a); free(ref);
+        return;
+    }
     for (int64_t i = 0; i < n; i++) {
         a[i] = tl_round(gen(t, 0), t);
         ref[i] = tl_round(ref_unary(op, a[i]), ot);
+        if (t == RT_UINT8 && op == RT_NEG) ref[i] = (uint8_t)(0u - (unsigned)a[i]);
     }
     int64_t shape[1] = {n};
     rt_array *A = tl_array(a, shape, 1, t, dev);
@@ -274,9 +311,9 @@ static void check_unary(rt_device *dev, rt_unary_op op, rt_dtype t, int64_t n) {
 }
 
 DEVICE_TEST(unary_every_op_and_dtype) {
-    static const rt_dtype ts[] = {RT_FLOAT32, RT_FLOAT64, RT_INT32, RT_BOOL};
+    static const rt_dtype ts[] = {RT_FLOAT32, RT_FLOAT64, RT_INT32, RT_BOOL, RT_UINT8, RT_INT64};
     for (int op = 0; op < RT_UNARY_OP_COUNT; op++)
-        for (size_t t = 0; t < 4; t++) {
+        for (size_t t = 0; t < sizeof ts / sizeof ts[0]; t++) {
             check_unary(dev, (rt_unary_op)op, ts[t], 1023);
             check_unary(dev, (rt_unary_op)op, ts[t], 0);
             check_unary(dev, (rt_unary_op)op, ts[t], 1);

@@ -32,7 +32,8 @@ static double ref_reduce(rt_reduce_op op, const double *x, int64_t n, int64_t st
 static rt_dtype out_dtype(rt_reduce_op op, rt_dtype t) {
     if (op == RT_ARGMAX || op == RT_ARGMIN) return RT_INT32;
     if (op == RT_MEAN || op == RT_VAR || op == RT_STD) return t == RT_FLOAT64 ? RT_FLOAT64 : RT_FLOAT32;
-    return t == RT_BOOL ? RT_INT32 : t;
+    if (op == RT_SUM && t != RT_FLOAT32 && t != RT_FLOAT64) return RT_INT64; /* integers sum in 64 bits */
+    return t;
 }
 
 static void check_reduce(rt_device *dev, rt_reduce_op op, rt_dtype t, const int64_t *shape, int nd) {
@@ -40,7 +41,8 @@ static void check_reduce(rt_device *dev, rt_reduce_op op, rt_dtype t, const int6
     for (int i = 0; i < nd; i++) size *= shape[i];
     double *x = malloc((size_t)(size + 1) * sizeof *x);
     for (int64_t i = 0; i < size; i++)
-        x[i] = t == RT_BOOL ? tl_int(0, 1) : t == RT_INT32 ? tl_int(-100, 100) : tl_int(-400, 400) / 8.0;
+        x[i] = t == RT_BOOL ? tl_int(0, 1) : t == RT_UINT8 ? tl_int(0, 255)
+             : (t == RT_INT32 || t == RT_INT64) ? tl_int(-100, 100) : tl_int(-400, 400) / 8.0;
     rt_array *A = tl_array(x, shape, nd, t, dev);
     rt_dtype ot = out_dtype(op, t);
     double tol = ot == RT_FLOAT32 ? 1e-5 : ot == RT_FLOAT64 ? 1e-12 : 0;
@@ -100,14 +102,14 @@ static void check_reduce(rt_device *dev, rt_reduce_op op, rt_dtype t, const int6
 }
 
 DEVICE_TEST(reduce_every_op_axis_dtype) {
-    static const rt_dtype ts[] = {RT_FLOAT32, RT_FLOAT64, RT_INT32, RT_BOOL};
+    static const rt_dtype ts[] = {RT_FLOAT32, RT_FLOAT64, RT_INT32, RT_BOOL, RT_UINT8, RT_INT64};
     static const int64_t s1[] = {1}, s2[] = {1023}, s3[] = {3, 4, 5}, s4[] = {2, 1, 3, 1}, s5[] = {0, 3},
                          s6[] = {4, 0}, s7[] = {7, 129};
     static const struct { const int64_t *s; int n; } shapes[] = {
         {s1, 1}, {s2, 1}, {s3, 3}, {s4, 4}, {s5, 2}, {s6, 2}, {s7, 2}, {NULL, 0},
     };
     for (int op = RT_SUM; op <= RT_STD; op++)
-        for (int t = 0; t < 4; t++)
+        for (int t = 0; t < 6; t++)
             for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
                 check_reduce(dev, (rt_reduce_op)op, ts[t], shapes[s].s, shapes[s].n);
 }
@@ -168,7 +170,7 @@ DEVICE_TEST(reduce_semantics) {
     /* bool sums count; int mean is float32 */
     rt_array *Bo = tl_array((double[]){1, 0, 1, 1}, (int64_t[]){4}, 1, RT_BOOL, dev);
     R = rt_reduce(RT_SUM, Bo, RT_ALL_AXES, 0);
-    CHECK(R && R->dtype == RT_INT32);
+    CHECK(R && R->dtype == RT_INT64);
     CHECK_ARRAY(R, ((double[]){3}), 1, 0, 0, "sum bool");
     rt_array_release(R);
     rt_array *I = tl_array(w, (int64_t[]){4}, 1, RT_INT32, dev);

@@ -51,6 +51,8 @@ static inline double tl_round(double v, rt_dtype t) {
     case RT_FLOAT32: return (float)v;
     case RT_INT32: return (v >= -2147483648.0 && v < 2147483648.0) ? (double)(int32_t)v : (double)INT32_MIN;
     case RT_BOOL: return v != 0;
+    case RT_UINT8: return (double)(uint8_t)(uint32_t)(int32_t)((v >= -2147483648.0 && v < 2147483648.0) ? v : 0);
+    case RT_INT64: return (double)(int64_t)v;
     default: return v;
     }
 }

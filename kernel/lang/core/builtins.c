@@ -239,7 +239,7 @@ int lang_get_int(lang_state *L, lang_value v, const char *what, int64_t *out)
 {
     if (v.type == LV_INT) { *out = v.u.i; return 0; }
     if (v.type == LV_BOOL) { *out = v.u.b; return 0; }
-    if (v.type == LV_ARRAY && (v.u.a->dtype == RT_INT32 || v.u.a->dtype == RT_BOOL)) {
+    if (v.type == LV_ARRAY && (rt_dtype_is_integer(v.u.a->dtype) || v.u.a->dtype == RT_BOOL)) {
         lang_value it;
         int r = single_item(L, v, &it);
         if (r < 0) return -1;
@@ -303,7 +303,7 @@ int lang_get_dtype(lang_state *L, lang_value v, const char *what, rt_dtype *out)
 {
     if (v.type == LV_STR) {
         if (rt_dtype_parse(lv_str_cstr(v), out) == 0) return 0;
-        return lang_fail(L, LANG_E_TYPE, "data type '%s' not understood (use \"float32\", \"float64\", \"int32\" or \"bool\")",
+        return lang_fail(L, LANG_E_TYPE, "data type '%s' not understood (use \"float32\", \"float64\", \"int32\", \"int64\", \"uint8\" or \"bool\")",
                          lv_str_cstr(v));
     }
     if (v.type == LV_BUILTIN) {
@@ -341,10 +341,15 @@ lang_value lang_array_result(lang_state *L, rt_array *a)
 
 lang_value lang_array_item(lang_state *L, const rt_array *a, int64_t flat)
 {
+    if (a->dtype == RT_INT64) {
+        int64_t i;
+        if (rt_item_int64(a, flat, &i) != RT_OK) return lang_raise_rt(L);
+        return lv_int(i);
+    }
     double d;
     if (rt_item(a, flat, &d) != RT_OK) return lang_raise_rt(L);
     switch (a->dtype) {
-    case RT_INT32: return lv_int((int64_t)d);
+    case RT_INT32: case RT_UINT8: return lv_int((int64_t)d);
     case RT_BOOL: return lv_bool(d != 0);
     case RT_FLOAT32: {
         /* the shortest decimal that reads back as this float32: 0.1f -> 0.1 */
@@ -363,9 +368,10 @@ lang_value lang_array_item(lang_state *L, const rt_array *a, int64_t flat)
 static int host_shape(lang_state *L, lang_value v, int depth, int64_t *shape, int *ndim, int *kind, const char *what)
 {
     if (depth > RT_MAX_DIMS) return lang_fail(L, LANG_E_VALUE, "%s is nested too deeply (at most %d dimensions)", what, RT_MAX_DIMS);
-    int64_t n;
+    int64_t n = 0;
     lang_value *items = lv_seq_items(v, &n);
-    if (items) {
+    if (items || v.type == LV_LIST || v.type == LV_TUPLE) { /* an empty list has no items */
+        if (!items) n = 0;
         if (depth >= *ndim) { *ndim = depth + 1; shape[depth] = n; }
         else if (shape[depth] != n || *ndim == depth)
             return lang_fail(L, LANG_E_VALUE, "%s is not rectangular: a sequence of length %lld where %lld was expected",
@@ -383,7 +389,7 @@ static int host_shape(lang_state *L, lang_value v, int depth, int64_t *shape, in
             else if (shape[depth + i] != a->shape[i]) return lang_fail(L, LANG_E_VALUE, "%s is not rectangular", what);
         }
         if (depth + a->ndim > *ndim) *ndim = depth + a->ndim;
-        int k = a->dtype == RT_BOOL ? 0 : a->dtype == RT_INT32 ? 1 : 2;
+        int k = a->dtype == RT_BOOL ? 0 : rt_dtype_is_integer(a->dtype) ? 1 : 2;
         if (k > *kind) *kind = k;
         return 0;
     }
@@ -400,9 +406,10 @@ static int host_shape(lang_state *L, lang_value v, int depth, int64_t *shape, in
 
 static int host_fill(lang_state *L, lang_value v, double **p)
 {
-    int64_t n;
+    int64_t n = 0;
     lang_value *items = lv_seq_items(v, &n);
-    if (items) {
+    if (items || v.type == LV_LIST || v.type == LV_TUPLE) {
+        if (!items) return 0;
         for (int64_t i = 0; i < n; i++) if (host_fill(L, items[i], p) < 0) return -1;
         return 0;
     }
@@ -425,7 +432,7 @@ rt_array *lang_to_array(lang_state *L, lang_value v, int dtype, const char *what
     }
     int64_t shape[RT_MAX_DIMS + 1];
     int ndim = 0, kind = 0;
-    if (!lv_is_number(v) && !lv_seq_items(v, &(int64_t){0})) {
+    if (!lv_is_number(v) && v.type != LV_LIST && v.type != LV_TUPLE && !lv_seq_items(v, &(int64_t){0})) {
         lang_fail(L, LANG_E_TYPE, "%s must be an array, a number or a (nested) list of numbers, not %s", what, lv_type_name(v));
         return NULL;
     }

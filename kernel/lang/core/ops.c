@@ -202,6 +202,15 @@ static int is_arrayish_host(lang_value v)
     return v.type == LV_LIST || v.type == LV_TUPLE;
 }
 
+/* A Python number as the runtime's weak scalar (its kind decides the
+ * result dtype, never its value). */
+rt_scalar lang_weak_scalar(lang_value v)
+{
+    if (v.type == LV_FLOAT) return rt_scalar_float(v.u.f);
+    if (v.type == LV_BOOL) return rt_scalar_bool(v.u.b);
+    return rt_scalar_int(v.u.i);
+}
+
 /* a op b where at least one side is an array */
 static lang_value array_binary(lang_state *L, int is_cmp, int rop, binop op_for_msg, lang_value a, lang_value b)
 {
@@ -220,11 +229,12 @@ static lang_value array_binary(lang_state *L, int is_cmp, int rop, binop op_for_
     if (lv_array(a) && lv_array(b)) {
         r = rt_binary(rop2, a.u.a, b.u.a);
     } else if (lv_array(a) && lv_is_number(b)) {
-        r = rt_binary_scalar(rop2, a.u.a, lv_as_double(b), 0);
+        r = rt_binary_weak(rop2, a.u.a, lang_weak_scalar(b), 0);
     } else if (lv_array(b) && lv_is_number(a)) {
-        r = rt_binary_scalar(rop2, b.u.a, lv_as_double(a), 1);
+        r = rt_binary_weak(rop2, b.u.a, lang_weak_scalar(a), 1);
     } else if (lv_array(a) && is_arrayish_host(b)) {
-        rt_array *t = lang_to_array(L, b, a.u.a->dtype, "operand");
+        /* a list is an array of its own dtype (not a weak scalar) */
+        rt_array *t = lang_to_array(L, b, -1, "operand");
         if (!t) return lv_err();
         rt_array *t2 = rt_to_device(t, a.u.a->device);
         rt_array_release(t);
@@ -232,7 +242,7 @@ static lang_value array_binary(lang_state *L, int is_cmp, int rop, binop op_for_
         r = rt_binary(rop2, a.u.a, t2);
         rt_array_release(t2);
     } else if (lv_array(b) && is_arrayish_host(a)) {
-        rt_array *t = lang_to_array(L, a, b.u.a->dtype, "operand");
+        rt_array *t = lang_to_array(L, a, -1, "operand");
         if (!t) return lv_err();
         rt_array *t2 = rt_to_device(t, b.u.a->device);
         rt_array_release(t);
@@ -821,7 +831,7 @@ static int array_setitem(lang_state *L, rt_array *a, const index_item *items, in
     rt_array *view = rt_index_view(a, spec, k);
     if (!view) { lang_raise_rt(L); return -1; }
     rt_status st;
-    if (lv_is_number(v)) st = rt_assign_scalar(view, lv_as_double(v));
+    if (lv_is_number(v)) st = rt_assign_weak(view, lang_weak_scalar(v));
     else {
         rt_array *val = lang_to_array(L, v, a->dtype, "value");
         if (!val) { rt_array_release(view); return -1; }

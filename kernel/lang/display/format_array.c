@@ -8,7 +8,8 @@
  *
  * Data flow: an rt_array is brought to the host as doubles (all elements,
  * or only the summarised corners of a large array), then formatted by the
- * host functions, which never touch the runtime.
+ * host functions, which never touch the runtime. int64 elements travel as
+ * their int64 bits in the double slots (ival()), so they print exactly.
  */
 #include "format_array.h"
 #include "html.h"
@@ -32,11 +33,29 @@ static const char *dtype_str(rt_dtype t) {
     case RT_FLOAT64: return "float64";
     case RT_INT32: return "int32";
     case RT_BOOL: return "bool";
+    case RT_UINT8: return "uint8";
+    case RT_INT64: return "int64";
     default: return "unknown";
     }
 }
 
 static int is_float(rt_dtype t) { return t == RT_FLOAT32 || t == RT_FLOAT64; }
+
+/* The integer in a host slot: int64 bits for int64, else the double. */
+static long long ival(double x, rt_dtype dt) {
+    if (dt == RT_INT64) {
+        int64_t i;
+        memcpy(&i, &x, sizeof i);
+        return (long long)i;
+    }
+    return (long long)x;
+}
+
+static double int64_slot(int64_t i) {
+    double x;
+    memcpy(&x, &i, sizeof x);
+    return x;
+}
 
 /* ---- element text ------------------------------------------------------------ */
 
@@ -189,11 +208,25 @@ static void floatfmt_put(const floatfmt *ff, double x, fmtbuf *b) {
     }
     char ip[400], fp[400];
     if (ff->exp_format) {
-        /* min_digits == precision: dragon4 keeps generating the exact
-         * value's digits past the shortest ones, i.e. the correctly
-         * rounded %.Pe (float32 0.00676348805 prints as 6.76348805e-03). */
-        char t[64];
-        snprintf(t, sizeof t, "%.*e", ff->precision, fabs(x));
+        /* min_digits == precision: when the shortest digits are fewer,
+         * dragon4 keeps generating the exact value's digits, i.e. the
+         * correctly rounded %.Pe (float32 0.00676348805 prints as
+         * 6.76348805e-03); when they are as many, they are the digits
+         * (float32 2**87 is 1.5474251e+26, not the double's 1.5474250e+26). */
+        char t[64], sd[48];
+        int sdecpt, sn = fmt_shortest_digits(x, ff->f32, sd, &sdecpt);
+        if (sn - 1 >= ff->precision && sn < 40) {
+            int k = ff->precision + 1 < sn ? ff->precision + 1 : sn;
+            if (sn - 1 > ff->precision) snprintf(t, sizeof t, "%.*e", ff->precision, fabs(x)); /* cut: round */
+            else {
+                t[0] = sd[0];
+                int q = 1;
+                if (k > 1) { t[q++] = '.'; memcpy(t + q, sd + 1, (size_t)(k - 1)); q += k - 1; }
+                snprintf(t + q, sizeof t - (size_t)q, "e%d", sdecpt - 1);
+            }
+        } else {
+            snprintf(t, sizeof t, "%.*e", ff->precision, fabs(x));
+        }
         char *e = strchr(t, 'e');
         int ex = e ? atoi(e + 1) : 0;
         if (e) *e = '\0';
@@ -230,10 +263,10 @@ static void elemfmt_init(elemfmt *ef, const double *v, int64_t n, rt_dtype dt, i
     ef->zero_d = zero_d;
     if (is_float(dt)) {
         floatfmt_fill(&ef->ff, v, n, dt == RT_FLOAT32);
-    } else if (dt == RT_INT32) {
+    } else if (dt != RT_BOOL) {
         char b[32];
         for (int64_t i = 0; i < n; i++) {
-            int l = snprintf(b, sizeof b, "%lld", (long long)v[i]);
+            int l = snprintf(b, sizeof b, "%lld", ival(v[i], dt));
             if (l > ef->int_width) ef->int_width = l;
         }
     }
@@ -242,7 +275,7 @@ static void elemfmt_init(elemfmt *ef, const double *v, int64_t n, rt_dtype dt, i
 static void elemfmt_put(const elemfmt *ef, double x, fmtbuf *b) {
     if (is_float(ef->dt)) floatfmt_put(&ef->ff, x, b);
     else if (ef->dt == RT_BOOL) fmtbuf_puts(b, x != 0 ? (ef->zero_d ? "True" : " True") : "False");
-    else fmtbuf_printf(b, "%*lld", ef->int_width, (long long)x);
+    else fmtbuf_printf(b, "%*lld", ef->int_width, ival(x, ef->dt));
 }
 
 char *fmt_scalar_str(double x, rt_dtype dt) {
@@ -251,7 +284,7 @@ char *fmt_scalar_str(double x, rt_dtype dt) {
     fmtbuf b;
     fmtbuf_init(&b);
     if (dt == RT_BOOL) fmtbuf_puts(&b, x != 0 ? "True" : "False");
-    else fmtbuf_printf(&b, "%lld", (long long)x);
+    else fmtbuf_printf(&b, "%lld", ival(x, dt));
     return fmtbuf_take(&b);
 }
 
@@ -470,7 +503,7 @@ static int device_is_cpu(const char *device) {
 
 static char *repr_of_view(const hview *h, const char *device) {
     int64_t size = shape_size(h->shape, h->ndim);
-    int implied = h->dt == RT_FLOAT64 || h->dt == RT_BOOL; /* numpy's defaults (int64 is not ours) */
+    int implied = h->dt == RT_FLOAT64 || h->dt == RT_BOOL || h->dt == RT_INT64; /* numpy's defaults on Linux */
     int show_dev = device && *device;
     int skipdtype = implied && size > 0;
     const char *prefix = "array(";
@@ -615,10 +648,19 @@ static char *host_format(const double *data, rt_dtype dt, const int64_t *shape, 
     if (ndim < 0 || ndim > RT_MAX_DIMS) return NULL;
     hview h;
     plan_for(&h, shape, ndim, dt, kind);
-    if (hview_from_full(&h, data)) return NULL;
+    double *bits = NULL;
+    if (dt == RT_INT64) { /* callers pass values; the formatter reads int64 slots */
+        int64_t n = shape_size(shape, ndim);
+        bits = malloc((size_t)(n ? n : 1) * sizeof *bits);
+        if (!bits) return NULL;
+        for (int64_t i = 0; i < n; i++) bits[i] = int64_slot((int64_t)data[i]);
+        data = bits;
+    }
+    if (hview_from_full(&h, data)) { free(bits); return NULL; }
     char *r = kind == KIND_STR ? str_of_view(&h) : kind == KIND_REPR ? repr_of_view(&h, device)
                                                                     : html_of_view(&h, device);
     hview_free(&h);
+    free(bits);
     return r;
 }
 
@@ -655,12 +697,20 @@ static char *array_format(const rt_array *a, int kind) {
         if (!h.data) return NULL;
         h.owned = 1;
         for (int64_t k = 0; k < h.rsize; k++) {
-            if (rt_item(a, hview_source_index(&h, k), &h.data[k]) != RT_OK) { hview_free(&h); return NULL; }
+            if (a->dtype == RT_INT64) {
+                int64_t i;
+                if (rt_item_int64(a, hview_source_index(&h, k), &i) != RT_OK) { hview_free(&h); return NULL; }
+                h.data[k] = int64_slot(i);
+            } else if (rt_item(a, hview_source_index(&h, k), &h.data[k]) != RT_OK) {
+                hview_free(&h);
+                return NULL;
+            }
         }
     } else {
         double *full = malloc((size_t)(size ? size : 1) * sizeof(double));
         if (!full) return NULL;
-        if (size > 0 && rt_to_host(a, RT_FLOAT64, full) != RT_OK) { free(full); return NULL; }
+        rt_dtype ht = a->dtype == RT_INT64 ? RT_INT64 : RT_FLOAT64; /* both 8 bytes */
+        if (size > 0 && rt_to_host(a, ht, full) != RT_OK) { free(full); return NULL; }
         if (hview_from_full(&h, full)) { free(full); return NULL; }
         if (h.data != full) free(full);
         else h.owned = 1;

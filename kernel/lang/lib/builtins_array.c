@@ -247,7 +247,7 @@ static lang_value bi_unary(lang_state *L, const lang_args *a)
     lang_value x = v[0];
     if (lv_is_number(x)) {
         if (op == RT_RELU) {
-            if (x.type == LV_FLOAT) return lv_float(x.u.f > 0 ? x.u.f : 0.0);
+            if (x.type == LV_FLOAT) return lv_float(x.u.f > 0 || x.u.f != x.u.f ? x.u.f : 0.0); /* NaN stays */
             int64_t i = x.type == LV_INT ? x.u.i : x.u.b;
             return lv_int(i > 0 ? i : 0);
         }
@@ -260,13 +260,32 @@ static lang_value bi_unary(lang_state *L, const lang_args *a)
     return lang_array_result(L, r);
 }
 
-/* two operands to arrays on the same device; numbers take the other's dtype */
+rt_scalar lang_weak_scalar(lang_value v); /* core/ops.c */
+
+/* One operand as an array: a number beside an array is a weak scalar
+ * (rt_weak_operand); two numbers give their higher kind's dtype. */
+static rt_array *operand_array(lang_state *L, lang_value x, lang_value other, const char *what)
+{
+    if (lv_is_number(x) && lv_array(other)) {
+        rt_array *r = rt_weak_operand(lang_weak_scalar(x), other.u.a);
+        if (!r) lang_raise_rt(L);
+        return r;
+    }
+    if (lv_is_number(x) && lv_is_number(other)) {
+        rt_scalar s = lang_weak_scalar(x), o = lang_weak_scalar(other);
+        rt_array *r = rt_scalar_array(s, rt_dtype_of_kind(s.kind > o.kind ? s.kind : o.kind), NULL);
+        if (!r) lang_raise_rt(L);
+        return r;
+    }
+    return lang_to_array(L, x, -1, what);
+}
+
+/* two operands to arrays on the same device */
 static int two_arrays(lang_state *L, lang_value x, lang_value y, rt_array **ax, rt_array **ay)
 {
-    int tx = lv_array(x) ? (int)x.u.a->dtype : -1, ty = lv_array(y) ? (int)y.u.a->dtype : -1;
-    *ax = lang_to_array(L, x, lv_is_number(x) && ty >= 0 ? ty : -1, "x");
+    *ax = operand_array(L, x, y, "x");
     if (!*ax) return -1;
-    *ay = lang_to_array(L, y, lv_is_number(y) && tx >= 0 ? tx : -1, "y");
+    *ay = operand_array(L, y, x, "y");
     if (!*ay) { rt_array_release(*ax); return -1; }
     if ((*ax)->device != (*ay)->device) {
         /* host data follows the array operand's device */
@@ -323,6 +342,11 @@ static lang_value bi_clip(lang_state *L, const lang_args *a)
     if (lang_args_bind(L, a, "a, a_min, a_max", v) < 0) return lv_err();
     if (!lv_is_none(v[1]) && lang_get_float(L, v[1], "a_min", &lo) < 0) return lv_err();
     if (!lv_is_none(v[2]) && lang_get_float(L, v[2], "a_max", &hi) < 0) return lv_err();
+    if (lv_array(v[0]) && (lv_is_none(v[1]) || lv_is_number(v[1])) && (lv_is_none(v[2]) || lv_is_number(v[2]))) {
+        /* number bounds are weak scalars: int32 stays int32 with int bounds */
+        rt_scalar l = lang_weak_scalar(v[1]), h = lang_weak_scalar(v[2]);
+        return lang_array_result(L, rt_clip_weak(v[0].u.a, lv_is_none(v[1]) ? NULL : &l, lv_is_none(v[2]) ? NULL : &h));
+    }
     if (lv_is_number(v[0])) {
         double x = lv_as_double(v[0]);
         x = x < lo ? lo : x > hi ? hi : x;
@@ -398,15 +422,7 @@ static lang_value m_anyall(lang_state *L, const lang_args *a)
     lang_value v[2];
     int is_all = strcmp(a->fname, "all") == 0;
     if (lang_args_bind(L, a, "axis=, keepdims=", v) < 0) return lv_err();
-    rt_array *b = rt_cast(a->self.u.a, RT_BOOL);
-    if (!b) return lang_raise_rt(L);
-    if (b->size == 0 && (lv_is_missing(v[0]) || lv_is_none(v[0]))) { rt_array_release(b); return lv_bool(is_all); }
-    lang_value bv = lv_array_take(b);
-    lang_value r = array_reduce_call(L, is_all ? RT_MIN : RT_MAX, bv, v[0], v[1]);
-    lv_release(bv);
-    if (r.type == LV_INT) return lv_bool(r.u.i != 0);
-    if (r.type == LV_FLOAT) return lv_bool(r.u.f != 0);
-    return r;
+    return array_reduce_call(L, is_all ? RT_ALL : RT_ANY, a->self, v[0], v[1]);
 }
 
 /* ---- shapes ------------------------------------------------------------------------------- */
@@ -448,9 +464,17 @@ static lang_value do_transpose(lang_state *L, lang_value x, const lang_value *pv
     int perm[RT_MAX_DIMS];
     int *pp = NULL;
     if (n > 0 && !(n == 1 && lv_is_none(pv[0]))) {
-        int64_t p64[RT_MAX_DIMS];
-        int np;
-        if (shape_args(L, pv, n, p64, &np) < 0) { rt_array_release(arr); return lv_err(); }
+        /* axes: one tuple/list or several ints; negative axes count from the end */
+        int64_t p64[RT_MAX_DIMS], cnt = n;
+        const lang_value *items = pv;
+        if (n == 1 && !lv_is_number(pv[0])) {
+            items = lv_seq_items(pv[0], &cnt);
+            if (!items) { rt_array_release(arr); return lang_raise(L, LANG_E_TYPE, "axes must be a tuple of ints, not %s", lv_type_name(pv[0])); }
+        }
+        if (cnt > RT_MAX_DIMS) cnt = RT_MAX_DIMS + 1;
+        int np = (int)cnt;
+        for (int i = 0; i < np && i < RT_MAX_DIMS; i++)
+            if (lang_get_int(L, items[i], "axis", &p64[i]) < 0) { rt_array_release(arr); return lv_err(); }
         if (np != arr->ndim) {
             rt_array_release(arr);
             return lang_raise(L, LANG_E_VALUE, "axes don't match array: %d axes for an array of dimension %d", np, arr->ndim);
@@ -548,10 +572,12 @@ static lang_value host_list(lang_state *L, const rt_array *a, const double *data
     if (lv_is_err(l)) return lang_nomem(L);
     for (int64_t i = 0; i < n; i++) {
         lang_value x;
-        if (dim == a->ndim - 1) {
+        if (dim == a->ndim - 1 && a->dtype == RT_INT64) {
+            x = lv_int(((const int64_t *)(const void *)data)[(*pos)++]); /* fetched as int64, exactly */
+        } else if (dim == a->ndim - 1) {
             double d = data[(*pos)++];
             switch (a->dtype) {
-            case RT_INT32: x = lv_int((int64_t)d); break;
+            case RT_INT32: case RT_UINT8: case RT_INT64: x = lv_int((int64_t)d); break;
             case RT_BOOL: x = lv_bool(d != 0); break;
             case RT_FLOAT32: {
                 /* shortest float32 text, as item() does */
@@ -581,7 +607,8 @@ static lang_value m_tolist(lang_state *L, const lang_args *a)
     if (arr->ndim == 0) return lang_array_item(L, arr, 0);
     double *data = malloc(((size_t)arr->size + 1) * sizeof *data);
     if (!data) return lang_nomem(L);
-    if (rt_to_host(arr, RT_FLOAT64, data) != RT_OK) { free(data); return lang_raise_rt(L); }
+    rt_dtype ht = arr->dtype == RT_INT64 ? RT_INT64 : RT_FLOAT64; /* both 8 bytes */
+    if (rt_to_host(arr, ht, data) != RT_OK) { free(data); return lang_raise_rt(L); }
     int64_t pos = 0;
     lang_value r = host_list(L, arr, data, 0, &pos);
     free(data);

@@ -5,6 +5,10 @@
  *                             .layers .history .name ...
  *   Input(shape=)  Dense(units, activation=, use_bias=, kernel_initializer=,
  *   bias_initializer=)  Flatten()  Dropout(rate)  Activation(name)
+ *   Conv2D(filters, kernel_size, strides=, padding=, dilation_rate=, ...)
+ *   MaxPooling2D(pool_size=, strides=, padding=)  AveragePooling2D(...)
+ *   GlobalAveragePooling2D()  GlobalMaxPooling2D()  Reshape(target_shape)
+ *   BatchNormalization(axis=, momentum=, epsilon=, center=, scale=)
  *   Adam(learning_rate=0.001, ...)  SGD(...)  RMSprop(...)
  *   load_model(path)  clear_session()
  *   MirroredStrategy(devices=None, cross_device_ops=None)  .scope() .run
@@ -137,7 +141,7 @@ static rt_array **arrays_of(lang_state *L, lang_value v, const char *what, int *
 static lang_value layer_get_weights(lang_state *L, const lang_args *a)
 {
     if (lang_args_bind(L, a, "", NULL) < 0) return lv_err();
-    rt_array *w[2];
+    rt_array *w[NN_MAX_LAYER_WEIGHTS];
     int n;
     if (nn_layer_get_weights(lv_object_data(a->self), w, &n)) return lang_raise_rt(L);
     return weights_list(L, w, n);
@@ -156,6 +160,15 @@ static lang_value layer_set_weights(lang_state *L, const lang_args *a)
     return st ? lang_raise_rt(L) : lv_none();
 }
 
+static lang_value pair_tuple(lang_state *L, const int64_t *v)
+{
+    lang_value t = lv_tuple_new(2);
+    if (lv_is_err(t)) return lang_nomem(L);
+    lv_tuple_set_take(t, 0, lv_int(v[0]));
+    lv_tuple_set_take(t, 1, lv_int(v[1]));
+    return t;
+}
+
 static lang_value layer_getattr(lang_state *L, lang_value self, const char *name)
 {
     nn_layer *l = lv_object_data(self);
@@ -164,10 +177,21 @@ static lang_value layer_getattr(lang_state *L, lang_value self, const char *name
     if (!strcmp(name, "name")) return lv_str(i.name);
     if (!strcmp(name, "built")) return lv_bool(i.built);
     if (!strcmp(name, "trainable")) return lv_bool(1);
+    int conv = i.kind == NN_LAYER_CONV2D, pool = i.kind == NN_LAYER_MAXPOOL2D || i.kind == NN_LAYER_AVGPOOL2D;
+    int bn = i.kind == NN_LAYER_BATCHNORM;
     if (!strcmp(name, "units") && i.kind == NN_LAYER_DENSE) return lv_int(i.units);
-    if (!strcmp(name, "activation") && (i.kind == NN_LAYER_DENSE || i.kind == NN_LAYER_ACTIVATION))
+    if (!strcmp(name, "activation") && (i.kind == NN_LAYER_DENSE || i.kind == NN_LAYER_ACTIVATION || conv))
         return lv_str(nn_activation_name(i.activation));
-    if (!strcmp(name, "use_bias") && i.kind == NN_LAYER_DENSE) return lv_bool(i.use_bias);
+    if (!strcmp(name, "use_bias") && (i.kind == NN_LAYER_DENSE || conv)) return lv_bool(i.use_bias);
+    if (!strcmp(name, "filters") && conv) return lv_int(i.filters);
+    if ((!strcmp(name, "kernel_size") && conv) || (!strcmp(name, "pool_size") && pool)) return pair_tuple(L, i.kernel);
+    if (!strcmp(name, "strides") && (conv || pool)) return pair_tuple(L, i.strides);
+    if (!strcmp(name, "dilation_rate") && conv) return pair_tuple(L, i.dilation);
+    if (!strcmp(name, "padding") && (conv || pool)) return lv_str(nn_padding_name(i.padding));
+    if (!strcmp(name, "momentum") && bn) return lv_float(i.momentum);
+    if (!strcmp(name, "epsilon") && bn) return lv_float(i.epsilon);
+    if (!strcmp(name, "center") && bn) return lv_bool(i.center);
+    if (!strcmp(name, "scale") && bn) return lv_bool(i.scale);
     if (!strcmp(name, "rate") && i.kind == NN_LAYER_DROPOUT) return lv_float(i.rate);
     if (!strcmp(name, "shape") && i.kind == NN_LAYER_INPUT) return shape_tuple(L, i.shape, i.ndim);
     if (!strcmp(name, "output_shape")) {
@@ -175,7 +199,7 @@ static lang_value layer_getattr(lang_state *L, lang_value self, const char *name
         return shape_tuple(L, i.shape, i.ndim);
     }
     if (!strcmp(name, "weights")) {
-        rt_array *w[2];
+        rt_array *w[NN_MAX_LAYER_WEIGHTS];
         int n;
         if (nn_layer_get_weights(l, w, &n)) return lang_raise_rt(L);
         return weights_list(L, w, n);
@@ -188,7 +212,9 @@ static const lang_method layer_methods[] = {
     {"set_weights", layer_set_weights, "set_weights(weights)\nSets the layer's weights from a list of arrays of the same shapes.\n>>> l0.set_weights([[[1.8]], [32.0]])"},
     {NULL, NULL, NULL}};
 static const char *const layer_attrs[] = {"name", "built", "trainable", "units", "activation", "use_bias", "rate",
-                                          "shape", "output_shape", "weights", NULL};
+                                          "shape", "output_shape", "weights", "filters", "kernel_size", "pool_size",
+                                          "strides", "dilation_rate", "padding", "momentum", "epsilon", "center",
+                                          "scale", NULL};
 
 #define LAYER_CLASS(var, cname, cdoc) \
     static const lang_class var = {.name = cname, .doc = cdoc, .free = layer_free, .repr = layer_repr, \
@@ -198,23 +224,29 @@ LAYER_CLASS(dense_class, "Dense", "A densely connected layer: y = activation(x @
 LAYER_CLASS(flatten_class, "Flatten", "Flattens each sample's features into one axis.");
 LAYER_CLASS(dropout_class, "Dropout", "Sets a fraction `rate` of its inputs to 0 during fit (scaling the rest by 1/(1-rate)).");
 LAYER_CLASS(activation_class, "Activation", "Applies an activation function.");
+LAYER_CLASS(conv2d_class, "Conv2D", "A 2-D convolution over channels-last images (N, H, W, C).");
+LAYER_CLASS(maxpool_class, "MaxPooling2D", "The maximum over each pool_size window.");
+LAYER_CLASS(avgpool_class, "AveragePooling2D", "The mean over each pool_size window.");
+LAYER_CLASS(gavgpool_class, "GlobalAveragePooling2D", "The mean over height and width: (N, H, W, C) -> (N, C).");
+LAYER_CLASS(gmaxpool_class, "GlobalMaxPooling2D", "The maximum over height and width: (N, H, W, C) -> (N, C).");
+LAYER_CLASS(batchnorm_class, "BatchNormalization", "Normalises the last axis: batch statistics in fit, moving ones otherwise.");
+LAYER_CLASS(reshape_class, "Reshape", "Gives each sample a new shape with the same number of elements.");
+
+/* ORDER nn_layer_kind */
+static const lang_class *const layer_classes[] = {
+    &input_class, &dense_class, &flatten_class, &dropout_class, &activation_class, &conv2d_class, &maxpool_class,
+    &avgpool_class, &gavgpool_class, &gmaxpool_class, &batchnorm_class, &reshape_class};
 
 static const lang_class *layer_class_of(nn_layer_kind k)
 {
-    switch (k) {
-    case NN_LAYER_INPUT: return &input_class;
-    case NN_LAYER_DENSE: return &dense_class;
-    case NN_LAYER_FLATTEN: return &flatten_class;
-    case NN_LAYER_DROPOUT: return &dropout_class;
-    default: return &activation_class;
-    }
+    return (unsigned)k < sizeof layer_classes / sizeof layer_classes[0] ? layer_classes[k] : &activation_class;
 }
 
 static nn_layer *layer_of(lang_value v)
 {
     const lang_class *c = lv_object_class(v);
-    if (c == &input_class || c == &dense_class || c == &flatten_class || c == &dropout_class || c == &activation_class)
-        return lv_object_data(v);
+    for (size_t i = 0; i < sizeof layer_classes / sizeof layer_classes[0]; i++)
+        if (c == layer_classes[i]) return lv_object_data(v);
     return NULL;
 }
 
@@ -246,10 +278,151 @@ static lang_value bi_input(lang_state *L, const lang_args *a)
     return layer_result(L, nn_input(shape, nd));
 }
 
-static lang_value bi_dense(lang_state *L, const lang_args *a)
+/* Keras's input_shape= on a first layer (takes the layer; NULL on error) */
+static nn_layer *with_input_shape(lang_state *L, nn_layer *l, lang_value v)
+{
+    if (!l || lv_is_missing(v) || lv_is_none(v)) return l;
+    int64_t shape[RT_MAX_DIMS];
+    int nd;
+    if (lang_get_shape(L, v, "input_shape", shape, &nd) < 0) { nn_layer_release(l); return NULL; }
+    if (nn_layer_set_input_shape(l, shape, nd)) { nn_layer_release(l); fail_rt(L); return NULL; }
+    return l;
+}
+
+/* an int n (meaning (n, n)) or a pair of ints; `dflt` when missing/None */
+static int get_pair(lang_state *L, lang_value v, const char *what, const int64_t *dflt, int64_t *out)
+{
+    if (lv_is_missing(v) || lv_is_none(v)) {
+        if (!dflt) return lang_fail(L, LANG_E_VALUE, "`%s` is required", what);
+        out[0] = dflt[0];
+        out[1] = dflt[1];
+        return 0;
+    }
+    if (v.type == LV_INT) {
+        if (lang_get_int(L, v, what, out) < 0) return -1;
+        out[1] = out[0];
+        return 0;
+    }
+    int nd;
+    int64_t s[RT_MAX_DIMS];
+    if (lang_get_shape(L, v, what, s, &nd) < 0) return -1;
+    if (nd != 2) return lang_fail(L, LANG_E_VALUE, "The `%s` argument must be a tuple of 2 integers. Received: %d values", what, nd);
+    out[0] = s[0];
+    out[1] = s[1];
+    return 0;
+}
+
+static int get_padding(lang_state *L, lang_value v, nn_padding *out)
+{
+    const char *s;
+    *out = NN_PAD_VALID;
+    if (opt_str(L, v, "padding", &s) < 0) return -1;
+    return s && nn_padding_parse(s, out) ? fail_rt(L) : 0;
+}
+
+/* only channels-last images exist here */
+static int check_data_format(lang_state *L, lang_value v)
+{
+    const char *s;
+    if (opt_str(L, v, "data_format", &s) < 0) return -1;
+    if (s && strcmp(s, "channels_last") != 0)
+        return lang_fail(L, LANG_E_VALUE, "data_format='%s' is not supported: images are channels_last (N, H, W, C)", s);
+    return 0;
+}
+
+static lang_value bi_conv2d(lang_state *L, const lang_args *a)
+{
+    lang_value v[13];
+    if (lang_args_bind(L, a, "filters, kernel_size, strides=, padding=, data_format=, dilation_rate=, groups=, "
+                       "activation=, use_bias=, kernel_initializer=, bias_initializer=, input_shape=, name=", v) < 0)
+        return lv_err();
+    static const int64_t one[2] = {1, 1};
+    int64_t filters, k[2], s[2], dil[2], groups = 1;
+    nn_padding pad;
+    nn_activation act;
+    nn_initializer ki, bi;
+    int bias = 1;
+    if (lang_get_int(L, v[0], "filters", &filters) < 0 || get_pair(L, v[1], "kernel_size", NULL, k) < 0 ||
+        get_pair(L, v[2], "strides", one, s) < 0 || get_padding(L, v[3], &pad) < 0 || check_data_format(L, v[4]) < 0 ||
+        get_pair(L, v[5], "dilation_rate", one, dil) < 0 ||
+        (!lv_is_missing(v[6]) && lang_get_int(L, v[6], "groups", &groups) < 0) ||
+        get_activation(L, v[7], "activation", &act) < 0 ||
+        (!lv_is_missing(v[8]) && lang_get_bool(L, v[8], "use_bias", &bias) < 0) ||
+        get_initializer(L, v[9], "kernel_initializer", NN_INIT_GLOROT_UNIFORM, &ki) < 0 ||
+        get_initializer(L, v[10], "bias_initializer", NN_INIT_ZEROS, &bi) < 0)
+        return lv_err();
+    if (groups != 1) return lang_raise(L, LANG_E_VALUE, "Conv2D supports groups=1 only, got groups=%lld", (long long)groups);
+    nn_layer *l = with_input_shape(L, nn_conv2d(filters, k, s, pad, act, bias, ki, bi, dil), v[11]);
+    return l ? layer_result(L, l) : (lang_error_pending(L) ? lv_err() : lang_raise_rt(L));
+}
+
+static lang_value pool_layer(lang_state *L, const lang_args *a, nn_layer_kind kind)
 {
     lang_value v[6];
-    if (lang_args_bind(L, a, "units, activation=, use_bias=, kernel_initializer=, bias_initializer=, name=", v) < 0)
+    if (lang_args_bind(L, a, "pool_size=, strides=, padding=, data_format=, input_shape=, name=", v) < 0) return lv_err();
+    static const int64_t two[2] = {2, 2};
+    int64_t p[2], s[2];
+    nn_padding pad;
+    if (get_pair(L, v[0], "pool_size", two, p) < 0 || get_pair(L, v[1], "strides", p, s) < 0 ||
+        get_padding(L, v[2], &pad) < 0 || check_data_format(L, v[3]) < 0)
+        return lv_err();
+    nn_layer *l = with_input_shape(L, nn_pool2d(kind, p, s, pad), v[4]);
+    return l ? layer_result(L, l) : (lang_error_pending(L) ? lv_err() : lang_raise_rt(L));
+}
+static lang_value bi_maxpool(lang_state *L, const lang_args *a) { return pool_layer(L, a, NN_LAYER_MAXPOOL2D); }
+static lang_value bi_avgpool(lang_state *L, const lang_args *a) { return pool_layer(L, a, NN_LAYER_AVGPOOL2D); }
+
+static lang_value global_pool_layer(lang_state *L, const lang_args *a, nn_layer_kind kind)
+{
+    lang_value v[4];
+    int keep = 0;
+    if (lang_args_bind(L, a, "data_format=, keepdims=, input_shape=, name=", v) < 0 || check_data_format(L, v[0]) < 0 ||
+        (!lv_is_missing(v[1]) && lang_get_bool(L, v[1], "keepdims", &keep) < 0))
+        return lv_err();
+    if (keep) return lang_raise(L, LANG_E_VALUE, "keepdims=True is not supported: the output is (N, C)");
+    nn_layer *l = with_input_shape(L, nn_global_pool2d(kind), v[2]);
+    return l ? layer_result(L, l) : (lang_error_pending(L) ? lv_err() : lang_raise_rt(L));
+}
+static lang_value bi_gavgpool(lang_state *L, const lang_args *a) { return global_pool_layer(L, a, NN_LAYER_GLOBAL_AVGPOOL2D); }
+static lang_value bi_gmaxpool(lang_state *L, const lang_args *a) { return global_pool_layer(L, a, NN_LAYER_GLOBAL_MAXPOOL2D); }
+
+static lang_value bi_batchnorm(lang_state *L, const lang_args *a)
+{
+    lang_value v[7];
+    if (lang_args_bind(L, a, "axis=, momentum=, epsilon=, center=, scale=, input_shape=, name=", v) < 0) return lv_err();
+    int64_t axis = -1;
+    double mom = 0.99, eps = 1e-3;
+    int center = 1, scale = 1;
+    if ((!lv_is_missing(v[0]) && lang_get_int(L, v[0], "axis", &axis) < 0) ||
+        (!lv_is_missing(v[1]) && lang_get_float(L, v[1], "momentum", &mom) < 0) ||
+        (!lv_is_missing(v[2]) && lang_get_float(L, v[2], "epsilon", &eps) < 0) ||
+        (!lv_is_missing(v[3]) && lang_get_bool(L, v[3], "center", &center) < 0) ||
+        (!lv_is_missing(v[4]) && lang_get_bool(L, v[4], "scale", &scale) < 0))
+        return lv_err();
+    nn_layer *l = with_input_shape(L, nn_batch_norm((int)axis, mom, eps, center, scale), v[5]);
+    return l ? layer_result(L, l) : (lang_error_pending(L) ? lv_err() : lang_raise_rt(L));
+}
+
+static lang_value bi_reshape(lang_state *L, const lang_args *a)
+{
+    lang_value v[3];
+    if (lang_args_bind(L, a, "target_shape, input_shape=, name=", v) < 0) return lv_err();
+    int64_t shape[RT_MAX_DIMS], n = 0;
+    int nd = 0;
+    lang_value *items = v[0].type == LV_INT ? &v[0] : lv_seq_items(v[0], &n);   /* -1 allowed: no lang_get_shape */
+    if (v[0].type == LV_INT) n = 1;
+    if (!items || n > RT_MAX_DIMS - 1)
+        return lang_raise(L, LANG_E_TYPE, "target_shape must be a tuple of at most %d integers", RT_MAX_DIMS - 1);
+    for (; nd < n; nd++)
+        if (lang_get_int(L, items[nd], "target_shape", &shape[nd]) < 0) return lv_err();
+    nn_layer *l = with_input_shape(L, nn_reshape(shape, nd), v[1]);
+    return l ? layer_result(L, l) : (lang_error_pending(L) ? lv_err() : lang_raise_rt(L));
+}
+
+static lang_value bi_dense(lang_state *L, const lang_args *a)
+{
+    lang_value v[7];
+    if (lang_args_bind(L, a, "units, activation=, use_bias=, kernel_initializer=, bias_initializer=, name=, input_shape=", v) < 0)
         return lv_err();
     int64_t units;
     nn_activation act;
@@ -260,7 +433,8 @@ static lang_value bi_dense(lang_state *L, const lang_args *a)
         get_initializer(L, v[3], "kernel_initializer", NN_INIT_GLOROT_UNIFORM, &ki) < 0 ||
         get_initializer(L, v[4], "bias_initializer", NN_INIT_ZEROS, &bi) < 0)
         return lv_err();
-    return layer_result(L, nn_dense(units, act, bias, ki, bi));
+    nn_layer *l = with_input_shape(L, nn_dense(units, act, bias, ki, bi), v[6]);
+    return l ? layer_result(L, l) : (lang_error_pending(L) ? lv_err() : lang_raise_rt(L));
 }
 
 static lang_value bi_flatten(lang_state *L, const lang_args *a)
@@ -1289,6 +1463,27 @@ void lang_init_nn(lang_state *L)
     lang_register_class(L, &flatten_class, bi_flatten, "Flatten()\nFlattens each sample into one axis.\n>>> Flatten()");
     lang_register_class(L, &dropout_class, bi_dropout, "Dropout(rate)\nDrops a fraction of the inputs during fit.\n>>> Dropout(0.2)");
     lang_register_class(L, &activation_class, bi_activation, "Activation(activation)\nApplies an activation.\n>>> Activation('relu')");
+    lang_register_class(L, &conv2d_class, bi_conv2d,
+        "Conv2D(filters, kernel_size, strides=(1, 1), padding='valid', dilation_rate=(1, 1), activation=None, use_bias=True, "
+        "kernel_initializer='glorot_uniform', bias_initializer='zeros', input_shape=None)\n"
+        "A 2-D convolution of channels-last images; the kernel is (kh, kw, in, filters) as Keras's.\n"
+        ">>> Conv2D(32, (3, 3), activation='relu', input_shape=(32, 32, 3))");
+    lang_register_class(L, &maxpool_class, bi_maxpool,
+        "MaxPooling2D(pool_size=(2, 2), strides=None, padding='valid')\nThe maximum over each window (strides default to pool_size).\n"
+        ">>> MaxPooling2D((2, 2))");
+    lang_register_class(L, &avgpool_class, bi_avgpool,
+        "AveragePooling2D(pool_size=(2, 2), strides=None, padding='valid')\nThe mean over each window (padding excluded).\n"
+        ">>> AveragePooling2D((2, 2))");
+    lang_register_class(L, &gavgpool_class, bi_gavgpool,
+        "GlobalAveragePooling2D()\nThe mean over height and width: (N, H, W, C) -> (N, C).\n>>> GlobalAveragePooling2D()");
+    lang_register_class(L, &gmaxpool_class, bi_gmaxpool,
+        "GlobalMaxPooling2D()\nThe maximum over height and width: (N, H, W, C) -> (N, C).\n>>> GlobalMaxPooling2D()");
+    lang_register_class(L, &batchnorm_class, bi_batchnorm,
+        "BatchNormalization(axis=-1, momentum=0.99, epsilon=0.001, center=True, scale=True)\n"
+        "Normalises the last axis with the batch's statistics in fit and the moving ones in predict/evaluate.\n"
+        ">>> BatchNormalization()");
+    lang_register_class(L, &reshape_class, bi_reshape,
+        "Reshape(target_shape)\nGives each sample the shape target_shape (one entry may be -1).\n>>> Reshape((28, 28, 1))");
     lang_register_class(L, &adam_class, bi_adam,
         "Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07)\nThe Adam optimizer.\n>>> Adam(0.1)");
     lang_register_class(L, &sgd_class, bi_sgd, "SGD(learning_rate=0.01, momentum=0.0)\nGradient descent.\n>>> SGD(0.1, momentum=0.9)");
