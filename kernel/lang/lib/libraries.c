@@ -22,6 +22,7 @@ const lang_library lang_libraries[] = {
     {"stats",  lang_init_stats,  "device_stats: GPU and host utilisation, memory, power (NVML, /proc)"},
     {"plot",   lang_init_plot,   "plt: plotting in the style of matplotlib.pyplot"},
     {"nn",     lang_init_nn,     "Keras-style training: Sequential, Dense, fit, MirroredStrategy"},
+    {"callbacks", lang_init_callbacks, "keras.callbacks: Callback, EarlyStopping, ModelCheckpoint, CSVLogger, DeviceMonitor"},
     {"modules", lang_init_modules, "import: tensorflow, keras, numpy, matplotlib, os, time, math, random, logging, sys, csv"},
     {NULL, NULL, NULL},
 };
