@@ -554,7 +554,8 @@ static const lang_method nan_methods[] = {
 /* ---- DeviceMonitor: a sampling thread ----------------------------------------------------- */
 
 /* Sums of the samples since the epoch began. GPU figures add over the GPUs
- * of one sample (memory, power) or average them (utilisation). */
+ * of one sample (memory; power over the boards that report it) or average
+ * them (utilisation). */
 typedef struct {
     int    n, ngpu_samples;
     double gpu_util, gpu_mem, gpu_power, cpu, host_mem;
@@ -581,15 +582,14 @@ static void sample_once(sampler *s)   /* s->lock held */
         s->sums.n++;
     }
     double util = 0, mem = 0, power = 0;
-    int got = 0, have_power = 1;
+    int got = 0, have_power = 0;
     for (int g = 0; g < s->ngpus; g++) {
         rt_gpu_stats st;
         if (rt_gpu_stats_sample(g, &st) != RT_OK) continue;
         got++;
         util += st.utilization < 0 ? 0 : st.utilization;
         mem += (double)st.memory_used_bytes / (1024.0 * 1024.0);
-        if (st.power_watts < 0) have_power = 0;
-        power += st.power_watts;
+        if (st.power_watts >= 0) { power += st.power_watts; have_power = 1; }   /* the boards that report it */
     }
     if (got) {
         s->sums.gpu_util += util / got;
