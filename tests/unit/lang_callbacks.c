@@ -125,10 +125,58 @@ TEST(stub_gpus_fill_the_logs_and_the_csv) {
     unlink(csv);
 }
 
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = calloc(1, 65536);
+    if (buf) fread(buf, 1, 65535, f);
+    fclose(f);
+    return buf;
+}
+
+/* Keras's CSVLogger: "epoch" then the first epoch's keys sorted, rows
+ * ending \r\n as Python's csv module writes them; append=True writes the
+ * header only into an empty or missing file; a key missing later is NA. */
+TEST(csv_logger_content_append_and_separator) {
+    const char *csv = "/tmp/cgpu-cbtest-log.csv";
+    unlink(csv);
+    CHECK(run("class Logs(Callback):\n"
+              "    def on_epoch_end(self, epoch, logs=None):\n"
+              "        for k in list(logs.keys()): logs.pop(k)\n"
+              "        logs['b'] = 0.5 * epoch\n"
+              "        if epoch == 0: logs['a'] = 'x;y'\n"
+              "m = Sequential([Dense(1, input_shape=[1])])\n"
+              "m.compile(loss='mse', optimizer='sgd')\n"
+              "xs = array([[1.0], [2.0]])\n", NULL) == 0);
+    char code[512];
+    snprintf(code, sizeof code, "m.fit(xs, xs, epochs=2, verbose=0, callbacks=[Logs(), CSVLogger('%s', separator=';', append=True)])", csv);
+    CHECK(run(code, NULL) == 0);
+    char *got = slurp(csv);
+    CHECK_STR(got, "epoch;a;b\r\n0;\"x;y\";0.0\r\n1;NA;0.5\r\n");
+    free(got);
+    CHECK(run(code, NULL) == 0);   /* appends: no second header */
+    got = slurp(csv);
+    CHECK_STR(got, "epoch;a;b\r\n0;\"x;y\";0.0\r\n1;NA;0.5\r\n0;\"x;y\";0.0\r\n1;NA;0.5\r\n");
+    free(got);
+    snprintf(code, sizeof code, "m.fit(xs, xs, epochs=1, verbose=0, callbacks=[Logs(), CSVLogger('%s')])", csv);
+    CHECK(run(code, NULL) == 0);   /* append=False truncates */
+    got = slurp(csv);
+    CHECK_STR(got, "epoch,a,b\r\n0,x;y,0.0\r\n");
+    free(got);
+    unlink(csv);
+    /* a file that cannot be written: Python's error, the session goes on */
+    CHECK(run("m.fit(xs, xs, epochs=1, verbose=0, callbacks=[CSVLogger('/nonexistent/dir/log.csv')])", NULL) != 0);
+    char *out = NULL;
+    CHECK(run("print(len(m.history.history['loss']))", &out) == 0);
+    free(out);
+}
+
 int main(void) {
     RUN(without_nvml_the_gpu_columns_are_nan);
     L = lang_new();
     RUN(stub_gpus_fill_the_logs_and_the_csv);
+    RUN(csv_logger_content_append_and_separator);
     lang_free(L);
     return test_summary();
 }
