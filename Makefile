@@ -8,7 +8,7 @@
 #   make fuzz       run the libFuzzer harnesses (FUZZ_SECONDS each, default 60)
 #   make bench      run the benchmarks in tests/bench/
 #
-# Switches: NO_CUDA=1 (CPU-only build), SANITIZE=1 (ASan+UBSan, CPU-only,
+# Switches: NO_CUDA=1 (CPU-only build), NO_PNG=1 (build without libpng), SANITIZE=1 (ASan+UBSan, CPU-only,
 # objects under build-asan/), V=1 (show commands), FAILALLOC=1 (test
 # allocator that can fail the Nth allocation; objects under build-failalloc/).
 
@@ -64,6 +64,7 @@ endif
 HAVE_ZMQ     := $(shell test -f /usr/include/zmq.h && echo 1)
 HAVE_OPENSSL := $(shell test -f /usr/include/openssl/hmac.h && echo 1)
 HAVE_JUPYTER_PROTO := $(and $(HAVE_ZMQ),$(HAVE_JANSSON),$(HAVE_OPENSSL))
+HAVE_PNG     := $(if $(filter 1,$(NO_PNG)),,$(shell test -f /usr/include/png.h && echo 1))
 
 ifneq ($(MAKECMDGOALS),deps)
 ifeq ($(origin CGPU_FEATURES_SHOWN),undefined)
@@ -73,6 +74,7 @@ $(info [features] nccl:    $(if $(HAVE_NCCL),yes ($(NCCL_INC)),no))
 $(info [features] zeromq:  $(if $(HAVE_ZMQ),yes,no (kernel builds without the Jupyter protocol)))
 $(info [features] jansson: $(if $(HAVE_JANSSON),yes,no (no notebook runner)))
 $(info [features] openssl: $(if $(HAVE_OPENSSL),yes,no))
+$(info [features] libpng:  $(if $(HAVE_PNG),yes,no (plt.imshow raises)$(if $(filter 1,$(NO_PNG)), (NO_PNG=1),)))
 $(if $(SAN_FLAGS),$(info [features] build:   $(BUILD) $(SAN_FLAGS)))
 endif
 endif
@@ -115,6 +117,15 @@ CFLAGS += -DCGPU_HAVE_JUPYTER=1
 # cost about 2 ms of every kernel start. Only SHA-256 and HMAC are used.
 CRYPTO_A := $(wildcard $(shell $(CC) -print-file-name=libcrypto.a))
 LIBS   += -lzmq $(if $(CRYPTO_A),-Wl$(comma)-Bstatic -lcrypto -Wl$(comma)-Bdynamic,-lcrypto)
+endif
+ifeq ($(HAVE_PNG),1)
+CFLAGS += -DCGPU_HAVE_PNG=1
+# libpng and zlib are linked statically when their archives are there, so
+# a kernel that never draws an image maps nothing more at start-up.
+PNG_A := $(wildcard $(shell $(CC) -print-file-name=libpng16.a))
+Z_A   := $(wildcard $(shell $(CC) -print-file-name=libz.a))
+LIBS  += $(if $(PNG_A),-Wl$(comma)-Bstatic -lpng16 -Wl$(comma)-Bdynamic,-lpng16) \
+         $(if $(Z_A),-Wl$(comma)-Bstatic -lz -Wl$(comma)-Bdynamic,-lz)
 endif
 # Start-up: drop libraries a program does not use, and pack relative
 # relocations (fewer pages touched at exec) where the linker can.
@@ -245,7 +256,7 @@ uninstall:
 DEB_PACKAGES := build-essential pkg-config libzmq3-dev libjansson-dev libssl-dev \
   jupyter-client python3-jupyter-client jupyter-nbconvert python3-nbconvert python3-nbclient \
   python3-nbformat python3-pytest jupyter-console python3-ipykernel python3-numpy python3-zmq python3-yaml \
-  clang libclang-rt-14-dev valgrind
+  clang libclang-rt-14-dev valgrind libpng-dev python3-matplotlib
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -293,7 +304,11 @@ BENCH_BINS := $(BUILD)/bench/cpu_ops $(BUILD)/bench/gpu_ops $(BUILD)/bench/nn_be
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(RT_LIB) $(CUDA_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(call link_rt,$< $(RT_LIB))
-bench-bins: $(BENCH_BINS)
+# the plotting benchmark runs cells, so it links the language too
+$(BUILD)/bench/plot_bench: $(BUILD)/tests/bench/plot_bench.o $(LANG_LIB) $(RT_LIB) $(CUDA_LIB)
+	@mkdir -p $(dir $@)
+	$(Q)$(call link_rt,$< $(LANG_LIB) $(RT_LIB))
+bench-bins: $(BENCH_BINS) $(BUILD)/bench/plot_bench
 .PHONY: bench-bins
 
 # ==== robustness: fuzzers and the failing allocator ==========================

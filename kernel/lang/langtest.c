@@ -5,7 +5,8 @@
  *
  *     # comment lines before the first case are ignored
  *     ### name of the case            starts a case; "### name [gpu]" is
- *                                     skipped (and counted) without a GPU
+ *                                     skipped (and counted) without a GPU,
+ *                                     "[libpng]" in a build without libpng
  *     x = [1, 2]                      the cell, any number of lines
  *     x                               (magics allowed)
  *     ---                             separates the cell from what it must give
@@ -34,6 +35,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "interp.h"
+#include "plot.h"
 
 typedef struct {
     fmtbuf out;
@@ -265,6 +267,9 @@ static int run_file(const char *path, tally *t, int have_gpu)
                 t->failed++;
             } else if (gpu && !have_gpu) {
                 printf("%s:%d: %s: skipped: no GPU\n", path, case_line, name);
+                t->skipped++;
+            } else if (strstr(name, "[libpng]") && !plot_png_available()) {
+                printf("%s:%d: %s: skipped: no libpng in this build\n", path, case_line, name);
                 t->skipped++;
             } else {
                 run_case(L, path, case_line, name, c ? c : "", e ? e : strdup(""), t);

@@ -316,8 +316,9 @@ TEST(array_html_table) {
     CHECK(h != NULL);
     if (h) {
         CHECK(strstr(h, "<table") == h);
-        char caption[128]; /* the HTML caption always names the device */
-        snprintf(caption, sizeof caption, "<caption>shape=(2, 3) dtype=float32 device=%s</caption>",
+        char caption[160]; /* the HTML caption always names the device, on one line */
+        snprintf(caption, sizeof caption,
+                 "<caption style=\"white-space:nowrap;text-align:left\">shape=(2, 3) dtype=float32 device=%s</caption>",
                  rt_device_name(a->device));
         CHECK(strstr(h, caption) != NULL);
         CHECK(strstr(h, "<td>2.5</td>") != NULL);

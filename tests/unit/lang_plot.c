@@ -139,16 +139,16 @@ TEST(figure_model) {
     double y[3] = {1, 2, 3};
     plot_style st = {0};
     st.label = "a";
-    CHECK(plot_line(f, NULL, y, 3, &st) == 0);
-    CHECK(plot_line(f, NULL, y, 3, NULL) == 0);
+    CHECK(plot_line(plot_gca(f), NULL, y, 3, &st) == 0);
+    CHECK(plot_line(plot_gca(f), NULL, y, 3, NULL) == 0);
     st.color = "nope";
-    CHECK(plot_line(f, NULL, y, 3, &st) == -1); /* bad color: nothing added */
+    CHECK(plot_line(plot_gca(f), NULL, y, 3, &st) == -1); /* bad color: nothing added */
     st.color = NULL;
     st.linestyle = "~~";
-    CHECK(plot_line(f, NULL, y, 3, &st) == -1);
-    CHECK(f->nseries == 2);
-    CHECK(strcmp(f->series[0].color, "#1f77b4") == 0 && strcmp(f->series[1].color, "#ff7f0e") == 0);
-    CHECK(f->series[0].x[2] == 2 && f->series[1].label == NULL);
+    CHECK(plot_line(plot_gca(f), NULL, y, 3, &st) == -1);
+    CHECK(plot_gca(f)->nseries == 2);
+    CHECK(strcmp(plot_gca(f)->series[0].color, "#1f77b4") == 0 && strcmp(plot_gca(f)->series[1].color, "#ff7f0e") == 0);
+    CHECK(plot_gca(f)->series[0].x[2] == 2 && plot_gca(f)->series[1].label == NULL);
     t = plot_render_text(f);
     CHECK_STR(t, "<Figure size 640x480 with 1 Axes>");
     free(t);
@@ -222,9 +222,9 @@ static plot_figure *loss_figure(void) {
     double y[500];
     for (int i = 0; i < 500; i++) y[i] = 3900 * exp(-i / 55.0) + 0.3 * exp(-i / 200.0);
     plot_figure *f = plot_figure_new(0, 0);
-    plot_set_xlabel(f, "Epoch Number");
-    plot_set_ylabel(f, "Loss Magnitude");
-    plot_line(f, NULL, y, 500, NULL);
+    plot_set_xlabel(plot_gca(f), "Epoch Number");
+    plot_set_ylabel(plot_gca(f), "Loss Magnitude");
+    plot_line(plot_gca(f), NULL, y, 500, NULL);
     return f;
 }
 
@@ -263,12 +263,12 @@ TEST(svg_legend_grid_title) {
     s2.linestyle = "--";
     s2.color = "k";
     s3.label = "_hidden";
-    plot_line(f, x, a, 20, &s1);
-    plot_line(f, x, b, 20, &s2);
-    plot_scatter(f, x, b, 10, &s3);
-    plot_set_title(f, "Two & curves");
-    plot_set_legend(f, 1);
-    plot_set_grid(f, 1);
+    plot_line(plot_gca(f), x, a, 20, &s1);
+    plot_line(plot_gca(f), x, b, 20, &s2);
+    plot_scatter(plot_gca(f), x, b, 10, &s3);
+    plot_set_title(plot_gca(f), "Two & curves");
+    plot_set_legend(plot_gca(f), 1);
+    plot_set_grid(plot_gca(f), 1);
     char *s = plot_render_svg(f);
     CHECK(s && xml_well_formed(s));
     if (s) {
@@ -295,7 +295,7 @@ TEST(svg_bars_match_matplotlib) {
     /* ax.bar([0, 1, 2], [3, 7, 2]): x (-0.54, 2.54), y (0, 7.35) (sticky 0) */
     plot_figure *f = plot_figure_new(0, 0);
     double x[3] = {0, 1, 2}, h[3] = {3, 7, 2};
-    plot_bar(f, x, NULL, h, 3, 0, NULL);
+    plot_bar(plot_gca(f), x, NULL, h, 3, 0, NULL);
     char *s = plot_render_svg(f);
     char labels[512], off[64];
     CHECK(s && xml_well_formed(s));
@@ -311,7 +311,7 @@ TEST(svg_bars_match_matplotlib) {
     /* ax.bar(['a', 'b', 'c'], [3, 7, 2]) */
     f = plot_figure_new(0, 0);
     const char *cats[3] = {"a", "b", "c"};
-    plot_bar(f, NULL, cats, h, 3, 0, NULL);
+    plot_bar(plot_gca(f), NULL, cats, h, 3, 0, NULL);
     s = plot_render_svg(f);
     if (s) {
         tick_labels(s, "xticks", labels, sizeof labels, off, sizeof off);
@@ -328,9 +328,9 @@ TEST(svg_hist) {
     for (int i = 0; i < 100; i++) d[i] = (i % 17) * 0.37 - 2;
     plot_style st = {0};
     st.label = "d";
-    CHECK(plot_hist(f, d, 100, 7, &st, c, e) == 0);
+    CHECK(plot_hist(plot_gca(f), d, 100, 7, &st, c, e) == 0);
     CHECK(c[0] == 18 && e[7] == 3.92);
-    plot_set_legend(f, 1);
+    plot_set_legend(plot_gca(f), 1);
     char *s = plot_render_svg(f);
     CHECK(s && xml_well_formed(s));
     if (s) {
@@ -346,7 +346,7 @@ TEST(svg_edge_cases) {
     char labels[512], off[64];
     /* empty axes (only a label): limits (0, 1) */
     plot_figure *f = plot_figure_new(0, 0);
-    plot_set_xlabel(f, "x");
+    plot_set_xlabel(plot_gca(f), "x");
     char *s = plot_render_svg(f);
     CHECK(s && xml_well_formed(s));
     if (s) {
@@ -355,7 +355,7 @@ TEST(svg_edge_cases) {
     }
     free(s);
     /* ax.plot([]): (-0.055, 0.055) */
-    CHECK(plot_line(f, NULL, NULL, 0, NULL) == 0);
+    CHECK(plot_line(plot_gca(f), NULL, NULL, 0, NULL) == 0);
     s = plot_render_svg(f);
     CHECK(s && xml_well_formed(s));
     if (s) {
@@ -369,7 +369,7 @@ TEST(svg_edge_cases) {
     /* ax.plot([0.0] * 5): constant data */
     f = plot_figure_new(0, 0);
     double z[5] = {0, 0, 0, 0, 0};
-    plot_line(f, NULL, z, 5, NULL);
+    plot_line(plot_gca(f), NULL, z, 5, NULL);
     s = plot_render_svg(f);
     if (s) {
         tick_labels(s, "yticks", labels, sizeof labels, off, sizeof off);
@@ -384,7 +384,7 @@ TEST(svg_edge_cases) {
     /* NaN breaks the line in two; inf is skipped; 1e-7 scale text */
     f = plot_figure_new(0, 0);
     double y[6] = {1e-7, 2e-7, NAN, 3e-7, INFINITY, 5e-7};
-    plot_line(f, NULL, y, 6, NULL);
+    plot_line(plot_gca(f), NULL, y, 6, NULL);
     s = plot_render_svg(f);
     CHECK(s && xml_well_formed(s));
     if (s) {
@@ -406,7 +406,7 @@ TEST(svg_edge_cases) {
     double one[1] = {5};
     plot_style st = {0};
     st.marker = 'o';
-    plot_line(f, NULL, one, 1, &st);
+    plot_line(plot_gca(f), NULL, one, 1, &st);
     s = plot_render_svg(f);
     CHECK(s && xml_well_formed(s));
     if (s) {
@@ -426,7 +426,7 @@ TEST(svg_decimation) {
     if (!y) return;
     for (int i = 0; i < n; i++) y[i] = sin(i / 5000.0) + ((i * 7919) % 1000) * 1e-4;
     plot_figure *f = plot_figure_new(0, 0);
-    plot_line(f, NULL, y, n, NULL);
+    plot_line(plot_gca(f), NULL, y, n, NULL);
     char *s = plot_render_svg(f);
     CHECK(s && xml_well_formed(s));
     if (s) {

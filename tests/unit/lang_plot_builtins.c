@@ -3,6 +3,7 @@
  * returned look like matplotlib's, and bad arguments raise clear errors. */
 #include "test.h"
 #include "lang.h"
+#include "plot.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,11 +192,26 @@ TEST(savefig_writes_svg) {
     lang_free(L);
 }
 
+/* imshow draws an embedded PNG, or, in a build without libpng, says so. */
+TEST(imshow_needs_libpng) {
+    lang_state *L = lang_new();
+    lang_result r;
+    lang_status st = run(L, "plt.imshow(zeros((2, 2)), cmap='gray')\nplt.show()", &S, &r);
+    if (plot_png_available()) {
+        CHECK(st == LANG_OK && S.ndisplay == 1 && strstr(S.svg0, "data:image/png;base64,") != NULL);
+    } else {
+        CHECK(st == LANG_ERROR && strstr(r.evalue ? r.evalue : "", "libpng") != NULL);
+    }
+    lang_result_clear(&r);
+    lang_free(L);
+}
+
 int main(void) {
     RUN(figure_at_end_of_cell);
     RUN(show_and_figure);
     RUN(values_and_data_kinds);
     RUN(errors);
     RUN(savefig_writes_svg);
+    RUN(imshow_needs_libpng);
     return test_summary();
 }

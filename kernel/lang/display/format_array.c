@@ -577,7 +577,11 @@ static void put_cell(fmtbuf *b, const elemfmt *ef, double x) {
 static char *html_of_view(const hview *h, const char *device) {
     fmtbuf b;
     fmtbuf_init(&b);
-    fmtbuf_puts(&b, "<table class=\"cgpu-array\" style=\"font-family:monospace;text-align:right\">\n<caption>shape=");
+    /* The caption keeps to one line, starting at the table's left edge:
+     * over a narrow table (shape (3,)) a browser would wrap it to the
+     * table's width. */
+    fmtbuf_puts(&b, "<table class=\"cgpu-array\" style=\"font-family:monospace;text-align:right\">\n"
+                    "<caption style=\"white-space:nowrap;text-align:left\">shape=");
     put_shape(&b, h->shape, h->ndim);
     fmtbuf_printf(&b, " dtype=%s", dtype_str(h->dt));
     if (device && *device) {

@@ -163,7 +163,7 @@ int plot_parse_fmt(const char *fmt, char color[8], char *marker, char linestyle[
     return 0;
 }
 
-/* ---- figure --------------------------------------------------------------- */
+/* ---- figure and axes ------------------------------------------------------ */
 
 plot_figure *plot_figure_new(double width_in, double height_in) {
     plot_figure *f = calloc(1, sizeof *f);
@@ -171,6 +171,7 @@ plot_figure *plot_figure_new(double width_in, double height_in) {
     int ok = width_in > 0 && height_in > 0 && isfinite(width_in) && isfinite(height_in);
     f->width_in = ok ? width_in : 6.4;
     f->height_in = ok ? height_in : 4.8;
+    f->cur = -1;
     return f;
 }
 
@@ -182,21 +183,76 @@ static void series_free(plot_series *s) {
     free(s->label);
 }
 
+static void fixed_ticks_free(plot_fixed_ticks *t) {
+    for (int i = 0; t->labels && i < t->n; i++) free(t->labels[i]);
+    free(t->labels);
+    free(t->pos);
+    memset(t, 0, sizeof *t);
+}
+
+static void image_free(plot_image *im) {
+    if (!im) return;
+    free(im->rgba);
+    free(im);
+}
+
+static void axes_free(plot_axes *ax) {
+    if (!ax) return;
+    for (int i = 0; i < ax->nseries; i++) series_free(&ax->series[i]);
+    free(ax->series);
+    free(ax->title);
+    free(ax->xlabel);
+    free(ax->ylabel);
+    for (int i = 0; i < ax->nxcats; i++) free(ax->xcats[i]);
+    free(ax->xcats);
+    fixed_ticks_free(&ax->xticks);
+    fixed_ticks_free(&ax->yticks);
+    image_free(ax->image);
+    free(ax);
+}
+
 void plot_figure_free(plot_figure *f) {
     if (!f) return;
-    for (int i = 0; i < f->nseries; i++) series_free(&f->series[i]);
-    free(f->series);
-    free(f->title);
-    free(f->xlabel);
-    free(f->ylabel);
-    for (int i = 0; i < f->nxcats; i++) free(f->xcats[i]);
-    free(f->xcats);
+    for (int i = 0; i < f->naxes; i++) axes_free(f->axes[i]);
+    free(f->axes);
+    free(f->suptitle);
     free(f);
 }
 
 int plot_axes_count(const plot_figure *f) {
-    return (f->nseries || f->title || f->xlabel || f->ylabel || f->legend || f->grid ||
-            f->has_xlim || f->has_ylim) ? 1 : 0;
+    int n = f->naxes;
+    for (int i = 0; i < f->naxes; i++)
+        if (f->axes[i]->colorbar && f->axes[i]->image) n++;
+    return n;
+}
+
+plot_axes *plot_subplot(plot_figure *f, int rows, int cols, int index) {
+    if (rows < 1 || cols < 1 || rows > PLOT_MAX_GRID || cols > PLOT_MAX_GRID || index < 1 || index > rows * cols)
+        return NULL;
+    for (int i = 0; i < f->naxes; i++) {
+        plot_axes *ax = f->axes[i];
+        if (ax->rows == rows && ax->cols == cols && ax->index == index) { f->cur = i; return ax; }
+    }
+    if (f->naxes == f->cap) {
+        int cap = f->cap ? f->cap * 2 : 4;
+        plot_axes **na = realloc(f->axes, (size_t)cap * sizeof *na);
+        if (!na) return NULL;
+        f->axes = na;
+        f->cap = cap;
+    }
+    plot_axes *ax = calloc(1, sizeof *ax);
+    if (!ax) return NULL;
+    ax->rows = rows;
+    ax->cols = cols;
+    ax->index = index;
+    f->axes[f->naxes] = ax;
+    f->cur = f->naxes++;
+    return ax;
+}
+
+plot_axes *plot_gca(plot_figure *f) {
+    if (f->cur >= 0 && f->cur < f->naxes) return f->axes[f->cur];
+    return plot_subplot(f, 1, 1, 1);
 }
 
 static double *dup_doubles(const double *v, int64_t n) {
@@ -206,7 +262,7 @@ static double *dup_doubles(const double *v, int64_t n) {
 }
 
 /* Appends a series with resolved style; takes x, y (and w) even on failure. */
-static int add_series(plot_figure *f, plot_kind kind, double *x, double *y, double *w, int64_t n,
+static int add_series(plot_axes *f, plot_kind kind, double *x, double *y, double *w, int64_t n,
                       const plot_style *st) {
     plot_style def;
     if (!st) { memset(&def, 0, sizeof def); st = &def; }
@@ -265,18 +321,18 @@ static double *iota(int64_t n) {
     return x;
 }
 
-int plot_line(plot_figure *f, const double *x, const double *y, int64_t n, const plot_style *st) {
+int plot_line(plot_axes *f, const double *x, const double *y, int64_t n, const plot_style *st) {
     if (n < 0 || (n > 0 && !y)) return -1;
     return add_series(f, PLOT_LINE, x ? dup_doubles(x, n) : iota(n), dup_doubles(y, n), NULL, n, st);
 }
 
-int plot_scatter(plot_figure *f, const double *x, const double *y, int64_t n, const plot_style *st) {
+int plot_scatter(plot_axes *f, const double *x, const double *y, int64_t n, const plot_style *st) {
     if (n < 0 || (n > 0 && (!x || !y))) return -1;
     return add_series(f, PLOT_SCATTER, dup_doubles(x, n), dup_doubles(y, n), NULL, n, st);
 }
 
 /* Position of a category on the x axis, adding it when new; -1 on OOM. */
-static int category_index(plot_figure *f, const char *name) {
+static int category_index(plot_axes *f, const char *name) {
     for (int i = 0; i < f->nxcats; i++)
         if (strcmp(f->xcats[i], name) == 0) return i;
     char **c = realloc(f->xcats, (size_t)(f->nxcats + 1) * sizeof *c);
@@ -286,7 +342,7 @@ static int category_index(plot_figure *f, const char *name) {
     return f->nxcats++;
 }
 
-int plot_bar(plot_figure *f, const double *x, const char *const *categories,
+int plot_bar(plot_axes *f, const double *x, const char *const *categories,
              const double *height, int64_t n, double width, const plot_style *st) {
     if (n < 0 || (n > 0 && !height)) return -1;
     if (!(width > 0) || !isfinite(width)) width = 0.8;
@@ -336,7 +392,7 @@ int plot_histogram(const double *data, int64_t n, int bins, double *counts, doub
     return 0;
 }
 
-int plot_hist(plot_figure *f, const double *data, int64_t n, int bins, const plot_style *st,
+int plot_hist(plot_axes *f, const double *data, int64_t n, int bins, const plot_style *st,
               double *counts_out, double *edges_out) {
     if (bins < 1 || n < 0 || (n > 0 && !data)) return -1;
     double *counts = malloc((size_t)bins * sizeof *counts);
@@ -365,13 +421,34 @@ static int set_text(char **slot, const char *s) {
     return 0;
 }
 
-int  plot_set_title(plot_figure *f, const char *s) { return set_text(&f->title, s); }
-int  plot_set_xlabel(plot_figure *f, const char *s) { return set_text(&f->xlabel, s); }
-int  plot_set_ylabel(plot_figure *f, const char *s) { return set_text(&f->ylabel, s); }
-void plot_set_legend(plot_figure *f, int on) { f->legend = on; }
-void plot_set_grid(plot_figure *f, int on) { f->grid = on; }
-void plot_set_xlim(plot_figure *f, double lo, double hi) { f->has_xlim = 1; f->xlim[0] = lo; f->xlim[1] = hi; }
-void plot_set_ylim(plot_figure *f, double lo, double hi) { f->has_ylim = 1; f->ylim[0] = lo; f->ylim[1] = hi; }
+int  plot_set_title(plot_axes *ax, const char *s) { return set_text(&ax->title, s); }
+int  plot_set_xlabel(plot_axes *ax, const char *s) { return set_text(&ax->xlabel, s); }
+int  plot_set_ylabel(plot_axes *ax, const char *s) { return set_text(&ax->ylabel, s); }
+void plot_set_legend(plot_axes *ax, int on) { ax->legend = on; }
+void plot_set_grid(plot_axes *ax, int on) { ax->grid = on; }
+void plot_set_xlim(plot_axes *ax, double lo, double hi) { ax->has_xlim = 1; ax->xlim[0] = lo; ax->xlim[1] = hi; }
+void plot_set_ylim(plot_axes *ax, double lo, double hi) { ax->has_ylim = 1; ax->ylim[0] = lo; ax->ylim[1] = hi; }
+
+int plot_suptitle(plot_figure *f, const char *s, double fontsize) {
+    f->suptitle_fs = fontsize;
+    return set_text(&f->suptitle, s);
+}
+
+int plot_set_ticks(plot_fixed_ticks *t, const double *pos, const char *const *labels, int n) {
+    plot_fixed_ticks nt = { .fixed = 1, .n = n, .rotation = t->rotation };
+    if (n < 0) return -1;
+    if (n > 0) {
+        if (!(nt.pos = dup_doubles(pos, n))) return -1;
+        if (labels) {
+            if (!(nt.labels = calloc((size_t)n, sizeof *nt.labels))) { fixed_ticks_free(&nt); return -1; }
+            for (int i = 0; i < n; i++)
+                if (!(nt.labels[i] = strdup(labels[i] ? labels[i] : ""))) { fixed_ticks_free(&nt); return -1; }
+        }
+    }
+    fixed_ticks_free(t);
+    *t = nt;
+    return 0;
+}
 
 /* ---- ticks: matplotlib's MaxNLocator(steps=[1, 2, 2.5, 5, 10]) -------------- */
 

@@ -1,9 +1,13 @@
-/* plot.h — a small matplotlib.pyplot: one figure, one axes, rendered to SVG.
+/* plot.h — a small matplotlib.pyplot: figures of axes, rendered to SVG.
  *
- * The model: a figure (size in inches) holding one axes with series (line,
- * scatter, bar; hist is bars computed like numpy.histogram), a title, axis
- * labels, a legend and a grid. plot_render_svg draws it in matplotlib's
- * default style; plot_render_text gives matplotlib's text/plain stand-in.
+ * The model: a figure (size in inches, an optional suptitle) holding axes
+ * placed on subplot grids (rows x cols, 1-based index as plt.subplot). Each
+ * axes has series (line, scatter, bar; hist is bars computed like
+ * numpy.histogram), at most one image (imshow: pixels already coloured,
+ * drawn as an embedded PNG with aspect 'equal' and origin 'upper'), a
+ * title, axis labels, fixed or automatic ticks, a legend, a grid and an
+ * optional colour bar. plot_render_svg draws it in matplotlib's default
+ * style; plot_render_text gives matplotlib's text/plain stand-in.
  *
  * Units and size: the SVG is in points (72 per inch), as matplotlib's SVG
  * backend writes it, so the default 6.4 x 4.8 in figure lays out its axes
@@ -17,8 +21,8 @@
  * point of each half-point column (monotonic x) or to points at least half
  * a point apart, so a long loss curve stays a few KB.
  *
- * Ownership: a figure is owned by its creator (plot_figure_free); every
- * array and string passed in is copied. Returned strings are malloc'd and
+ * Ownership: a figure is owned by its creator (plot_figure_free) and owns
+ * its axes; every array and string passed in is copied. Returned strings are malloc'd and
  * owned by the caller. Functions returning int give 0, or -1 when out of
  * memory or on a bad argument (never abort).
  */
@@ -48,7 +52,7 @@ typedef struct {
     const char *label;     /* legend text; NULL or starting with '_': not in the legend */
 } plot_style;
 
-/* One drawn series. Owned by its figure. */
+/* One drawn series. Owned by its axes. */
 typedef struct {
     plot_kind kind;
     double   *x, *y;      /* (n,) data; bars: centres and heights */
@@ -62,12 +66,36 @@ typedef struct {
     double    linewidth, markersize, alpha;
 } plot_series;
 
-/* A figure with one axes. Owned by its creator. */
-typedef struct plot_figure {
-    double       width_in, height_in;
+/* An image drawn by imshow: pixels resolved to RGBA, row 0 at the top.
+ * Owned by its axes. */
+typedef struct {
+    int64_t  h, w;
+    uint8_t *rgba;        /* h * w * 4 bytes */
+    int      has_alpha;   /* some alpha below 255 (PNG keeps the channel) */
+    int      colormapped; /* 2-D data through cmap (a colour bar can show it) */
+    char     cmap[24];
+    double   vmin, vmax;
+} plot_image;
+
+/* Ticks fixed by xticks(ticks, labels) / set_xticks: n 0 hides them. */
+typedef struct {
+    int     fixed;
+    int     n;
+    double *pos;
+    char  **labels;       /* NULL: formatted like automatic ticks */
+    double  rotation;     /* degrees, counter-clockwise */
+} plot_fixed_ticks;
+
+/* One axes (a subplot). Owned by its figure. Font sizes <= 0 take the
+ * defaults (title 12, everything else 10 points). */
+typedef struct plot_axes {
+    int          rows, cols, index;   /* subplot geometry; index is 1-based */
     char        *title, *xlabel, *ylabel;
+    double       title_fs, xlabel_fs, ylabel_fs, legend_fs, xtick_fs, ytick_fs;
     int          legend;          /* legend() was called */
+    int          legend_loc;      /* 0 "best", else matplotlib's location code 1..10 */
     int          grid;
+    int          axis_off;        /* axis("off"): no frame, ticks or labels */
     int          has_xlim, has_ylim;
     double       xlim[2], ylim[2];
     plot_series *series;
@@ -75,37 +103,87 @@ typedef struct plot_figure {
     int          cycle;           /* next color-cycle index */
     char       **xcats;           /* categorical x axis (bar with str labels) */
     int          nxcats;
+    plot_fixed_ticks xticks, yticks;
+    plot_image  *image;           /* the last imshow, or NULL */
+    int          aspect_auto;     /* imshow(aspect='auto'): the image fills the box */
+    int          colorbar;        /* a colour bar for image is drawn beside */
+} plot_axes;
+
+/* A figure of axes. Owned by its creator. */
+typedef struct plot_figure {
+    double       width_in, height_in;
+    plot_axes  **axes;
+    int          naxes, cap;
+    int          cur;             /* current axes index, -1 none */
+    char        *suptitle;
+    double       suptitle_fs;
+    int          tight;           /* tight_layout(): room for every label */
 } plot_figure;
 
 /* A new empty figure; width/height <= 0 (or not finite) take 6.4 x 4.8. */
 plot_figure *plot_figure_new(double width_in, double height_in);
 void         plot_figure_free(plot_figure *f);
-/* Number of axes drawn (1 once anything was set, else 0 — matplotlib's
- * plt.figure() has no axes until something is plotted). */
+/* Number of axes drawn, colour bars included (matplotlib's plt.figure()
+ * has no axes until something is plotted). */
 int          plot_axes_count(const plot_figure *f);
+/* The current axes, a 1x1 subplot made when there is none. NULL: OOM. */
+plot_axes   *plot_gca(plot_figure *f);
+/* plt.subplot(rows, cols, index): the axes with that geometry, made when
+ * new, becomes current. NULL: OOM or a bad geometry (index outside
+ * 1..rows*cols, or rows/cols outside 1..PLOT_MAX_GRID). */
+#define PLOT_MAX_GRID 64
+plot_axes   *plot_subplot(plot_figure *f, int rows, int cols, int index);
+int          plot_suptitle(plot_figure *f, const char *s, double fontsize);
 
 /* plot(x, y): x NULL means 0..n-1. */
-int plot_line(plot_figure *f, const double *x, const double *y, int64_t n, const plot_style *st);
-int plot_scatter(plot_figure *f, const double *x, const double *y, int64_t n, const plot_style *st);
+int plot_line(plot_axes *ax, const double *x, const double *y, int64_t n, const plot_style *st);
+int plot_scatter(plot_axes *ax, const double *x, const double *y, int64_t n, const plot_style *st);
 /* bar(x, height, width=0.8): x NULL with categories gives a categorical axis
  * (a category already on the axis reuses its position); both NULL: 0..n-1. */
-int plot_bar(plot_figure *f, const double *x, const char *const *categories,
+int plot_bar(plot_axes *ax, const double *x, const char *const *categories,
              const double *height, int64_t n, double width, const plot_style *st);
 /* hist(data, bins): numpy.histogram's equal-width bins over the finite
  * data's [min, max] (±0.5 when constant); counts (bins) and edges (bins+1)
  * are written when not NULL. bins must be >= 1. */
-int plot_hist(plot_figure *f, const double *data, int64_t n, int bins, const plot_style *st,
+int plot_hist(plot_axes *ax, const double *data, int64_t n, int bins, const plot_style *st,
               double *counts, double *edges);
 /* Same bins and counts without drawing (for tests and callers). */
 int plot_histogram(const double *data, int64_t n, int bins, double *counts, double *edges);
 
-int  plot_set_title(plot_figure *f, const char *s);   /* NULL clears */
-int  plot_set_xlabel(plot_figure *f, const char *s);
-int  plot_set_ylabel(plot_figure *f, const char *s);
-void plot_set_legend(plot_figure *f, int on);
-void plot_set_grid(plot_figure *f, int on);
-void plot_set_xlim(plot_figure *f, double lo, double hi);
-void plot_set_ylim(plot_figure *f, double lo, double hi);
+int  plot_set_title(plot_axes *ax, const char *s);   /* NULL clears */
+int  plot_set_xlabel(plot_axes *ax, const char *s);
+int  plot_set_ylabel(plot_axes *ax, const char *s);
+void plot_set_legend(plot_axes *ax, int on);
+void plot_set_grid(plot_axes *ax, int on);
+void plot_set_xlim(plot_axes *ax, double lo, double hi);
+void plot_set_ylim(plot_axes *ax, double lo, double hi);
+/* xticks(pos, labels): n 0 hides the ticks; labels may be NULL. */
+int  plot_set_ticks(plot_fixed_ticks *t, const double *pos, const char *const *labels, int n);
+
+/* ---- images (plot_image.c) ---- */
+
+/* A colormap: 256 entries of "rrggbb" (plot_colormaps.c). */
+typedef struct { const char *name; const char *hex; } plot_cmap_table;
+extern const plot_cmap_table plot_cmap_tables[];
+extern const int plot_cmap_ntables;
+/* The colormap names imshow accepts (each also with "_r"), NULL-terminated. */
+extern const char *const plot_cmap_names[];
+/* 1 when name is a known colormap. */
+int plot_cmap_known(const char *name);
+/* The 256-entry RGB table of a colormap (reversed for "_r"): 0, -1 unknown. */
+int plot_cmap_lut(const char *name, uint8_t lut[256][3]);
+/* imshow of scalar data (h x w, row-major, NaN shown transparent) through
+ * cmap with matplotlib's Normalize: vmin/vmax NaN take the finite data's
+ * min/max. 0, or -1 (OOM, unknown cmap). */
+int plot_imshow_scalar(plot_axes *ax, const double *data, int64_t h, int64_t w, const char *cmap,
+                       double vmin, double vmax);
+/* imshow of RGB(A) pixels (h x w x channels, channels 3 or 4): values are
+ * 0..255 when bytes is set, else 0..1 (clipped as matplotlib does). */
+int plot_imshow_rgb(plot_axes *ax, const double *data, int64_t h, int64_t w, int channels, int bytes);
+/* PNG (libpng) of RGBA pixels, base64-encoded: malloc'd text, NULL on OOM
+ * or when the build has no libpng (plot_png_available() is 0). */
+char *plot_png_base64(const uint8_t *rgba, int64_t h, int64_t w, int keep_alpha);
+int   plot_png_available(void);
 
 /* Colors: writes "#rrggbb" for a matplotlib color spec; 0 ok, -1 unknown. */
 int plot_parse_color(const char *spec, char out[8]);

@@ -2,9 +2,15 @@
  *
  *   plt.plot(y) / plot(x, y, "ro-", label=, color=, marker=, linestyle=, linewidth=, markersize=, alpha=)
  *   plt.scatter(x, y, s=, c=, marker=, label=, alpha=)   plt.bar(x, height, width=0.8, ...)
- *   plt.hist(x, bins=10, ...)   plt.xlabel/ylabel/title(text)   plt.legend([labels])
- *   plt.grid(on)   plt.xlim(lo, hi)   plt.ylim(lo, hi)   plt.figure(figsize=(w, h))
+ *   plt.hist(x, bins=10, ...)   plt.imshow(X, cmap=, vmin=, vmax=)   plt.colorbar()
+ *   plt.xlabel/ylabel/title/suptitle(text, fontsize=)   plt.legend([labels], loc=, fontsize=)
+ *   plt.grid(on)   plt.xlim(lo, hi)   plt.ylim(lo, hi)   plt.axis("off")   plt.xticks/yticks(ticks, labels)
+ *   plt.figure(figsize=(w, h))   plt.subplot(r, c, i)   plt.subplots(r, c)   plt.tight_layout()
  *   plt.show()   plt.gcf()   plt.clf()   plt.close()   plt.savefig("out.svg")
+ *
+ * Axes values (from subplot/subplots) carry the same functions as methods
+ * (ax.plot, ax.set_title, ...): one C function serves both, drawing on the
+ * receiver when there is one (target()), else on the current axes.
  *
  * Like the notebook inline backend: drawing goes to the current figure
  * (created on first use); plt.show() sends every open figure as
@@ -14,6 +20,7 @@
  * are accepted as data (device arrays are copied to the host once).
  */
 #include "builtins.h"
+#include "interp.h"
 #include "numfmt.h"
 #include "plot.h"
 #include "libraries.h"
@@ -107,6 +114,33 @@ static plot_figure *gcf(lang_state *L) {
     return r ? r->fig : NULL;
 }
 
+/* Figure and Axes values (defined below). */
+static const lang_class figure_class, axes_class;
+
+/* An Axes value: an axes of a figure, by index (the figure owns it). */
+typedef struct {
+    figref *fig;
+    int     index;
+} axesref;
+
+/* The axes a call draws on: the receiver of an Axes method, else the
+ * current figure's current axes. NULL with the error raised. */
+static plot_axes *target(lang_state *L, const lang_args *a) {
+    axesref *r = lv_object_check(a->self, &axes_class);
+    if (r) {
+        if (r->index >= r->fig->fig->naxes) {
+            lang_raise(L, LANG_E_VALUE, "this Axes was removed from its figure (clf)");
+            return NULL;
+        }
+        return r->fig->fig->axes[r->index];
+    }
+    plot_figure *f = gcf(L);
+    if (!f) return NULL;
+    plot_axes *ax = plot_gca(f);
+    if (!ax) lang_nomem(L);
+    return ax;
+}
+
 /* ---- display ---------------------------------------------------------------------- */
 
 /* text/plain, plus image/svg+xml when the figure has axes. 0, or -1 raised. */
@@ -180,14 +214,23 @@ static lang_value figure_savefig(lang_state *L, const lang_args *a) {
     return savefig_to(L, r->fig, v[0]);
 }
 
+static lang_value plt_suptitle(lang_state *L, const lang_args *a);
+static lang_value plt_tight_layout(lang_state *L, const lang_args *a);
+static lang_value figure_add_subplot(lang_state *L, const lang_args *a);
+static lang_value plt_colorbar(lang_state *L, const lang_args *a);
+
 static const lang_method figure_methods[] = {
     {"savefig", figure_savefig, "fig.savefig(fname)\nWrites the figure as SVG to fname (a .svg path).\n>>> fig.savefig('loss.svg')"},
+    {"suptitle", plt_suptitle, "fig.suptitle(t, fontsize=None)\nSets a title centred above all subplots.\n>>> fig.suptitle('Samples')"},
+    {"tight_layout", plt_tight_layout, "fig.tight_layout()\nSpaces the subplots so their labels do not overlap.\n>>> fig.tight_layout()"},
+    {"add_subplot", figure_add_subplot, "fig.add_subplot(nrows, ncols, index)\nAdds (or returns) a subplot.\n>>> ax = fig.add_subplot(1, 2, 1)"},
+    {"colorbar", plt_colorbar, "fig.colorbar(mappable)\nDraws a colour bar beside the image.\n>>> fig.colorbar(im)"},
     {NULL, NULL, NULL},
 };
 
 static const lang_class figure_class = {
     .name = "Figure",
-    .doc = "A figure with one axes; shown as SVG. plt.figure() makes one, plt.gcf() returns the current one.",
+    .doc = "A figure of Axes; shown as SVG. plt.figure() makes one, plt.gcf() returns the current one.",
     .free = figure_free,
     .repr = figure_repr,
     .methods = figure_methods,
@@ -255,6 +298,28 @@ static int array_numbers(lang_state *L, const rt_array *a, const char *what, num
     return 0;
 }
 
+/* The numbers of a range. 0, or -1 raised. */
+static int range_numbers(lang_state *L, lang_value v, numvec *out) {
+    lang_value it = iter_new(L, v), item;
+    if (lv_is_err(it)) return -1;
+    int64_t cap = 16;
+    out->v = malloc((size_t)cap * sizeof(double));
+    int r;
+    while (out->v && (r = iter_next(L, it, &item)) == 1) {
+        if (out->n == cap) {
+            double *nv = realloc(out->v, (size_t)(cap *= 2) * sizeof(double));
+            if (!nv) { free(out->v); out->v = NULL; lv_release(item); break; }
+            out->v = nv;
+        }
+        out->v[out->n++] = lv_as_double(item);
+        lv_release(item);
+    }
+    lv_release(it);
+    if (!out->v) return lang_nomem(L), -1;
+    if (r < 0) { free(out->v); out->v = NULL; return -1; }
+    return 0;
+}
+
 /* A number, a list/tuple of numbers (None is NaN), or an array (1-D or
  * 2-D); anything else goes through lang_to_array. 0, or -1 raised. */
 static int get_numbers(lang_state *L, lang_value v, const char *what, numvec *out) {
@@ -268,8 +333,12 @@ static int get_numbers(lang_state *L, lang_value v, const char *what, numvec *ou
         out->n = 1;
         return 0;
     }
-    int64_t n;
+    int64_t n = 0;
     lang_value *items = lv_seq_items(v, &n);
+    if (!items && (v.type == LV_LIST || v.type == LV_TUPLE) && n == 0) { /* [] */
+        out->v = malloc(sizeof(double));
+        return out->v ? 0 : (lang_nomem(L), -1);
+    }
     if (items) {
         int flat = 1;
         for (int64_t i = 0; i < n && flat; i++)
@@ -287,6 +356,7 @@ static int get_numbers(lang_state *L, lang_value v, const char *what, numvec *ou
             return 0;
         }
     }
+    if (v.type == LV_RANGE) return range_numbers(L, v, out);
     rt_array *a = lang_to_array(L, v, RT_FLOAT32, what);
     if (!a) return -1;
     int r = array_numbers(L, a, what, out);
@@ -421,7 +491,7 @@ static const char *const kw_line[K_NKW] = {
 static lang_value plt_plot(lang_state *L, const lang_args *a) {
     lang_value kw[K_NKW];
     if (get_kwargs(L, a, kw_line, 7, kw) < 0) return lv_err();
-    plot_figure *f = gcf(L);
+    plot_axes *f = target(L, a);
     if (!f) return lv_err();
     lang_value lines = lv_list_new(1);
     if (lv_is_err(lines)) return lang_nomem(L);
@@ -504,7 +574,7 @@ static lang_value plt_scatter(lang_state *L, const lang_args *a) {
     pa.nkw = 0;
     if (lang_args_bind(L, &pa, "x, y", pos) < 0) return lv_err();
     if (get_kwargs(L, a, kw_scatter, 8, kw) < 0) return lv_err();
-    plot_figure *f = gcf(L);
+    plot_axes *f = target(L, a);
     if (!f) return lv_err();
     plot_style st = {0};
     style_hold hold = {{0}, NULL};
@@ -546,7 +616,7 @@ static lang_value plt_bar(lang_state *L, const lang_args *a) {
         if (!lv_is_missing(kw[K_WIDTH])) return lang_raise(L, LANG_E_TYPE, "bar() got multiple values for 'width'");
         kw[K_WIDTH] = pos[2];
     }
-    plot_figure *f = gcf(L);
+    plot_axes *f = target(L, a);
     if (!f) return lv_err();
     plot_style st = {0};
     style_hold hold = {{0}, NULL};
@@ -607,7 +677,7 @@ static lang_value plt_hist(lang_state *L, const lang_args *a) {
     int64_t bins = 10;
     if (!lv_is_missing(kw[K_BINS]) && lang_get_int(L, kw[K_BINS], "bins", &bins) < 0) return lv_err();
     if (bins < 1 || bins > 100000) return lang_raise(L, LANG_E_VALUE, "bins must be between 1 and 100000, not %lld", (long long)bins);
-    plot_figure *f = gcf(L);
+    plot_axes *f = target(L, a);
     if (!f) return lv_err();
     plot_style st = {0};
     style_hold hold = {{0}, NULL};
@@ -633,29 +703,87 @@ static lang_value plt_hist(lang_state *L, const lang_args *a) {
     return lv_is_err(t) ? lang_nomem(L) : t;
 }
 
-/* xlabel / ylabel / title */
-static lang_value set_label(lang_state *L, const lang_args *a, int (*set)(plot_figure *, const char *)) {
-    lang_value v[2];
-    if (lang_args_bind(L, a, "label, fontsize=", v) < 0) return lv_err();
-    plot_figure *f = gcf(L);
+/* A fontsize= argument: points, or matplotlib's names ("small", "large"...). */
+static int get_fontsize(lang_state *L, lang_value v, double *out) {
+    if (lv_is_missing(v) || lv_is_none(v)) return 0;
+    if (v.type == LV_STR) {
+        static const struct { const char *name; double scale; } sizes[] = {
+            {"xx-small", 0.579}, {"x-small", 0.694}, {"small", 0.833}, {"medium", 1.0},
+            {"large", 1.2}, {"x-large", 1.44}, {"xx-large", 1.728}, {"larger", 1.2}, {"smaller", 0.833},
+        };
+        for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+            if (!strcmp(lv_str_cstr(v), sizes[i].name)) { *out = 10 * sizes[i].scale; return 0; }
+        return lang_fail(L, LANG_E_VALUE, "'%s' is not a valid font size; use points or one of 'xx-small', 'x-small', "
+                         "'small', 'medium', 'large', 'x-large', 'xx-large'", lv_str_cstr(v));
+    }
+    if (lang_get_float(L, v, "fontsize", out) < 0) return -1;
+    if (!(*out > 0 && *out < 1000)) return lang_fail(L, LANG_E_VALUE, "fontsize must be a positive number of points");
+    return 0;
+}
+
+/* xlabel / ylabel / title (which 0, 1, 2), with fontsize= (size= too) and
+ * matplotlib's other text keywords accepted. */
+static lang_value set_label(lang_state *L, const lang_args *a, int which) {
+    static const char *const allowed[] = {"fontsize|size", "loc", "pad", "labelpad", "fontweight|weight", "color", "y"};
+    lang_value v[1], kw[7];
+    lang_args pa = *a;
+    pa.nkw = 0;
+    if (lang_args_bind(L, &pa, "label", v) < 0) return lv_err();
+    if (get_kwargs(L, a, allowed, 7, kw) < 0) return lv_err();
+    double fs = 0;
+    if (get_fontsize(L, kw[0], &fs) < 0) return lv_err();
+    plot_axes *f = target(L, a);
     if (!f) return lv_err();
     char *s = get_text(L, v[0]);
     if (!s) return lv_err();
-    int r = set(f, s);
+    int r = which == 0 ? plot_set_title(f, s) : which == 1 ? plot_set_xlabel(f, s) : plot_set_ylabel(f, s);
     free(s);
+    if (fs > 0) *(which == 0 ? &f->title_fs : which == 1 ? &f->xlabel_fs : &f->ylabel_fs) = fs;
     return r < 0 ? lang_nomem(L) : lv_none();
 }
 
-static lang_value plt_xlabel(lang_state *L, const lang_args *a) { return set_label(L, a, plot_set_xlabel); }
-static lang_value plt_ylabel(lang_state *L, const lang_args *a) { return set_label(L, a, plot_set_ylabel); }
-static lang_value plt_title(lang_state *L, const lang_args *a) { return set_label(L, a, plot_set_title); }
+static lang_value plt_xlabel(lang_state *L, const lang_args *a) { return set_label(L, a, 1); }
+static lang_value plt_ylabel(lang_state *L, const lang_args *a) { return set_label(L, a, 2); }
+static lang_value plt_title(lang_state *L, const lang_args *a) { return set_label(L, a, 0); }
+
+/* matplotlib's legend location names, by code. */
+static const char *const legend_locs[] = {
+    "best", "upper right", "upper left", "lower left", "lower right", "right",
+    "center left", "center right", "lower center", "upper center", "center",
+};
+
+static int get_legend_loc(lang_state *L, lang_value v, int *out) {
+    if (lv_is_missing(v) || lv_is_none(v)) return 0;
+    if (v.type == LV_STR) {
+        for (int i = 0; i < 11; i++)
+            if (!strcmp(lv_str_cstr(v), legend_locs[i])) { *out = i; return 0; }
+    } else {
+        int64_t k;
+        if (lang_get_int(L, v, "loc", &k) < 0) return -1;
+        if (k >= 0 && k <= 10) { *out = (int)k; return 0; }
+    }
+    return lang_fail(L, LANG_E_VALUE, "%s%s%s is not a valid value for loc; supported values are 'best', 'upper right', "
+                     "'upper left', 'lower left', 'lower right', 'right', 'center left', 'center right', 'lower center', "
+                     "'upper center', 'center' (or 0..10)", v.type == LV_STR ? "'" : "",
+                     v.type == LV_STR ? lv_str_cstr(v) : "the number", v.type == LV_STR ? "'" : "");
+}
 
 /* legend() or legend(labels): labels name the series in order. */
 static lang_value plt_legend(lang_state *L, const lang_args *a) {
-    lang_value v[2];
-    if (lang_args_bind(L, a, "labels=, loc=", v) < 0) return lv_err();
-    plot_figure *f = gcf(L);
+    static const char *const allowed[] = {"loc", "fontsize", "frameon", "ncol|ncols", "title", "framealpha", "shadow",
+                                          "bbox_to_anchor"};
+    lang_value v[1], kw[8];
+    lang_args pa = *a;
+    pa.nkw = 0;
+    if (lang_args_bind(L, &pa, "labels=", v) < 0) return lv_err();
+    if (get_kwargs(L, a, allowed, 8, kw) < 0) return lv_err();
+    double fs = 0;
+    int loc = 0;
+    if (get_fontsize(L, kw[1], &fs) < 0 || get_legend_loc(L, kw[0], &loc) < 0) return lv_err();
+    plot_axes *f = target(L, a);
     if (!f) return lv_err();
+    f->legend_loc = loc;
+    if (fs > 0) f->legend_fs = fs;
     if (!lv_is_missing(v[0]) && !lv_is_none(v[0])) {
         int64_t n;
         lang_value *items = lv_seq_items(v[0], &n);
@@ -682,7 +810,7 @@ static lang_value plt_legend(lang_state *L, const lang_args *a) {
 static lang_value plt_grid(lang_state *L, const lang_args *a) {
     lang_value v[1];
     if (lang_args_bind(L, a, "visible=", v) < 0) return lv_err();
-    plot_figure *f = gcf(L);
+    plot_axes *f = target(L, a);
     if (!f) return lv_err();
     int on = !f->grid;
     if (!lv_is_missing(v[0]) && !lv_is_none(v[0]) && lang_get_bool(L, v[0], "visible", &on) < 0) return lv_err();
@@ -695,7 +823,7 @@ static lang_value plt_grid(lang_state *L, const lang_args *a) {
 static lang_value set_lim(lang_state *L, const lang_args *a, int y) {
     lang_value v[2];
     if (lang_args_bind(L, a, "left=, right=", v) < 0) return lv_err();
-    plot_figure *f = gcf(L);
+    plot_axes *f = target(L, a);
     if (!f) return lv_err();
     lang_value lo = v[0], hi = v[1];
     int64_t n;
@@ -724,20 +852,25 @@ static lang_value set_lim(lang_state *L, const lang_args *a, int y) {
 static lang_value plt_xlim(lang_state *L, const lang_args *a) { return set_lim(L, a, 0); }
 static lang_value plt_ylim(lang_state *L, const lang_args *a) { return set_lim(L, a, 1); }
 
+/* figsize=(w, h) in inches; 0 x 0 when not given. 0, or -1 raised. */
+static int get_figsize(lang_state *L, lang_value v, double *w, double *h) {
+    if (lv_is_missing(v) || lv_is_none(v)) return 0;
+    int64_t n;
+    lang_value *items = lv_seq_items(v, &n);
+    if (!items || n != 2) return lang_fail(L, LANG_E_VALUE, "figsize must be a (width, height) pair in inches");
+    if (lang_get_float(L, items[0], "width", w) < 0 || lang_get_float(L, items[1], "height", h) < 0) return -1;
+    if (!(*w > 0 && *h > 0 && *w < 1000 && *h < 1000))
+        return lang_fail(L, LANG_E_VALUE, "figure size must be positive finite (and below 1000 inches), not (%g, %g)", *w, *h);
+    return 0;
+}
+
 /* figure(figsize=(w, h), dpi=): a new current figure (dpi is accepted; SVG
  * has no pixels). */
 static lang_value plt_figure(lang_state *L, const lang_args *a) {
     lang_value v[2];
     if (lang_args_bind(L, a, "figsize=, dpi=", v) < 0) return lv_err();
     double w = 0, h = 0;
-    if (!lv_is_missing(v[0]) && !lv_is_none(v[0])) {
-        int64_t n;
-        lang_value *items = lv_seq_items(v[0], &n);
-        if (!items || n != 2) return lang_raise(L, LANG_E_VALUE, "figsize must be a (width, height) pair in inches");
-        if (lang_get_float(L, items[0], "width", &w) < 0 || lang_get_float(L, items[1], "height", &h) < 0) return lv_err();
-        if (!(w > 0 && h > 0 && w < 1000 && h < 1000))
-            return lang_raise(L, LANG_E_VALUE, "figure size must be positive finite (and below 1000 inches), not (%g, %g)", w, h);
-    }
+    if (get_figsize(L, v[0], &w, &h) < 0) return lv_err();
     if (!lv_is_missing(v[1]) && !lv_is_none(v[1])) {
         double dpi;
         if (lang_get_float(L, v[1], "dpi", &dpi) < 0) return lv_err();
@@ -817,6 +950,579 @@ static lang_value plt_savefig(lang_state *L, const lang_args *a) {
     return savefig_to(L, f, v[0]);
 }
 
+/* ---- images ------------------------------------------------------------------------------------ */
+
+/* The image artist imshow returns: the axes it was drawn on. */
+static void axesref_free(void *p) {
+    axesref *r = p;
+    figref_drop(r->fig);
+    free(r);
+}
+
+static char *image_repr(lang_state *L, lang_value self) {
+    char *t = strdup("<matplotlib.image.AxesImage object>");
+    if (!t) lang_nomem(L);
+    return t;
+}
+
+static const lang_class image_class = {
+    .name = "AxesImage", .doc = "The image drawn by imshow (pass it to plt.colorbar).", .free = axesref_free,
+    .repr = image_repr,
+};
+
+/* A new reference to axes `index` of figure r (for Axes and AxesImage values). */
+static lang_value axesref_value(lang_state *L, const lang_class *cls, figref *r, int index) {
+    axesref *ar = malloc(sizeof *ar);
+    if (!ar) return lang_nomem(L);
+    ar->fig = r;
+    ar->index = index;
+    r->refs++;
+    return lang_object_new(L, cls, ar);
+}
+
+/* The figref and index of the axes a call draws on (see target()). */
+static int target_ref(lang_state *L, const lang_args *a, figref **fr, int *index) {
+    axesref *r = lv_object_check(a->self, &axes_class);
+    if (!target(L, a)) return -1; /* also checks that r's axes still exists */
+    if (r) { *fr = r->fig; *index = r->index; return 0; }
+    *fr = state(L)->cur;
+    *index = (*fr)->fig->cur;
+    return 0;
+}
+
+static int cmap_error(lang_state *L, const char *name) {
+    fmtbuf b;
+    fmtbuf_init(&b);
+    for (int i = 0; plot_cmap_names[i]; i++) fmtbuf_printf(&b, "%s'%s'", i ? ", " : "", plot_cmap_names[i]);
+    char *list = fmtbuf_take(&b);
+    int r = lang_fail(L, LANG_E_VALUE, "'%s' is not a valid value for cmap; supported values are %s (and each with '_r')",
+                      name, list ? list : "");
+    free(list);
+    return r;
+}
+
+/* imshow(X, cmap=, vmin=, vmax=, interpolation=, aspect=, origin=): X is
+ * (M, N) data mapped through cmap, (M, N, 3) RGB or (M, N, 4) RGBA, with
+ * 0..1 floats or 0..255 integers. */
+static lang_value plt_imshow(lang_state *L, const lang_args *a) {
+    lang_value v[9];
+    if (lang_args_bind(L, a, "X, cmap=, norm=, aspect=, interpolation=, alpha=, vmin=, vmax=, origin=", v) < 0)
+        return lv_err();
+    const char *cmap = "viridis";
+    if (!lv_is_missing(v[1]) && !lv_is_none(v[1])) {
+        if (lang_get_str(L, v[1], "cmap", &cmap) < 0) return lv_err();
+        if (!plot_cmap_known(cmap)) return cmap_error(L, cmap), lv_err();
+    }
+    double lim[2] = { NAN, NAN };
+    for (int i = 0; i < 2; i++)
+        if (!lv_is_missing(v[6 + i]) && !lv_is_none(v[6 + i]) &&
+            lang_get_float(L, v[6 + i], i ? "vmax" : "vmin", &lim[i]) < 0)
+            return lv_err();
+    if (!isnan(lim[0]) && !isnan(lim[1]) && lim[0] > lim[1]) return lang_raise(L, LANG_E_VALUE, "minvalue must be less than or equal to maxvalue");
+    if (!lv_is_missing(v[4]) && !lv_is_none(v[4])) {
+        const char *interp;
+        if (lang_get_str(L, v[4], "interpolation", &interp) < 0) return lv_err();
+        static const char *const ok[] = {"antialiased", "none", "nearest", "bilinear", "bicubic", "spline16", "spline36",
+                                         "hanning", "hamming", "hermite", "kaiser", "quadric", "catrom", "gaussian",
+                                         "bessel", "mitchell", "sinc", "lanczos", "blackman", "auto", NULL};
+        int found = 0;
+        for (int i = 0; ok[i]; i++) found |= !strcmp(interp, ok[i]);
+        if (!found) return lang_raise(L, LANG_E_VALUE, "'%s' is not a valid value for interpolation; supported values are "
+                                      "'antialiased', 'none', 'nearest', 'bilinear', 'bicubic', 'spline16', 'spline36', "
+                                      "'hanning', 'hamming', 'hermite', 'kaiser', 'quadric', 'catrom', 'gaussian', 'bessel', "
+                                      "'mitchell', 'sinc', 'lanczos', 'blackman'", interp);
+    }
+    if (!lv_is_missing(v[8]) && !lv_is_none(v[8])) {
+        const char *origin;
+        if (lang_get_str(L, v[8], "origin", &origin) < 0) return lv_err();
+        if (strcmp(origin, "upper")) return lang_raise(L, LANG_E_VALUE, "origin='%s' is not supported; images are drawn with origin='upper'", origin);
+    }
+    int aspect_auto = 0;
+    if (!lv_is_missing(v[3]) && !lv_is_none(v[3])) {
+        double ratio;
+        if (v[3].type == LV_STR && !strcmp(lv_str_cstr(v[3]), "auto")) aspect_auto = 1;
+        else if (v[3].type == LV_STR && !strcmp(lv_str_cstr(v[3]), "equal")) aspect_auto = 0;
+        else if (v[3].type == LV_STR || lang_get_float(L, v[3], "aspect", &ratio) < 0 || ratio != 1) {
+            lang_error_clear(L);
+            return lang_raise(L, LANG_E_VALUE, "aspect must be 'equal' or 'auto' (or 1)");
+        }
+    }
+    rt_array *arr = v[0].type == LV_ARRAY ? v[0].u.a : NULL;
+    if (arr) arr = rt_array_retain(arr);
+    else if (!(arr = lang_to_array(L, v[0], -1, "X"))) return lv_err();
+    int nd = arr->ndim;
+    int ok = nd == 2 || (nd == 3 && (arr->shape[2] == 3 || arr->shape[2] == 4));
+    if (!ok || arr->size == 0) {
+        char shp[64];
+        rt_format_shape(arr->shape, arr->ndim, shp, sizeof shp);
+        rt_array_release(arr);
+        return lang_raise(L, LANG_E_TYPE, "Invalid shape %s for image data", shp);
+    }
+    int is_int = arr->dtype != RT_FLOAT32 && arr->dtype != RT_FLOAT64;
+    double *data = malloc((size_t)arr->size * sizeof(double));
+    if (!data) { rt_array_release(arr); return lang_nomem(L); }
+    if (rt_to_host(arr, RT_FLOAT64, data) != RT_OK) { free(data); rt_array_release(arr); return lang_raise_rt(L); }
+    int64_t h = arr->shape[0], w = arr->shape[1], ch = nd == 3 ? arr->shape[2] : 1;
+    rt_array_release(arr);
+    figref *fr;
+    int idx;
+    if (target_ref(L, a, &fr, &idx) < 0) { free(data); return lv_err(); }
+    if (!plot_png_available()) {
+        free(data);
+        return lang_raise(L, LANG_E_VALUE, "imshow needs libpng, and this build of C-GPU was made without it "
+                          "(install libpng-dev and rebuild)");
+    }
+    plot_axes *ax = fr->fig->axes[idx];
+    int r;
+    if (nd == 2) {
+        r = plot_imshow_scalar(ax, data, h, w, cmap, lim[0], lim[1]);
+    } else {
+        int clipped = 0;
+        for (int64_t i = 0; i < h * w * ch; i++)
+            if (!(data[i] >= 0 && data[i] <= (is_int ? 255 : 1))) clipped = 1;
+        if (clipped) {
+            static const char warn[] = "Clipping input data to the valid range for imshow with RGB data ([0..1] for floats or [0..255] for integers).\n";
+            lang_write(L, "stderr", warn, sizeof warn - 1);
+        }
+        r = plot_imshow_rgb(ax, data, h, w, (int)ch, is_int);
+    }
+    free(data);
+    if (r < 0) return lang_nomem(L);
+    ax->aspect_auto = aspect_auto;
+    return axesref_value(L, &image_class, fr, idx);
+}
+
+/* colorbar(mappable=None, ax=None): a colour bar beside an image. */
+static lang_value plt_colorbar(lang_state *L, const lang_args *a) {
+    static const char *const allowed[] = {"ax", "cax", "fraction", "pad", "shrink", "aspect", "orientation", "label"};
+    lang_value v[1], kw[8];
+    lang_args pa = *a;
+    pa.nkw = 0;
+    if (lang_args_bind(L, &pa, "mappable=", v) < 0) return lv_err();
+    if (get_kwargs(L, a, allowed, 8, kw) < 0) return lv_err();
+    axesref *r = lv_is_missing(v[0]) ? NULL : lv_object_check(v[0], &image_class);
+    if (!r && !lv_is_missing(kw[0])) r = lv_object_check(kw[0], &axes_class);
+    plot_axes *ax;
+    if (r) {
+        if (r->index >= r->fig->fig->naxes) return lang_raise(L, LANG_E_VALUE, "this image's Axes was cleared");
+        ax = r->fig->fig->axes[r->index];
+    } else if (!lv_is_missing(v[0]) && !lv_is_none(v[0])) {
+        return lang_raise(L, LANG_E_TYPE, "colorbar() expects the image imshow returned, not %s", lv_type_name(v[0]));
+    } else if (!(ax = target(L, a))) {
+        return lv_err();
+    }
+    if (!ax->image)
+        return lang_raise(L, LANG_E_VALUE, "No mappable was found to use for colorbar creation. First define a mappable "
+                          "such as an image (with imshow)");
+    ax->colorbar = 1;
+    return lv_none();
+}
+
+/* ---- axes decorations: axis("off"), ticks ----------------------------------------------------------- */
+
+static lang_value plt_axis(lang_state *L, const lang_args *a) {
+    lang_value v[1];
+    if (lang_args_bind(L, a, "arg=", v) < 0) return lv_err();
+    plot_axes *ax = target(L, a);
+    if (!ax) return lv_err();
+    if (lv_is_missing(v[0]) || lv_is_none(v[0])) return lv_none();
+    if (v[0].type == LV_BOOL) { ax->axis_off = !v[0].u.b; return lv_none(); }
+    if (v[0].type != LV_STR) {
+        int64_t n;
+        lang_value *items = lv_seq_items(v[0], &n);
+        double d[4];
+        if (!items || n != 4) return lang_raise(L, LANG_E_TYPE, "axis() takes 'on', 'off', 'equal', ... or [xmin, xmax, ymin, ymax]");
+        for (int i = 0; i < 4; i++)
+            if (lang_get_float(L, items[i], "limit", &d[i]) < 0) return lv_err();
+        plot_set_xlim(ax, d[0], d[1]);
+        plot_set_ylim(ax, d[2], d[3]);
+        return lv_none();
+    }
+    const char *s = lv_str_cstr(v[0]);
+    static const char *const accepted[] = {"equal", "scaled", "tight", "auto", "image", "square", NULL};
+    if (!strcmp(s, "off")) { ax->axis_off = 1; return lv_none(); }
+    if (!strcmp(s, "on")) { ax->axis_off = 0; return lv_none(); }
+    for (int i = 0; accepted[i]; i++)
+        if (!strcmp(s, accepted[i])) return lv_none();
+    return lang_raise(L, LANG_E_VALUE, "Unrecognized string '%s' to axis; try 'on' or 'off'", s);
+}
+
+/* xticks(ticks=None, labels=None, rotation=, fontsize=) and the Axes'
+ * set_xticks(ticks, labels=) / set_xticklabels(labels): ticks [] hides them. */
+static lang_value set_ticks(lang_state *L, const lang_args *a, int y, int labels_only) {
+    const char *fname = a->fname ? a->fname : y ? "yticks" : "xticks";
+    lang_value v[2] = { lv_missing(), lv_missing() }, kw[2] = { lv_missing(), lv_missing() };
+    int maxpos = labels_only ? 1 : 2;
+    if (a->n > maxpos) return lang_raise(L, LANG_E_TYPE, "%s() takes at most %d positional arguments (%d given)", fname, maxpos, a->n);
+    for (int i = 0; i < a->n; i++) v[labels_only ? 1 : i] = a->v[i];
+    for (int k = 0; k < a->nkw; k++) {
+        const char *name = a->kwname[k];
+        if (!strcmp(name, "ticks") && !labels_only) v[0] = a->kw[k];
+        else if (!strcmp(name, "labels")) v[1] = a->kw[k];
+        else if (!strcmp(name, "rotation")) kw[0] = a->kw[k];
+        else if (!strcmp(name, "fontsize") || !strcmp(name, "size")) kw[1] = a->kw[k];
+        else if (strcmp(name, "ha") && strcmp(name, "horizontalalignment") && strcmp(name, "minor"))
+            return lang_raise(L, LANG_E_TYPE, "%s() got an unexpected keyword argument '%s'", fname, name);
+    }
+    plot_axes *ax = target(L, a);
+    if (!ax) return lv_err();
+    plot_fixed_ticks *t = y ? &ax->yticks : &ax->xticks;
+    double fs = 0, rot = 0;
+    if (get_fontsize(L, kw[1], &fs) < 0) return lv_err();
+    if (!lv_is_missing(kw[0]) && !lv_is_none(kw[0])) {
+        if (kw[0].type == LV_STR) {
+            const char *r = lv_str_cstr(kw[0]);
+            if (!strcmp(r, "vertical")) rot = 90;
+            else if (strcmp(r, "horizontal")) return lang_raise(L, LANG_E_VALUE, "rotation must be a number of degrees, 'vertical' or 'horizontal'");
+        } else if (lang_get_float(L, kw[0], "rotation", &rot) < 0) {
+            return lv_err();
+        }
+        t->rotation = fmod(rot, 360);
+    }
+    if (fs > 0) *(y ? &ax->ytick_fs : &ax->xtick_fs) = fs;
+    lang_value ticks = v[0], labels = v[1];
+    int have_ticks = !lv_is_missing(ticks) && !lv_is_none(ticks);
+    int have_labels = !lv_is_missing(labels) && !lv_is_none(labels);
+    if (!have_ticks && !have_labels) return lv_none();
+    numvec tv = {0};
+    if (have_ticks && get_numbers(L, ticks, "ticks", &tv) < 0) return lv_err();
+    int64_t nl = 0;
+    lang_value *litems = NULL;
+    if (have_labels && !(litems = lv_seq_items(labels, &nl))) {
+        free(tv.v);
+        return lang_raise(L, LANG_E_TYPE, "labels must be a list of strings, not %s", lv_type_name(labels));
+    }
+    if (!have_ticks) { /* labels for the ticks already fixed */
+        if (!t->fixed) return lang_raise(L, LANG_E_VALUE, "set the tick positions first (xticks(ticks, labels)); "
+                                         "automatic ticks cannot take fixed labels");
+        tv.v = malloc((size_t)(t->n > 0 ? t->n : 1) * sizeof(double));
+        if (!tv.v) return lang_nomem(L);
+        memcpy(tv.v, t->pos, (size_t)t->n * sizeof(double));
+        tv.n = t->n;
+        tv.cols = 1;
+    }
+    int64_t n = tv.n * tv.cols;
+    if (have_labels && nl != n) {
+        free(tv.v);
+        return lang_raise(L, LANG_E_VALUE, "The number of FixedLocator locations (%lld), usually from a call to set_ticks, "
+                          "does not match the number of labels (%lld).", (long long)n, (long long)nl);
+    }
+    if (n > 1000) { free(tv.v); return lang_raise(L, LANG_E_VALUE, "too many ticks (%lld, at most 1000)", (long long)n); }
+    char **labs = NULL;
+    int failed = 0;
+    if (have_labels) {
+        labs = calloc((size_t)(n > 0 ? n : 1), sizeof *labs);
+        failed = !labs;
+        for (int64_t i = 0; i < n && !failed; i++) failed = !(labs[i] = get_text(L, litems[i]));
+    }
+    if (!failed && plot_set_ticks(t, tv.v, (const char *const *)labs, (int)n) < 0) { failed = 1; lang_nomem(L); }
+    for (int64_t i = 0; labs && i < n; i++) free(labs[i]);
+    free(labs);
+    free(tv.v);
+    if (failed) return lang_error_pending(L) ? lv_err() : lang_nomem(L);
+    return lv_none();
+}
+
+static lang_value plt_xticks(lang_state *L, const lang_args *a) { return set_ticks(L, a, 0, 0); }
+static lang_value plt_yticks(lang_state *L, const lang_args *a) { return set_ticks(L, a, 1, 0); }
+static lang_value ax_set_xticklabels(lang_state *L, const lang_args *a) { return set_ticks(L, a, 0, 1); }
+static lang_value ax_set_yticklabels(lang_state *L, const lang_args *a) { return set_ticks(L, a, 1, 1); }
+
+/* ---- subplots ----------------------------------------------------------------------------------------- */
+
+static char *axes_repr(lang_state *L, lang_value self) {
+    axesref *r = lv_object_data(self);
+    plot_axes *ax = r->index < r->fig->fig->naxes ? r->fig->fig->axes[r->index] : NULL;
+    char *t = ax ? lang_strdupf("<Axes: subplot(%d, %d, %d)>", ax->rows, ax->cols, ax->index) : strdup("<Axes (cleared)>");
+    if (!t) lang_nomem(L);
+    return t;
+}
+
+/* The figure a figure-level call works on: the receiver of a Figure
+ * method, else the current figure. */
+static figref *target_figure(lang_state *L, const lang_args *a) {
+    figref *r = lv_object_check(a->self, &figure_class);
+    if (r) return r;
+    if (!gcf(L)) return NULL;
+    return state(L)->cur;
+}
+
+/* subplot(nrows, ncols, index) or subplot(231) on figure r: the Axes. */
+static lang_value subplot_on(lang_state *L, figref *r, const lang_args *a) {
+    lang_value v[3];
+    if (lang_args_bind(L, a, "nrows=, ncols=, index=", v) < 0) return lv_err();
+    int64_t g[3] = { 1, 1, 1 };
+    int given = !lv_is_missing(v[0]) + !lv_is_missing(v[1]) + !lv_is_missing(v[2]);
+    for (int i = 0; i < 3; i++)
+        if (!lv_is_missing(v[i]) && lang_get_int(L, v[i], i == 0 ? "nrows" : i == 1 ? "ncols" : "index", &g[i]) < 0) return lv_err();
+    if (given == 1) {
+        int64_t code = g[0];
+        if (code < 111 || code > 999)
+            return lang_raise(L, LANG_E_VALUE, "Integer subplot specification must be a three-digit number, not %lld", (long long)code);
+        g[0] = code / 100;
+        g[1] = code / 10 % 10;
+        g[2] = code % 10;
+    } else if (given == 2) {
+        return lang_raise(L, LANG_E_TYPE, "subplot() takes 1 or 3 positional arguments but 2 were given");
+    }
+    if (g[0] < 1 || g[1] < 1 || g[0] > PLOT_MAX_GRID || g[1] > PLOT_MAX_GRID)
+        return lang_raise(L, LANG_E_VALUE, "Number of rows and columns must be between 1 and %d, not (%lld, %lld)", PLOT_MAX_GRID,
+                          (long long)g[0], (long long)g[1]);
+    if (g[2] < 1 || g[2] > g[0] * g[1])
+        return lang_raise(L, LANG_E_VALUE, "num must be an integer with 1 <= num <= %lld, not %lld", (long long)(g[0] * g[1]),
+                          (long long)g[2]);
+    if (!plot_subplot(r->fig, (int)g[0], (int)g[1], (int)g[2])) return lang_nomem(L);
+    return axesref_value(L, &axes_class, r, r->fig->cur);
+}
+
+static lang_value plt_subplot(lang_state *L, const lang_args *a) {
+    figref *r = target_figure(L, a);
+    return r ? subplot_on(L, r, a) : lv_err();
+}
+
+/* A grid of Axes as subplots returns it when it has several rows and
+ * columns: axes[i, j], axes[i] (a row, as a tuple), axes.flat, ravel(),
+ * shape. Owns a reference to its figure. */
+typedef struct {
+    figref *fig;
+    int     rows, cols;
+    int    *index;        /* rows * cols axes indices, row-major */
+} axesgrid;
+
+static void axesgrid_free(void *p) {
+    axesgrid *g = p;
+    figref_drop(g->fig);
+    free(g->index);
+    free(g);
+}
+
+static lang_value grid_cell(lang_state *L, axesgrid *g, int64_t i, int64_t j) {
+    return axesref_value(L, &axes_class, g->fig, g->index[i * g->cols + j]);
+}
+
+/* A tuple of Axes: cells [from, from + n) step `step`. */
+static lang_value grid_tuple(lang_state *L, axesgrid *g, int64_t from, int64_t n, int64_t step) {
+    lang_value *items = calloc((size_t)(n > 0 ? n : 1), sizeof *items);
+    if (!items) return lang_nomem(L);
+    int64_t k = 0;
+    for (; k < n; k++) {
+        items[k] = axesref_value(L, &axes_class, g->fig, g->index[from + k * step]);
+        if (lv_is_err(items[k])) break;
+    }
+    lang_value t = k == n ? lv_tuple_of((size_t)n, items) : lv_err();
+    for (int64_t i = 0; i < k; i++) lv_release(items[i]);
+    free(items);
+    if (k == n && lv_is_err(t)) return lang_nomem(L);
+    return t;
+}
+
+static int grid_index(lang_state *L, lang_value v, int64_t n, int64_t *out) {
+    if (lang_get_int(L, v, "index", out) < 0) return -1;
+    if (*out < 0) *out += n;
+    if (*out < 0 || *out >= n) return lang_fail(L, LANG_E_INDEX, "index %lld is out of bounds for axis with size %lld", (long long)*out, (long long)n);
+    return 0;
+}
+
+static lang_value axesgrid_getitem(lang_state *L, lang_value self, lang_value key) {
+    axesgrid *g = lv_object_data(self);
+    int64_t n;
+    lang_value *items = key.type == LV_TUPLE ? lv_seq_items(key, &n) : NULL;
+    int64_t i, j;
+    if (items) {
+        if (n != 2) return lang_raise(L, LANG_E_INDEX, "too many indices for array: array is 2-dimensional, but %lld were indexed", (long long)n);
+        if (grid_index(L, items[0], g->rows, &i) < 0 || grid_index(L, items[1], g->cols, &j) < 0) return lv_err();
+        return grid_cell(L, g, i, j);
+    }
+    if (grid_index(L, key, g->rows, &i) < 0) return lv_err();
+    return grid_tuple(L, g, i * g->cols, g->cols, 1);
+}
+
+static int64_t axesgrid_len(lang_state *L, lang_value self) {
+    return ((axesgrid *)lv_object_data(self))->rows;
+}
+
+static lang_value axesgrid_getattr(lang_state *L, lang_value self, const char *name) {
+    axesgrid *g = lv_object_data(self);
+    if (!strcmp(name, "flat")) return grid_tuple(L, g, 0, (int64_t)g->rows * g->cols, 1);
+    if (!strcmp(name, "shape")) {
+        lang_value t[2] = { lv_int(g->rows), lv_int(g->cols) };
+        lang_value r = lv_tuple_of(2, t);
+        return lv_is_err(r) ? lang_nomem(L) : r;
+    }
+    if (!strcmp(name, "T")) return lang_raise(L, LANG_E_ATTRIBUTE, "axes.T is not supported; index axes[i, j] instead");
+    return lv_missing();
+}
+
+static lang_value axesgrid_ravel(lang_state *L, const lang_args *a) {
+    if (lang_args_bind(L, a, "", NULL) < 0) return lv_err();
+    axesgrid *g = lv_object_data(a->self);
+    return grid_tuple(L, g, 0, (int64_t)g->rows * g->cols, 1);
+}
+
+static char *axesgrid_repr(lang_state *L, lang_value self) {
+    axesgrid *g = lv_object_data(self);
+    char *t = lang_strdupf("array of Axes, shape=(%d, %d)", g->rows, g->cols);
+    if (!t) lang_nomem(L);
+    return t;
+}
+
+static const lang_method axesgrid_methods[] = {
+    {"ravel", axesgrid_ravel, "axes.ravel()\nThe Axes in row-major order, as a tuple.\n>>> for ax in axes.ravel(): ax.axis('off')"},
+    {"flatten", axesgrid_ravel, "axes.flatten()\nThe Axes in row-major order, as a tuple.\n>>> ax1, ax2, ax3, ax4 = axes.flatten()"},
+    {NULL, NULL, NULL},
+};
+
+static const char *const axesgrid_attrs[] = {"flat", "shape", NULL};
+
+static const lang_class axesgrid_class = {
+    .name = "AxesArray",
+    .doc = "The Axes of plt.subplots(rows, cols): axes[i, j], axes[i] (a row), axes.flat, axes.ravel(), axes.shape.",
+    .free = axesgrid_free,
+    .repr = axesgrid_repr,
+    .methods = axesgrid_methods,
+    .attrs = axesgrid_attrs,
+    .getattr = axesgrid_getattr,
+    .getitem = axesgrid_getitem,
+    .len = axesgrid_len,
+};
+
+/* subplots(nrows=1, ncols=1, figsize=, squeeze=True, ...): (fig, axes). */
+static lang_value plt_subplots(lang_state *L, const lang_args *a) {
+    lang_value v[8];
+    if (lang_args_bind(L, a, "nrows=, ncols=, sharex=, sharey=, squeeze=, figsize=, dpi=, constrained_layout=", v) < 0)
+        return lv_err();
+    int64_t rc[2] = { 1, 1 };
+    for (int i = 0; i < 2; i++)
+        if (!lv_is_missing(v[i]) && lang_get_int(L, v[i], i ? "ncols" : "nrows", &rc[i]) < 0) return lv_err();
+    if (rc[0] < 1 || rc[1] < 1 || rc[0] > PLOT_MAX_GRID || rc[1] > PLOT_MAX_GRID)
+        return lang_raise(L, LANG_E_VALUE, "Number of rows and columns must be between 1 and %d, not (%lld, %lld)", PLOT_MAX_GRID,
+                          (long long)rc[0], (long long)rc[1]);
+    int squeeze = 1;
+    if (!lv_is_missing(v[4]) && lang_get_bool(L, v[4], "squeeze", &squeeze) < 0) return lv_err();
+    double w = 0, h = 0;
+    if (get_figsize(L, v[5], &w, &h) < 0) return lv_err();
+    figref *r = new_figure(L, w, h);
+    if (!r) return lv_err();
+    if (!lv_is_missing(v[7]) && !lv_is_none(v[7]) && lang_get_bool(L, v[7], "constrained_layout", &r->fig->tight) < 0) return lv_err();
+    axesgrid *g = calloc(1, sizeof *g);
+    int n = (int)(rc[0] * rc[1]);
+    if (g) g->index = malloc((size_t)n * sizeof *g->index);
+    if (!g || !g->index) { if (g) free(g); return lang_nomem(L); }
+    g->fig = r;
+    r->refs++;
+    g->rows = (int)rc[0];
+    g->cols = (int)rc[1];
+    for (int i = 0; i < n; i++) {
+        if (!plot_subplot(r->fig, g->rows, g->cols, i + 1)) { axesgrid_free(g); return lang_nomem(L); }
+        g->index[i] = r->fig->cur;
+    }
+    lang_value axes;
+    if (squeeze && n == 1) axes = grid_cell(L, g, 0, 0);
+    else if (squeeze && (g->rows == 1 || g->cols == 1)) axes = grid_tuple(L, g, 0, n, 1);
+    else { axes = lang_object_new(L, &axesgrid_class, g); g = NULL; }
+    if (g) axesgrid_free(g);
+    if (lv_is_err(axes)) return lv_err();
+    lang_value items[2] = { figure_value(L, r), axes };
+    if (lv_is_err(items[0])) { lv_release(axes); return lv_err(); }
+    lang_value t = lv_tuple_of(2, items);
+    lv_release(items[0]);
+    lv_release(items[1]);
+    return lv_is_err(t) ? lang_nomem(L) : t;
+}
+
+static lang_value plt_suptitle(lang_state *L, const lang_args *a) {
+    static const char *const allowed[] = {"fontsize|size", "fontweight|weight", "y", "x"};
+    lang_value v[1], kw[4];
+    lang_args pa = *a;
+    pa.nkw = 0;
+    if (lang_args_bind(L, &pa, "t", v) < 0) return lv_err();
+    if (get_kwargs(L, a, allowed, 4, kw) < 0) return lv_err();
+    double fs = 0;
+    if (get_fontsize(L, kw[0], &fs) < 0) return lv_err();
+    figref *r = target_figure(L, a);
+    if (!r) return lv_err();
+    char *s = get_text(L, v[0]);
+    if (!s) return lv_err();
+    int rc = plot_suptitle(r->fig, s, fs);
+    free(s);
+    return rc < 0 ? lang_nomem(L) : lv_none();
+}
+
+/* tight_layout(pad=, h_pad=, w_pad=, rect=): room for every label. */
+static lang_value plt_tight_layout(lang_state *L, const lang_args *a) {
+    lang_value v[4];
+    if (lang_args_bind(L, a, "pad=, h_pad=, w_pad=, rect=", v) < 0) return lv_err();
+    figref *r = target_figure(L, a);
+    if (!r) return lv_err();
+    r->fig->tight = 1;
+    return lv_none();
+}
+
+static lang_value figure_add_subplot(lang_state *L, const lang_args *a) {
+    return subplot_on(L, lv_object_data(a->self), a);
+}
+
+/* gca(): the current Axes (made when there is none). */
+static lang_value plt_gca(lang_state *L, const lang_args *a) {
+    if (lang_args_bind(L, a, "", NULL) < 0) return lv_err();
+    figref *r;
+    int idx;
+    if (target_ref(L, a, &r, &idx) < 0) return lv_err();
+    return axesref_value(L, &axes_class, r, idx);
+}
+
+/* tick_params(axis='both', labelsize=, labelrotation=): tick label size
+ * and rotation (the other matplotlib keywords are not drawn). */
+static lang_value plt_tick_params(lang_state *L, const lang_args *a) {
+    lang_value v[4];
+    if (lang_args_bind(L, a, "axis=, which=, labelsize=, labelrotation=", v) < 0) return lv_err();
+    const char *axis = "both";
+    if (!lv_is_missing(v[0]) && lang_get_str(L, v[0], "axis", &axis) < 0) return lv_err();
+    if (strcmp(axis, "x") && strcmp(axis, "y") && strcmp(axis, "both"))
+        return lang_raise(L, LANG_E_VALUE, "axis must be 'x', 'y' or 'both', not '%s'", axis);
+    double fs = 0, rot = NAN;
+    if (get_fontsize(L, v[2], &fs) < 0) return lv_err();
+    if (!lv_is_missing(v[3]) && lang_get_float(L, v[3], "labelrotation", &rot) < 0) return lv_err();
+    plot_axes *ax = target(L, a);
+    if (!ax) return lv_err();
+    for (int y = 0; y < 2; y++) {
+        if (strcmp(axis, "both") && axis[0] != (y ? 'y' : 'x')) continue;
+        if (fs > 0) *(y ? &ax->ytick_fs : &ax->xtick_fs) = fs;
+        if (!isnan(rot)) (y ? &ax->yticks : &ax->xticks)->rotation = fmod(rot, 360);
+    }
+    return lv_none();
+}
+
+static const lang_method axes_methods[] = {
+    {"plot", plt_plot, "ax.plot([x], y, [fmt], label=, color=, ...)\nDraws a line on this Axes (as plt.plot).\n>>> ax.plot(loss, label='loss')"},
+    {"scatter", plt_scatter, "ax.scatter(x, y, s=, c=, marker=, label=)\nDraws markers on this Axes.\n>>> ax.scatter(x, y)"},
+    {"bar", plt_bar, "ax.bar(x, height, width=0.8)\nDraws bars on this Axes.\n>>> ax.bar(['a', 'b'], [1, 2])"},
+    {"hist", plt_hist, "ax.hist(x, bins=10)\nDraws a histogram on this Axes.\n>>> ax.hist(randn(100))"},
+    {"imshow", plt_imshow, "ax.imshow(X, cmap='viridis', vmin=, vmax=)\nShows an image on this Axes.\n>>> ax.imshow(img, cmap='gray')"},
+    {"set_title", plt_title, "ax.set_title(label, fontsize=)\nSets the title above this Axes.\n>>> ax.set_title('digit 7')"},
+    {"set_xlabel", plt_xlabel, "ax.set_xlabel(label, fontsize=)\nSets the x-axis label.\n>>> ax.set_xlabel('epoch')"},
+    {"set_ylabel", plt_ylabel, "ax.set_ylabel(label, fontsize=)\nSets the y-axis label.\n>>> ax.set_ylabel('loss')"},
+    {"set_xlim", plt_xlim, "ax.set_xlim(low, high)\nFixes the x-axis range.\n>>> ax.set_xlim(0, 10)"},
+    {"set_ylim", plt_ylim, "ax.set_ylim(low, high)\nFixes the y-axis range.\n>>> ax.set_ylim(0, 1)"},
+    {"legend", plt_legend, "ax.legend([labels], loc=, fontsize=)\nShows a legend of the labelled series.\n>>> ax.legend(loc='upper right')"},
+    {"grid", plt_grid, "ax.grid([visible])\nShows grid lines at the ticks.\n>>> ax.grid(True)"},
+    {"axis", plt_axis, "ax.axis('off' | 'on')\nHides (or shows) the frame, ticks and labels.\n>>> ax.axis('off')"},
+    {"set_xticks", plt_xticks, "ax.set_xticks(ticks, labels=None)\nFixes the x ticks ([] hides them).\n>>> ax.set_xticks([])"},
+    {"set_yticks", plt_yticks, "ax.set_yticks(ticks, labels=None)\nFixes the y ticks ([] hides them).\n>>> ax.set_yticks([])"},
+    {"set_xticklabels", ax_set_xticklabels, "ax.set_xticklabels(labels, rotation=)\nLabels the fixed x ticks.\n>>> ax.set_xticklabels(['a', 'b'])"},
+    {"tick_params", plt_tick_params, "ax.tick_params(axis='both', labelsize=None, labelrotation=None)\nSizes and turns the tick labels.\n>>> ax.tick_params(labelsize=8)"},
+    {"set_yticklabels", ax_set_yticklabels, "ax.set_yticklabels(labels)\nLabels the fixed y ticks.\n>>> ax.set_yticklabels(['lo', 'hi'])"},
+    {NULL, NULL, NULL},
+};
+
+static const lang_class axes_class = {
+    .name = "Axes",
+    .doc = "One subplot of a figure: ax.plot, ax.imshow, ax.set_title, ax.axis('off'), ... (as plt's functions).",
+    .free = axesref_free,
+    .repr = axes_repr,
+    .methods = axes_methods,
+};
+
 static const lang_method plt_functions[] = {
     {"plot", plt_plot,
      "plot([x], y, [fmt], label=, color=, marker=, linestyle=, linewidth=, markersize=, alpha=)\n"
@@ -831,11 +1537,12 @@ static const lang_method plt_functions[] = {
     {"hist", plt_hist,
      "hist(x, bins=10, color=, label=, alpha=)\nDraws a histogram and returns (counts, edges, bars), binned like numpy.histogram.\n"
      ">>> counts, edges, bars = plt.hist(randn(1000), bins=20)"},
-    {"xlabel", plt_xlabel, "xlabel(label)\nSets the x-axis label.\n>>> plt.xlabel('Epoch Number')"},
-    {"ylabel", plt_ylabel, "ylabel(label)\nSets the y-axis label.\n>>> plt.ylabel('Loss Magnitude')"},
-    {"title", plt_title, "title(label)\nSets the title above the axes.\n>>> plt.title('Training loss')"},
+    {"xlabel", plt_xlabel, "xlabel(label, fontsize=None)\nSets the x-axis label.\n>>> plt.xlabel('Epoch Number')"},
+    {"ylabel", plt_ylabel, "ylabel(label, fontsize=None)\nSets the y-axis label.\n>>> plt.ylabel('Loss Magnitude')"},
+    {"title", plt_title, "title(label, fontsize=None)\nSets the title above the axes.\n>>> plt.title('Training loss', fontsize=14)"},
     {"legend", plt_legend,
-     "legend([labels])\nShows a legend of the labelled series (placed where it hides the least data).\n>>> plt.legend()"},
+     "legend([labels], loc='best', fontsize=None)\nShows a legend of the labelled series ('best': where it hides the least data).\n"
+     ">>> plt.legend(loc='upper right', fontsize=10)"},
     {"grid", plt_grid, "grid([visible])\nShows (or hides, or toggles) grid lines at the ticks.\n>>> plt.grid(True)"},
     {"xlim", plt_xlim, "xlim(low, high)\nFixes the x-axis range.\n>>> plt.xlim(0, 100)"},
     {"ylim", plt_ylim, "ylim(low, high)\nFixes the y-axis range.\n>>> plt.ylim(0, 1)"},
@@ -847,6 +1554,30 @@ static const lang_method plt_functions[] = {
     {"clf", plt_clf, "clf()\nClears the current figure.\n>>> plt.clf()"},
     {"close", plt_close, "close([fig | 'all'])\nCloses figures without showing them.\n>>> plt.close('all')"},
     {"savefig", plt_savefig, "savefig(fname)\nWrites the current figure as SVG (fname ends in .svg).\n>>> plt.savefig('loss.svg')"},
+    {"imshow", plt_imshow,
+     "imshow(X, cmap='viridis', vmin=None, vmax=None, interpolation=None)\n"
+     "Shows a 2-D array through a colormap, or an (M, N, 3) RGB / (M, N, 4) RGBA image (0..1 floats or 0..255 integers).\n"
+     ">>> plt.imshow(x_train[0], cmap='gray')"},
+    {"colorbar", plt_colorbar, "colorbar([mappable])\nDraws a colour bar with its scale beside the current image.\n>>> plt.colorbar()"},
+    {"subplot", plt_subplot,
+     "subplot(nrows, ncols, index)\nMakes the subplot at index (1-based, row by row) of an nrows x ncols grid current; subplot(231) too.\n"
+     ">>> plt.subplot(2, 3, 1)"},
+    {"subplots", plt_subplots,
+     "subplots(nrows=1, ncols=1, figsize=None, squeeze=True)\n"
+     "Starts a figure with a grid of Axes and returns (fig, axes): one Axes, a tuple for one row or column, else a 2-D grid.\n"
+     ">>> fig, axes = plt.subplots(2, 5, figsize=(10, 4))"},
+    {"suptitle", plt_suptitle, "suptitle(t, fontsize=None)\nSets a title centred above all subplots.\n>>> plt.suptitle('Samples', fontsize=16)"},
+    {"tight_layout", plt_tight_layout,
+     "tight_layout()\nSpaces the subplots so that titles, tick labels and axis labels do not overlap.\n>>> plt.tight_layout()"},
+    {"axis", plt_axis, "axis('off' | 'on')\nHides (or shows) the current Axes' frame, ticks and labels.\n>>> plt.axis('off')"},
+    {"xticks", plt_xticks,
+     "xticks(ticks=None, labels=None, rotation=0, fontsize=None)\nFixes the x ticks and their labels ([] hides them).\n"
+     ">>> plt.xticks([0, 1, 2], ['a', 'b', 'c'], rotation=45)"},
+    {"gca", plt_gca, "gca()\nReturns the current Axes (a new one if there is none).\n>>> ax = plt.gca()"},
+    {"tick_params", plt_tick_params,
+     "tick_params(axis='both', labelsize=None, labelrotation=None)\nSizes and turns the tick labels of the current Axes.\n"
+     ">>> plt.tick_params(axis='x', labelrotation=45)"},
+    {"yticks", plt_yticks, "yticks(ticks=None, labels=None, fontsize=None)\nFixes the y ticks and their labels ([] hides them).\n>>> plt.yticks([])"},
     {NULL, NULL, NULL},
 };
 
@@ -855,8 +1586,8 @@ void lang_init_plot(lang_state *L) {
     if (!st) return;
     lang_ext_set(L, "plot", st, pltstate_free);
     lang_value m = lang_module_new(L, "plt", plt_functions,
-                                   "plt: plotting in the style of matplotlib.pyplot (plot, scatter, bar, hist, "
-                                   "labels, legend, grid, figure, show); figures display as SVG.");
+                                   "plt: plotting in the style of matplotlib.pyplot (plot, scatter, bar, hist, imshow, "
+                                   "subplots, labels, legend, grid, figure, show); figures display as SVG.");
     if (lv_is_err(m)) { lang_error_clear(L); return; }
     lang_register_value(L, "plt", m, "plotting (matplotlib.pyplot style): plt.plot(y), plt.xlabel(...), plt.show()");
     lv_release(m);
