@@ -65,6 +65,13 @@ HAVE_ZMQ     := $(shell test -f /usr/include/zmq.h && echo 1)
 HAVE_OPENSSL := $(shell test -f /usr/include/openssl/hmac.h && echo 1)
 HAVE_JUPYTER_PROTO := $(and $(HAVE_ZMQ),$(HAVE_JANSSON),$(HAVE_OPENSSL))
 HAVE_PNG     := $(if $(filter 1,$(NO_PNG)),,$(shell test -f /usr/include/png.h && echo 1))
+# Data sets (runtime/data/): zlib for gzip, libarchive for zip/tar, libcurl
+# with OpenSSL's SHA-256 for downloads. Each is optional.
+HAVE_ZLIB       := $(shell test -f /usr/include/zlib.h && echo 1)
+HAVE_LIBARCHIVE := $(shell test -f /usr/include/archive.h && echo 1)
+HAVE_LIBDEFLATE := $(shell test -f /usr/include/libdeflate.h && echo 1)
+HAVE_CURL       := $(shell test -f /usr/include/$$($(CC) -dumpmachine 2>/dev/null)/curl/curl.h -o -f /usr/include/curl/curl.h && echo 1)
+HAVE_DOWNLOAD   := $(and $(HAVE_CURL),$(HAVE_OPENSSL))
 
 ifneq ($(MAKECMDGOALS),deps)
 ifeq ($(origin CGPU_FEATURES_SHOWN),undefined)
@@ -75,6 +82,10 @@ $(info [features] zeromq:  $(if $(HAVE_ZMQ),yes,no (kernel builds without the Ju
 $(info [features] jansson: $(if $(HAVE_JANSSON),yes,no (no notebook runner)))
 $(info [features] openssl: $(if $(HAVE_OPENSSL),yes,no))
 $(info [features] libpng:  $(if $(HAVE_PNG),yes,no (plt.imshow raises)$(if $(filter 1,$(NO_PNG)), (NO_PNG=1),)))
+$(info [features] zlib:    $(if $(HAVE_ZLIB),yes,no (data sets: no gzipped files)))
+$(info [features] libdeflate: $(if $(HAVE_LIBDEFLATE),yes,no (gzipped data sets read with zlib, half the speed)))
+$(info [features] libarchive: $(if $(HAVE_LIBARCHIVE),yes,no (data sets: no mnist.npz, no cifar-10-binary.tar.gz)))
+$(info [features] libcurl: $(if $(HAVE_DOWNLOAD),yes,no (data sets: no downloads)))
 $(if $(SAN_FLAGS),$(info [features] build:   $(BUILD) $(SAN_FLAGS)))
 endif
 endif
@@ -88,7 +99,7 @@ LANG_INCLUDES := $(addprefix -I,$(LANG_DIRS))
 # ---- flags ---------------------------------------------------------------------
 OPT     ?= -O2
 CFLAGS  := -std=gnu11 $(OPT) -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
-           -D_GNU_SOURCE -fPIC -MMD -MP -Iruntime -Ikernel $(LANG_INCLUDES) $(SAN_FLAGS) $(EXTRA_CFLAGS)
+           -D_GNU_SOURCE -fPIC -MMD -MP -Iruntime -Iruntime/data -Ikernel $(LANG_INCLUDES) $(SAN_FLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SAN_FLAGS)
 LIBS    := -lm -lpthread -ldl
 ifeq ($(HAVE_CUDA),1)
@@ -110,13 +121,35 @@ ifeq ($(HAVE_JANSSON),1)
 CFLAGS += -DCGPU_HAVE_JANSSON=1 $(JANSSON_CFLAGS)
 LIBS   += $(JANSSON_LIBS)
 endif
-ifeq ($(HAVE_JUPYTER_PROTO),1)
-CFLAGS += -DCGPU_HAVE_JUPYTER=1
 # libcrypto is linked statically when its archive is there (Debian's
 # libssl-dev has it): loaded as a shared library, its 21 000 relocations
 # cost about 2 ms of every kernel start. Only SHA-256 and HMAC are used.
 CRYPTO_A := $(wildcard $(shell $(CC) -print-file-name=libcrypto.a))
-LIBS   += -lzmq $(if $(CRYPTO_A),-Wl$(comma)-Bstatic -lcrypto -Wl$(comma)-Bdynamic,-lcrypto)
+CRYPTO_LIBS := $(if $(CRYPTO_A),-Wl$(comma)-Bstatic -lcrypto -Wl$(comma)-Bdynamic,-lcrypto)
+ifeq ($(HAVE_JUPYTER_PROTO),1)
+CFLAGS += -DCGPU_HAVE_JUPYTER=1
+LIBS   += -lzmq
+endif
+# zlib and libdeflate are linked statically where their archives are (as
+# libcrypto is): two shared libraries fewer to map at every kernel start.
+static_or_shared = $(if $(wildcard $(shell $(CC) -print-file-name=lib$(1).a)),-Wl$(comma)-Bstatic -l$(1) -Wl$(comma)-Bdynamic,-l$(1))
+ifeq ($(HAVE_ZLIB),1)
+CFLAGS += -DCGPU_HAVE_ZLIB=1
+LIBS   += $(call static_or_shared,z)
+endif
+ifeq ($(HAVE_LIBDEFLATE),1)
+CFLAGS += -DCGPU_HAVE_LIBDEFLATE=1
+LIBS   += $(call static_or_shared,deflate)
+endif
+# libarchive and libcurl are loaded when first used (runtime/data/), not linked.
+ifeq ($(HAVE_LIBARCHIVE),1)
+CFLAGS += -DCGPU_HAVE_LIBARCHIVE=1
+endif
+ifeq ($(HAVE_DOWNLOAD),1)
+CFLAGS += -DCGPU_HAVE_CURL=1 -DCGPU_HAVE_OPENSSL=1
+endif
+ifneq ($(or $(HAVE_JUPYTER_PROTO),$(HAVE_DOWNLOAD)),)
+LIBS   += $(CRYPTO_LIBS)
 endif
 ifeq ($(HAVE_PNG),1)
 CFLAGS += -DCGPU_HAVE_PNG=1
@@ -137,7 +170,7 @@ LDFLAGS += $(shell echo 'int main(void){return 0;}' | $(CC) -x c - -Wl,--fatal-w
 # runtime/: plain C always, into libcgpurt.a; with nvcc, runtime/cuda/*.cu and
 # runtime/nn/*.cu into libcgpucuda.so, which runtime/cuda_loader.c loads on
 # the first device discovery (so nothing CUDA is mapped at exec).
-RT_C  := $(wildcard runtime/*.c runtime/nn/*.c)
+RT_C  := $(wildcard runtime/*.c runtime/nn/*.c runtime/data/*.c)
 RT_CU := $(if $(HAVE_CUDA),$(wildcard runtime/cuda/*.cu runtime/nn/*.cu),)
 LANG_C    := $(wildcard $(addsuffix /*.c,$(LANG_DIRS)))
 JUPYTER_C := $(if $(HAVE_JUPYTER_PROTO),$(wildcard kernel/jupyter/*.c),)
@@ -256,7 +289,8 @@ uninstall:
 DEB_PACKAGES := build-essential pkg-config libzmq3-dev libjansson-dev libssl-dev \
   jupyter-client python3-jupyter-client jupyter-nbconvert python3-nbconvert python3-nbclient \
   python3-nbformat python3-pytest jupyter-console python3-ipykernel python3-numpy python3-zmq python3-yaml \
-  clang libclang-rt-14-dev valgrind libpng-dev python3-matplotlib
+  clang libclang-rt-14-dev valgrind libpng-dev python3-matplotlib \
+  zlib1g-dev libdeflate-dev libarchive-dev libcurl4-openssl-dev dataset-fashion-mnist
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -67,6 +67,26 @@ int main(int argc, char **argv) {
 #else
         printf("cgpu-kernel %s (no Jupyter protocol in this build)\n", CGPU_VERSION);
 #endif
+        /* what load_data can read and fetch (tests/datasets/ skips the rest) */
+        printf("data sets: %s, %s, %s\n",
+#if defined(CGPU_HAVE_LIBDEFLATE)
+               "gzip (libdeflate, zlib)",
+#elif defined(CGPU_HAVE_ZLIB)
+               "gzip (zlib)",
+#else
+               "no gzip",
+#endif
+#ifdef CGPU_HAVE_LIBARCHIVE
+               "zip and tar (libarchive)",
+#else
+               "no zip or tar",
+#endif
+#if defined(CGPU_HAVE_CURL) && defined(CGPU_HAVE_OPENSSL)
+               "downloads (libcurl)"
+#else
+               "no downloads"
+#endif
+        );
         return 0;
     }
     if (strcmp(cmd, "run") == 0) return runner_run_main(argc - 1, argv + 1);

@@ -20,6 +20,7 @@ SUITES=(
   "language    tests/lang/suite.sh"
   "nn          tests/nn/suite.sh"
   "arraydiff   tests/diff/array_suite.sh"
+  "datasets    tests/datasets/suite.sh"
   "protocol    tests/protocol/suite.sh"
   "notebooks   tests/notebooks/suite.sh"
   "sanitizers  tests/robustness/sanitize_suite.sh"
@@ -29,7 +30,7 @@ SUITES=(
   "fuzz        tests/fuzz/suite.sh"
   "jupyterlab  tests/e2e/suite.sh"
 )
-QUICK_SUITES=" unit language nn "
+QUICK_SUITES=" unit language nn datasets "
 
 total_p=0 total_f=0 total_s=0
 for entry in "${SUITES[@]}"; do

@@ -15,7 +15,8 @@
  *   - time: a watchdog thread calls lang_interrupt when a cell has run
  *     for FUZZ_CELL_MS (default 300) ms; a cell that ignores interrupts
  *     shows up as a libFuzzer timeout (run.sh passes -timeout);
- *   - files: memcap.c sends every fopen to one scratch file.
+ *   - files: memcap.c sends every fopen to one scratch file; load_data sees
+ *     a scratch HOME and a closed local port as its download mirror.
  * CPU only: the build has NO_CUDA, and the runtime finds no GPU.
  */
 #include <assert.h>
@@ -113,6 +114,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     pthread_create(&t, NULL, watchdog, NULL);
     pthread_detach(t);
     atexit(memcap_cleanup);
+    /* load_data must not reach the network or the user's ~/.keras: a
+     * closed local port as the mirror, a scratch HOME */
+    static char home[] = "/tmp/cgpu-fuzz-home-XXXXXX";
+    if (mkdtemp(home)) setenv("HOME", home, 1);
+    setenv("CGPU_DATASETS_URL", "http://127.0.0.1:9/", 1);
+    unsetenv("CGPU_DATASETS");
     return 0;
 }
 

@@ -10,4 +10,10 @@ if [ ! -x "$BIN" ]; then
   echo "0 passed, 1 failed"
   exit 1
 fi
-exec "$BIN" test tests/lang/*.cgt
+# The files run in a scratch folder (tests/lang/files.cgt writes relative
+# paths), removed afterwards.
+root=$(pwd)
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cd "$scratch" && "$BIN" test "$root"/tests/lang/*.cgt

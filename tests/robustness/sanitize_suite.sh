@@ -56,8 +56,10 @@ else
       fail "asan unit $name"
     fi
   done
+  # in a scratch folder, as tests/lang/suite.sh runs them (files.cgt writes files)
+  langdir=$(mktemp -d -p "$tmp")
   for cgt in tests/lang/*.cgt; do
-    if clean_run "$AB/cgpu-kernel" test "$cgt"; then
+    if clean_run env -C "$langdir" "$PWD/$AB/cgpu-kernel" test "$PWD/$cgt"; then
       summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$tmp/log" | tail -n1)
       pass "asan lang $(basename "$cgt") (${summary:-exit $RUN_RC})"
     else

@@ -132,6 +132,7 @@ typedef enum {
     LANG_E_MEMORY, LANG_E_MODULE_NOT_FOUND,
     LANG_E_OS, LANG_E_FILE_NOT_FOUND, LANG_E_FILE_EXISTS, LANG_E_PERMISSION,
     LANG_E_IS_A_DIRECTORY, LANG_E_NOT_A_DIRECTORY,
+    LANG_E_UNICODE_DECODE, LANG_E_UNSUPPORTED_OP,
     LANG_E_COUNT
 } lang_error_kind;
 const char *lang_error_kind_name(lang_error_kind k); /* "TypeError" ... */
@@ -167,6 +168,8 @@ int        lang_reserve(lang_state *L, size_t bytes);
 lang_value lang_raise_os(lang_state *L, int errnum, const char *filename);
 /* Raises KeyError(key): the message is repr(key), e.args == (key,). */
 lang_value lang_raise_key(lang_state *L, lang_value key);
+/* The OSError subclass for errno `e` (ENOENT -> LANG_E_FILE_NOT_FOUND ...). */
+lang_error_kind lang_error_kind_of_errno(int e);
 /* 1 when an error is pending (between a raise and the cell boundary). */
 int        lang_error_pending(lang_state *L);
 lang_error_kind lang_error_kind_of(lang_state *L); /* of the pending error */
@@ -238,6 +241,9 @@ struct lang_class {
     int (*exit)(lang_state *L, lang_value self, int failing);
     lang_value (*getitem)(lang_state *L, lang_value self, lang_value key);
     int64_t (*len)(lang_state *L, lang_value self);        /* -1 raised */
+    /* for x in obj, for an object that is its own iterator (a file gives
+     * its lines): 1 with *out set (new reference), 0 at the end, -1 raised. */
+    int (*next)(lang_state *L, lang_value self, lang_value *out);
 };
 
 /* Creates an object of `cls` owning `data`; on failure frees data with

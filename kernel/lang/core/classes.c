@@ -912,6 +912,8 @@ static const struct { int kind, base; const char *doc; } exc_tree[] = {
     {LANG_E_PERMISSION, LANG_E_OS, "PermissionError(*args)\nNot allowed to read or write this path.\n>>> except PermissionError:"},
     {LANG_E_IS_A_DIRECTORY, LANG_E_OS, "IsADirectoryError(*args)\nA file operation on a directory.\n>>> except IsADirectoryError:"},
     {LANG_E_NOT_A_DIRECTORY, LANG_E_OS, "NotADirectoryError(*args)\nA directory operation on a file.\n>>> except NotADirectoryError:"},
+    {LANG_E_UNSUPPORTED_OP, LANG_E_OS, "UnsupportedOperation(*args)\nA file operation the file's mode does not allow (io.UnsupportedOperation).\n>>> open('x.txt').write('a')"},
+    {LANG_E_UNICODE_DECODE, LANG_E_VALUE, "UnicodeDecodeError(*args)\nBytes that are not valid UTF-8.\n>>> except UnicodeDecodeError:"},
     {LANG_E_RUNTIME, LANG_E_EXCEPTION, "RuntimeError(*args)\nAn error that fits no other class.\n>>> raise RuntimeError('stop')"},
     {LANG_E_RECURSION, LANG_E_RUNTIME, "RecursionError(*args)\nThe maximum recursion depth was exceeded.\n>>> def f(): return f()"},
     {LANG_E_NOT_IMPLEMENTED, LANG_E_RUNTIME, "NotImplementedError(*args)\nA method a subclass must provide.\n>>> raise NotImplementedError"},

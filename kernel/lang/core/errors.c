@@ -6,6 +6,7 @@
  * evaluator records one traceback entry per frame (eval_locate, tb_push),
  * and lang_execute turns the lot into IPython-style lines.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ static const char *const kind_names[LANG_E_COUNT] = {
     "MemoryError", "ModuleNotFoundError",
     "OSError", "FileNotFoundError", "FileExistsError", "PermissionError",
     "IsADirectoryError", "NotADirectoryError",
+    "UnicodeDecodeError", "UnsupportedOperation",
 };
 
 const char *lang_error_kind_name(lang_error_kind k)
@@ -162,6 +164,18 @@ int lang_reserve(lang_state *L, size_t bytes)
     if (rt_host_memory_reserve(bytes) == RT_OK) return 0;
     lang_raise_rt(L);
     return -1;
+}
+
+lang_error_kind lang_error_kind_of_errno(int e)
+{
+    switch (e) {
+    case ENOENT: return LANG_E_FILE_NOT_FOUND;
+    case EACCES: case EPERM: return LANG_E_PERMISSION;
+    case EISDIR: return LANG_E_IS_A_DIRECTORY;
+    case ENOTDIR: return LANG_E_NOT_A_DIRECTORY;
+    case EEXIST: return LANG_E_FILE_EXISTS;
+    default: return LANG_E_OS;
+    }
 }
 
 lang_value lang_raise_rt(lang_state *L)

@@ -53,6 +53,9 @@ lang_value iter_new(lang_state *L, lang_value v)
         lv_release(src);
         break;
     }
+    case LV_OBJECT:
+        if (lv_object_class(v)->next) { it = new_iter(L, IT_OBJECT, v); break; }
+        /* fall through */
     default:
         return lang_raise(L, LANG_E_TYPE, "'%s' object is not iterable", lv_type_name(v));
     }
@@ -102,6 +105,8 @@ int iter_next(lang_state *L, lang_value itv, lang_value *out)
         *out = array_index0(L, it->src.u.a, it->pos++);
         return lv_is_err(*out) ? -1 : 1;
     }
+    case IT_OBJECT:
+        return lv_object_class(it->src)->next(L, it->src, out);
     case IT_ENUMERATE: {
         lang_value item;
         int r = iter_next(L, lv_from_obj(it->sub[0]), &item);

@@ -99,11 +99,13 @@ typedef struct {               /* LV_FUNCTION */
     lv_classobj       *owner;  /* owned ref: the class whose body defined it (super()), or NULL */
 } lv_funcobj;
 
-/* Lazy iterators (LV_ITER): enumerate, zip, iter(x) over sequences. */
+/* Lazy iterators (LV_ITER): enumerate, zip, iter(x) over sequences, and
+ * objects whose class has a next hook (IT_OBJECT). */
 typedef enum {
     IT_SEQ, IT_STR, IT_DICT, IT_RANGE, IT_ARRAY, IT_ENUMERATE, IT_ZIP,
     IT_NEXT,     /* src: an instance with __next__ (until StopIteration) */
     IT_GETITEM,  /* src: an instance with __getitem__, called with 0, 1, 2 ... (until IndexError) */
+    IT_OBJECT,   /* src: an object whose class has a next hook */
 } lv_iterkind;
 typedef struct lv_iterobj {
     lv_obj       h;

@@ -10,6 +10,7 @@
 #include <time.h>
 #include "interp.h"
 #include "libraries.h"
+#include "builtins_files.h"
 
 /* ---- output ------------------------------------------------------------------------ */
 
@@ -17,6 +18,7 @@ static lang_value bi_print(lang_state *L, const lang_args *a)
 {
     const char *sep = " ", *end = "\n";
     size_t seplen = 1, endlen = 1;
+    lang_value file = lv_none();
     for (int k = 0; k < a->nkw; k++) {
         const char *kn = a->kwname[k];
         lang_value v = a->kw[k];
@@ -25,7 +27,11 @@ static lang_value bi_print(lang_state *L, const lang_args *a)
             if (v.type != LV_STR) return lang_raise(L, LANG_E_TYPE, "%s must be None or a string, not %s", kn, lv_type_name(v));
             if (kn[0] == 's') { sep = lv_str_cstr(v); seplen = lv_str_len(v); }
             else { end = lv_str_cstr(v); endlen = lv_str_len(v); }
-        } else if (strcmp(kn, "flush") != 0 && strcmp(kn, "file") != 0) {
+        } else if (strcmp(kn, "file") == 0) {
+            if (v.type != LV_NONE && !lang_is_file(v))
+                return lang_raise(L, LANG_E_TYPE, "print() file must be a file from open(), not %s", lv_type_name(v));
+            file = v;
+        } else if (strcmp(kn, "flush") != 0) {
             return lang_raise(L, LANG_E_TYPE, "print() got an unexpected keyword argument '%s'", kn);
         }
     }
@@ -39,9 +45,11 @@ static lang_value bi_print(lang_state *L, const lang_args *a)
     size_t n = b.len;
     char *s = fmtbuf_take(&b);
     if (!s) return lang_nomem(L);
-    lang_write(L, "stdout", s, n);
+    int rc = 0;
+    if (file.type != LV_NONE) rc = lang_file_write(L, file, s, n);
+    else lang_write(L, "stdout", s, n);
     free(s);
-    return lv_none();
+    return rc < 0 ? lv_err() : lv_none();
 }
 
 static lang_value bi_input(lang_state *L, const lang_args *a)
@@ -970,7 +978,7 @@ void lang_init_core(lang_state *L)
     lang_register_builtin(L, "dir", bi_dir,
         "dir(object=)\nThe attribute and method names of a value; without argument, the names you defined.\n>>> dir([])[:3]\n['append', 'clear', 'copy']");
     lang_register_builtin(L, "print", bi_print,
-        "print(*values, sep=' ', end='\\n')\nWrites the values, separated by sep and followed by end, to the cell's output.\n>>> print(\"x =\", 3)\nx = 3");
+        "print(*values, sep=' ', end='\\n', file=None)\nWrites the values, separated by sep and followed by end, to the cell's output (or to a file from open()).\n>>> print(\"x =\", 3)\nx = 3");
     lang_register_builtin(L, "input", bi_input,
         "input(prompt='')\nAsks the user for a line of text (when the frontend allows stdin) and returns it.\n>>> name = input(\"name? \")");
     lang_register_builtin(L, "time", bi_time,
