@@ -6,7 +6,7 @@
 # part beside PyTorch eager is in nn_bench.sh (fmnist), which
 # tests/gpu_session.sh runs.
 #
-#   tests/bench/fmnist_bench.sh
+#   tests/bench/fmnist_bench.sh      (BUILD=build-nocuda NO_CUDA=1 for the CPU-only build)
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
