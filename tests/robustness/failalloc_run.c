@@ -70,6 +70,11 @@ static const cell CELLS[] = {
      "import_ok = 1\nprint(repr(zeros((2, 3))), str([1.5, 'x', None]))\n{'array': ones((2, 2)), 'list': [1, 2]}"},
     {"plot", NULL,
      "plt.xlabel('epoch')\nplt.ylabel('loss')\nplt.plot([3.0, 2.0, 1.5, 1.2, 1.1])\nplt.show()"},
+    {"subplots", NULL,
+     "fig, axes = plt.subplots(2, 2, figsize=(4, 3))\nfor i, ax in enumerate(axes.flat):\n"
+     "    ax.imshow(arange(12).reshape(3, 4) * i, cmap='gray')\n    ax.set_title(str(i), fontsize=9)\n    ax.axis('off')\n"
+     "axes[0, 0].plot(range(3), [1, 2, 1], 'o-', label='a')\naxes[0, 0].legend(loc='upper left')\n"
+     "plt.colorbar()\nplt.xticks([0, 1], ['a', 'b'], rotation=45)\nplt.suptitle('s')\nplt.tight_layout()\nplt.show()"},
     {"control", NULL,
      "total = 0\nfor i, (c, f) in enumerate({t: t * 1.8 + 32 for t in [-40, 0, 37]}.items()):\n"
      "    if i == 1:\n        continue\n    total += f\nwhile total > 100:\n    total -= 50\n"

@@ -459,7 +459,10 @@ static int make_ticks(axis_ticks *a, double lo, double hi, int nbins, char **cat
         for (int i = 0; i < n; i++) {
             char *l = fixed->labels ? strdup(fixed->labels[i]) : lab[i];
             if (fixed->pos[i] < lo - eps || fixed->pos[i] > hi + eps) { free(l); continue; }
-            if (add_tick(a, fixed->pos[i], l)) return -1;
+            if (add_tick(a, fixed->pos[i], l)) {
+                for (int k = i + 1; !fixed->labels && k < n; k++) free(lab[k]);
+                return -1;
+            }
         }
         return 0;
     }
@@ -595,8 +598,8 @@ static margins axes_margins(const plot_axes *ax, const axis_ticks *xt, const axi
     if (!ax->axis_off) {
         double xfs = xt->fs, yfs = yt->fs;
         double xh = xt->n ? (xt->rotation != 0 ? xt->maxw : xfs * TEXT_H) : 0;
-        m.bottom = TICK_LEN + (xt->n ? TICK_PAD + xh : 0);
-        m.left = TICK_LEN + (yt->n ? TICK_PAD + yt->maxw : 0);
+        m.bottom = xt->n ? TICK_LEN + TICK_PAD + xh : 0;
+        m.left = yt->n ? TICK_LEN + TICK_PAD + yt->maxw : 0;
         (void)yfs;
         if (ax->xlabel && *ax->xlabel) m.bottom += LABEL_PAD + fs_or(ax->xlabel_fs, FS) * TEXT_H;
         if (ax->ylabel && *ax->ylabel) m.left += LABEL_PAD + fs_or(ax->ylabel_fs, FS) * TEXT_H;
@@ -835,12 +838,12 @@ static double draw_xticks(fmtbuf *b, bbox *bb, const axes_draw *d) {
         double top = t->ay1 + TICK_LEN + TICK_PAD;
         for (int i = 0; i < xt->n; i++)
             put_text(b, bb, xt->labels[i], sx(t, xt->ticks[i]) + xt->fs * 0.36, top, xt->fs, "end", xt->rotation, NULL);
-        below = xt->n ? top + xt->maxw : t->ay1 + TICK_LEN;
+        below = xt->n ? top + xt->maxw : t->ay1;
     } else {
         double base = t->ay1 + TICK_LEN + TICK_PAD + xt->fs * (TEXT_H - DESCENT);
         for (int i = 0; i < xt->n; i++)
             put_text(b, bb, xt->labels[i], sx(t, xt->ticks[i]), base, xt->fs, "middle", 0, NULL);
-        below = xt->n ? base + xt->fs * DESCENT : t->ay1 + TICK_LEN;
+        below = xt->n ? base + xt->fs * DESCENT : t->ay1; /* no ticks: from the spine */
     }
     if (xt->extra) put_text(b, bb, xt->extra, t->ax1, below + FS * (TEXT_H - DESCENT), FS, "end", 0, "offset");
     fmtbuf_puts(b, "</g>\n");
@@ -873,7 +876,7 @@ static void draw_labels(fmtbuf *b, bbox *bb, const axes_draw *d, double below) {
     }
     if (!ax->axis_off && ax->ylabel && *ax->ylabel) {
         double fs = fs_or(ax->ylabel_fs, FS);
-        double left = t->ax0 - TICK_LEN - (d->yt.n ? TICK_PAD + d->yt.maxw : 0) - LABEL_PAD;
+        double left = t->ax0 - (d->yt.n ? TICK_LEN + TICK_PAD + d->yt.maxw : 0) - LABEL_PAD;
         put_text(b, bb, ax->ylabel, left - fs * DESCENT, (t->ay0 + t->ay1) / 2, fs, "middle", 90, "ylabel");
     }
     if (ax->title && *ax->title) {
@@ -983,7 +986,7 @@ static int draw_colorbar(fmtbuf *b, bbox *bb, const axes_draw *d) {
     plot_fixed_ticks none = { 0 };
     int nby = (int)floor((ct.ay1 - ct.ay0) / (FS * 2));
     nby = nby < 1 ? 1 : nby > 9 ? 9 : nby;
-    if (make_ticks(&yt, ct.ylo, ct.yhi, nby, NULL, 0, &none, FS)) return -1;
+    if (make_ticks(&yt, ct.ylo, ct.yhi, nby, NULL, 0, &none, FS)) { axis_ticks_free(&yt); return -1; }
     draw_yticks(b, bb, &yt, &ct, ct.ax1, 1);
     axis_ticks_free(&yt);
     fmtbuf_puts(b, "</g>\n");

@@ -1008,10 +1008,16 @@ static lang_value plt_imshow(lang_state *L, const lang_args *a) {
     lang_value v[9];
     if (lang_args_bind(L, a, "X, cmap=, norm=, aspect=, interpolation=, alpha=, vmin=, vmax=, origin=", v) < 0)
         return lv_err();
-    const char *cmap = "viridis";
+    /* cmap: a name, or a value whose str() is one (a colormap object) */
+    char cmap[32] = "viridis";
     if (!lv_is_missing(v[1]) && !lv_is_none(v[1])) {
-        if (lang_get_str(L, v[1], "cmap", &cmap) < 0) return lv_err();
-        if (!plot_cmap_known(cmap)) return cmap_error(L, cmap), lv_err();
+        char *name = get_text(L, v[1]);
+        if (!name) return lv_err();
+        int known = strlen(name) < sizeof cmap && plot_cmap_known(name);
+        if (known) strcpy(cmap, name);
+        else cmap_error(L, name);
+        free(name);
+        if (!known) return lv_err();
     }
     double lim[2] = { NAN, NAN };
     for (int i = 0; i < 2; i++)
