@@ -5,7 +5,9 @@
 #                   execute the shipped notebooks headless (README's main job)
 #   make test       install deps, build, run every test suite, print the total
 #   make install [PREFIX=DIR]   binary to DIR/bin, kernelspec to DIR/share/jupyter/kernels/cgpu
-#   make fuzz       run the libFuzzer harnesses (FUZZ_SECONDS each, default 60)
+#   make fuzz       random programs against CPython at a new seed (tests/diff/,
+#                   LANG_DIFF_FUZZ_COUNT of them), then the libFuzzer harnesses
+#                   (FUZZ_SECONDS each, default 60)
 #   make bench      run the benchmarks in tests/bench/
 #
 # Switches: NO_CUDA=1 (CPU-only build), NO_PNG=1 (build without libpng), SANITIZE=1 (ASan+UBSan, CPU-only,
@@ -64,7 +66,6 @@ endif
 HAVE_ZMQ     := $(shell test -f /usr/include/zmq.h && echo 1)
 HAVE_OPENSSL := $(shell test -f /usr/include/openssl/hmac.h && echo 1)
 HAVE_JUPYTER_PROTO := $(and $(HAVE_ZMQ),$(HAVE_JANSSON),$(HAVE_OPENSSL))
-HAVE_PNG     := $(if $(filter 1,$(NO_PNG)),,$(shell test -f /usr/include/png.h && echo 1))
 # Data sets (runtime/data/): zlib for gzip, libarchive for zip/tar, libcurl
 # with OpenSSL's SHA-256 for downloads. Each is optional.
 HAVE_ZLIB       := $(shell test -f /usr/include/zlib.h && echo 1)
@@ -72,8 +73,11 @@ HAVE_LIBARCHIVE := $(shell test -f /usr/include/archive.h && echo 1)
 HAVE_LIBDEFLATE := $(shell test -f /usr/include/libdeflate.h && echo 1)
 HAVE_CURL       := $(shell test -f /usr/include/$$($(CC) -dumpmachine 2>/dev/null)/curl/curl.h -o -f /usr/include/curl/curl.h && echo 1)
 HAVE_DOWNLOAD   := $(and $(HAVE_CURL),$(HAVE_OPENSSL))
+HAVE_PNG     := $(if $(filter 1,$(NO_PNG)),,$(shell test -f /usr/include/png.h && echo 1))
 
-ifneq ($(MAKECMDGOALS),deps)
+# `make demo` and `make test` install the Debian packages (deps) first and
+# then build in a sub-make, which prints what it finds after the install.
+ifeq ($(filter deps demo test,$(MAKECMDGOALS)),)
 ifeq ($(origin CGPU_FEATURES_SHOWN),undefined)
 export CGPU_FEATURES_SHOWN := 1
 $(info [features] cuda:    $(if $(HAVE_CUDA),yes ($(NVCC)),no$(if $(filter 1,$(NO_CUDA)), (NO_CUDA=1),)))
@@ -81,11 +85,11 @@ $(info [features] nccl:    $(if $(HAVE_NCCL),yes ($(NCCL_INC)),no))
 $(info [features] zeromq:  $(if $(HAVE_ZMQ),yes,no (kernel builds without the Jupyter protocol)))
 $(info [features] jansson: $(if $(HAVE_JANSSON),yes,no (no notebook runner)))
 $(info [features] openssl: $(if $(HAVE_OPENSSL),yes,no))
-$(info [features] libpng:  $(if $(HAVE_PNG),yes,no (plt.imshow raises)$(if $(filter 1,$(NO_PNG)), (NO_PNG=1),)))
 $(info [features] zlib:    $(if $(HAVE_ZLIB),yes,no (data sets: no gzipped files)))
 $(info [features] libdeflate: $(if $(HAVE_LIBDEFLATE),yes,no (gzipped data sets read with zlib, half the speed)))
 $(info [features] libarchive: $(if $(HAVE_LIBARCHIVE),yes,no (data sets: no mnist.npz, no cifar-10-binary.tar.gz)))
 $(info [features] libcurl: $(if $(HAVE_DOWNLOAD),yes,no (data sets: no downloads)))
+$(info [features] libpng:  $(if $(HAVE_PNG),yes,no (plt.imshow raises)$(if $(filter 1,$(NO_PNG)), (NO_PNG=1),)))
 $(if $(SAN_FLAGS),$(info [features] build:   $(BUILD) $(SAN_FLAGS)))
 endif
 endif
@@ -99,7 +103,7 @@ LANG_INCLUDES := $(addprefix -I,$(LANG_DIRS))
 # ---- flags ---------------------------------------------------------------------
 OPT     ?= -O2
 CFLAGS  := -std=gnu11 $(OPT) -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare \
-           -D_GNU_SOURCE -fPIC -MMD -MP -Iruntime -Iruntime/data -Ikernel $(LANG_INCLUDES) $(SAN_FLAGS) $(EXTRA_CFLAGS)
+           -D_GNU_SOURCE -fPIC -MMD -MP -Icommon -Iruntime -Iruntime/data -Ikernel $(LANG_INCLUDES) $(SAN_FLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SAN_FLAGS)
 LIBS    := -lm -lpthread -ldl
 ifeq ($(HAVE_CUDA),1)
@@ -130,9 +134,14 @@ ifeq ($(HAVE_JUPYTER_PROTO),1)
 CFLAGS += -DCGPU_HAVE_JUPYTER=1
 LIBS   += -lzmq
 endif
-# zlib and libdeflate are linked statically where their archives are (as
-# libcrypto is): two shared libraries fewer to map at every kernel start.
+# libpng, zlib and libdeflate are linked statically where their archives are
+# (as libcrypto is): shared libraries fewer to map at every kernel start.
 static_or_shared = $(if $(wildcard $(shell $(CC) -print-file-name=lib$(1).a)),-Wl$(comma)-Bstatic -l$(1) -Wl$(comma)-Bdynamic,-l$(1))
+# libpng (plt.imshow) before zlib, which it needs.
+ifeq ($(HAVE_PNG),1)
+CFLAGS += -DCGPU_HAVE_PNG=1
+LIBS   += $(call static_or_shared,png16)
+endif
 ifeq ($(HAVE_ZLIB),1)
 CFLAGS += -DCGPU_HAVE_ZLIB=1
 LIBS   += $(call static_or_shared,z)
@@ -151,15 +160,6 @@ endif
 ifneq ($(or $(HAVE_JUPYTER_PROTO),$(HAVE_DOWNLOAD)),)
 LIBS   += $(CRYPTO_LIBS)
 endif
-ifeq ($(HAVE_PNG),1)
-CFLAGS += -DCGPU_HAVE_PNG=1
-# libpng and zlib are linked statically when their archives are there, so
-# a kernel that never draws an image maps nothing more at start-up.
-PNG_A := $(wildcard $(shell $(CC) -print-file-name=libpng16.a))
-Z_A   := $(wildcard $(shell $(CC) -print-file-name=libz.a))
-LIBS  += $(if $(PNG_A),-Wl$(comma)-Bstatic -lpng16 -Wl$(comma)-Bdynamic,-lpng16) \
-         $(if $(Z_A),-Wl$(comma)-Bstatic -lz -Wl$(comma)-Bdynamic,-lz)
-endif
 # Start-up: drop libraries a program does not use, and pack relative
 # relocations (fewer pages touched at exec) where the linker can.
 LDFLAGS += -Wl,-O1,--as-needed
@@ -167,10 +167,13 @@ LDFLAGS += $(shell echo 'int main(void){return 0;}' | $(CC) -x c - -Wl,--fatal-w
              -o /dev/null 2>/dev/null && echo -Wl,-z,pack-relative-relocs)
 
 # ---- sources -------------------------------------------------------------------
+# common/: what every layer may use (the string buffer fmtbuf, UTF-8, MIME
+# bundles in JSON); it depends on nothing of the project and goes into
+# libcgpurt.a, which every program links.
 # runtime/: plain C always, into libcgpurt.a; with nvcc, runtime/cuda/*.cu and
 # runtime/nn/*.cu into libcgpucuda.so, which runtime/cuda_loader.c loads on
 # the first device discovery (so nothing CUDA is mapped at exec).
-RT_C  := $(wildcard runtime/*.c runtime/nn/*.c runtime/data/*.c)
+RT_C  := $(wildcard common/*.c runtime/*.c runtime/nn/*.c runtime/data/*.c)
 RT_CU := $(if $(HAVE_CUDA),$(wildcard runtime/cuda/*.cu runtime/nn/*.cu),)
 LANG_C    := $(wildcard $(addsuffix /*.c,$(LANG_DIRS)))
 JUPYTER_C := $(if $(HAVE_JUPYTER_PROTO),$(wildcard kernel/jupyter/*.c),)
@@ -237,8 +240,9 @@ $(BUILD)/tests/rt_%: $(BUILD)/tests/unit/rt_%.o $(RT_LIB) $(CUDA_LIB)
 	$(Q)$(call link_rt,$< $(RT_LIB))
 $(BUILD)/tests/lang_%: $(BUILD)/tests/unit/lang_%.o $(LANG_LIB) $(RT_LIB) $(CUDA_LIB)
 	$(Q)$(call link_rt,$< $(LANG_LIB) $(RT_LIB))
-$(BUILD)/tests/kernel_%: $(BUILD)/tests/unit/kernel_%.o $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB) $(CUDA_LIB)
-	$(Q)$(call link_rt,$< $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB))
+# (kernel_* also get the notebook writer, to compare what both record)
+$(BUILD)/tests/kernel_%: $(BUILD)/tests/unit/kernel_%.o $(BUILD)/kernel/ipynb.o $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB) $(CUDA_LIB)
+	$(Q)$(call link_rt,$< $(BUILD)/kernel/ipynb.o $(JUPYTER_LIB) $(LANG_LIB) $(RT_LIB))
 
 # Stub libraries for the loaders' tests, in a folder so that the unit suite
 # does not take them for test programs.
@@ -321,7 +325,11 @@ check: all unit-tests
 	$(Q)BUILD=$(BUILD) PYTHON=$(PYTHON) CGPU_QUICK=1 bash tests/run_all.sh
 
 FUZZ_SECONDS ?= 60
+LANG_DIFF_FUZZ_COUNT ?= 40000
 fuzz:
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) PYTHON=$(PYTHON) LANG_DIFF_SEED=$${LANG_DIFF_SEED:-$$(date +%s)} \
+	  LANG_DIFF_COUNT=$(LANG_DIFF_FUZZ_COUNT) bash tests/diff/lang_suite.sh
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
 	$(Q)CGPU_DIFF_LONG=1 BUILD=$(BUILD) bash tests/diff/array_suite.sh
 
@@ -334,7 +342,8 @@ clean:
 .PHONY: all install uninstall deps demo test check fuzz bench clean unit-tests
 
 # ---- bench: benchmark binaries (tests/bench/*.sh run them) ---------------------------
-BENCH_BINS := $(BUILD)/bench/cpu_ops $(BUILD)/bench/gpu_ops $(BUILD)/bench/nn_bench $(BUILD)/bench/transfer_bench $(BUILD)/bench/conv_bench
+BENCH_BINS := $(BUILD)/bench/cpu_ops $(BUILD)/bench/gpu_ops $(BUILD)/bench/nn_bench $(BUILD)/bench/transfer_bench \
+              $(BUILD)/bench/conv_bench
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(RT_LIB) $(CUDA_LIB)
 	@mkdir -p $(dir $@)
 	$(Q)$(call link_rt,$< $(RT_LIB))

@@ -21,76 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- a growable byte buffer (owned by its user; free b.p) ------------------ */
-
-typedef struct {
-    char  *p;
-    size_t n, cap;
-    int    oom;   /* sticky: an append failed */
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) { b->oom = 1; return; }
-        b->p = p; b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = 0;
-}
-static void sb_puts(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-static void sb_putc(sbuf *b, char c) { sb_put(b, &c, 1); }
-
-/* ---- UTF-8 ---------------------------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes there
- * are not one (overlong forms, surrogates and code points past U+10FFFF
- * are invalid, as in Python's strict decoder). */
-static int utf8_seq(const unsigned char *s, size_t avail)
-{
-    unsigned c = s[0];
-    if (c < 0x80) return 1;
-    int n;
-    unsigned cp, min;
-    if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; min = 0x80; }
-    else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; min = 0x800; }
-    else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; min = 0x10000; }
-    else return 0;
-    if ((size_t)n > avail) return 0;
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return n;
-}
-
-json_t *ipynb_string(const char *text, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    size_t i = 0;
-    while (i < len) {
-        int k = utf8_seq(s + i, len - i);
-        if (!k) break;
-        i += k;
-    }
-    if (i == len) return json_stringn(text, len);
-    sbuf b = {0};
-    sb_put(&b, text, i);
-    while (i < len) {
-        int k = utf8_seq(s + i, len - i);
-        if (k) { sb_put(&b, text + i, k); i += k; }
-        else { sb_put(&b, "\xEF\xBF\xBD", 3); i++; }
-    }
-    json_t *j = b.oom ? NULL : json_stringn(b.p ? b.p : "", b.n);
-    free(b.p);
-    return j;
-}
+#include "fmtbuf.h"
+#include "mime_json.h"
 
 /* Length of the line break at s (0 when none), with the boundaries of
  * Python's str.splitlines: \n, \r, \r\n, \v, \f, \x1c-\x1e, U+0085,
@@ -110,10 +42,10 @@ static size_t line_break_at(const char *s, size_t avail)
 
 /* Python's repr(float), which json.dumps uses: the shortest digits that
  * read back to the same double; exponent form below 1e-4 and from 1e16. */
-static void put_real(sbuf *b, double d)
+static void put_real(fmtbuf *b, double d)
 {
-    if (isnan(d)) { sb_puts(b, "NaN"); return; }
-    if (isinf(d)) { sb_puts(b, d < 0 ? "-Infinity" : "Infinity"); return; }
+    if (isnan(d)) { fmtbuf_puts(b, "NaN"); return; }
+    if (isinf(d)) { fmtbuf_puts(b, d < 0 ? "-Infinity" : "Infinity"); return; }
     char tmp[64];
     int p;
     for (p = 1; p < 17; p++) {
@@ -158,13 +90,13 @@ static void put_real(sbuf *b, double d)
         }
         snprintf(out + o, sizeof out - o, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
     }
-    sb_puts(b, out);
+    fmtbuf_puts(b, out);
 }
 
 /* A JSON string with Python's json escapes (ensure_ascii=False). */
-static void put_string(sbuf *b, const char *s, size_t n)
+static void put_string(fmtbuf *b, const char *s, size_t n)
 {
-    sb_putc(b, '"');
+    fmtbuf_putc(b, '"');
     size_t run = 0; /* start of the pending unescaped run */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -182,19 +114,19 @@ static void put_string(sbuf *b, const char *s, size_t n)
             if (c < 0x20) { snprintf(u, sizeof u, "\\u%04x", c); esc = u; }
         }
         if (esc) {
-            sb_put(b, s + run, i - run);
-            sb_puts(b, esc);
+            fmtbuf_putn(b, s + run, i - run);
+            fmtbuf_puts(b, esc);
             run = i + 1;
         }
     }
-    sb_put(b, s + run, n - run);
-    sb_putc(b, '"');
+    fmtbuf_putn(b, s + run, n - run);
+    fmtbuf_putc(b, '"');
 }
 
-static void put_indent(sbuf *b, int level)
+static void put_indent(fmtbuf *b, int level)
 {
-    sb_putc(b, '\n');
-    for (int i = 0; i < level; i++) sb_putc(b, ' ');
+    fmtbuf_putc(b, '\n');
+    for (int i = 0; i < level; i++) fmtbuf_putc(b, ' ');
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -202,12 +134,12 @@ static int key_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void put_value(sbuf *b, const json_t *v, int level);
+static void put_value(fmtbuf *b, const json_t *v, int level);
 
-static void put_object(sbuf *b, const json_t *obj, int level)
+static void put_object(fmtbuf *b, const json_t *obj, int level)
 {
     size_t n = json_object_size(obj);
-    if (n == 0) { sb_puts(b, "{}"); return; }
+    if (n == 0) { fmtbuf_puts(b, "{}"); return; }
     const char **keys = malloc(n * sizeof *keys);
     if (!keys) { b->oom = 1; return; }
     size_t k = 0;
@@ -215,46 +147,46 @@ static void put_object(sbuf *b, const json_t *obj, int level)
     json_t *val;
     json_object_foreach((json_t *)obj, key, val) keys[k++] = key;
     qsort(keys, k, sizeof *keys, key_cmp);
-    sb_putc(b, '{');
+    fmtbuf_putc(b, '{');
     for (size_t i = 0; i < k; i++) {
-        if (i) sb_putc(b, ',');
+        if (i) fmtbuf_putc(b, ',');
         put_indent(b, level + 1);
         put_string(b, keys[i], strlen(keys[i]));
-        sb_puts(b, ": ");
+        fmtbuf_puts(b, ": ");
         put_value(b, json_object_get(obj, keys[i]), level + 1);
     }
     put_indent(b, level);
-    sb_putc(b, '}');
+    fmtbuf_putc(b, '}');
     free(keys);
 }
 
-static void put_value(sbuf *b, const json_t *v, int level)
+static void put_value(fmtbuf *b, const json_t *v, int level)
 {
     char num[32];
     switch (json_typeof(v)) {
     case JSON_OBJECT: put_object(b, v, level); break;
     case JSON_ARRAY: {
         size_t n = json_array_size(v);
-        if (n == 0) { sb_puts(b, "[]"); break; }
-        sb_putc(b, '[');
+        if (n == 0) { fmtbuf_puts(b, "[]"); break; }
+        fmtbuf_putc(b, '[');
         for (size_t i = 0; i < n; i++) {
-            if (i) sb_putc(b, ',');
+            if (i) fmtbuf_putc(b, ',');
             put_indent(b, level + 1);
             put_value(b, json_array_get(v, i), level + 1);
         }
         put_indent(b, level);
-        sb_putc(b, ']');
+        fmtbuf_putc(b, ']');
         break;
     }
     case JSON_STRING: put_string(b, json_string_value(v), json_string_length(v)); break;
     case JSON_INTEGER:
         snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        sb_puts(b, num);
+        fmtbuf_puts(b, num);
         break;
     case JSON_REAL: put_real(b, json_real_value(v)); break;
-    case JSON_TRUE: sb_puts(b, "true"); break;
-    case JSON_FALSE: sb_puts(b, "false"); break;
-    case JSON_NULL: sb_puts(b, "null"); break;
+    case JSON_TRUE: fmtbuf_puts(b, "true"); break;
+    case JSON_FALSE: fmtbuf_puts(b, "false"); break;
+    case JSON_NULL: fmtbuf_puts(b, "null"); break;
     }
 }
 
@@ -283,12 +215,6 @@ oom:
     return NULL;
 }
 
-static int is_json_mime(const char *mime)
-{
-    size_t n = strlen(mime);
-    return strcmp(mime, "application/json") == 0 ||
-           (strncmp(mime, "application/", 12) == 0 && n >= 5 && strcmp(mime + n - 5, "+json") == 0);
-}
 
 /* In place on a copy: split text-like MIME strings (text/..., SVG,
  * JavaScript) as nbformat's _split_mimebundle does. */
@@ -361,12 +287,11 @@ char *ipynb_dumps(const json_t *nb)
 {
     json_t *copy = prepare_for_writing(nb);
     if (!copy) return NULL;
-    sbuf b = {0};
+    fmtbuf b = FMTBUF_INIT;
     put_value(&b, copy, 0);
-    sb_putc(&b, '\n');
+    fmtbuf_putc(&b, '\n');
     json_decref(copy);
-    if (b.oom) { free(b.p); return NULL; }
-    return b.p;
+    return fmtbuf_take(&b);
 }
 
 int ipynb_save(const json_t *nb, const char *path, char *err, size_t errcap)
@@ -425,16 +350,16 @@ static int join_key(json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);
     if (!json_is_array(v)) return 0;
-    sbuf b = {0};
+    fmtbuf b = FMTBUF_INIT;
     size_t i;
     json_t *line;
     json_array_foreach(v, i, line) {
-        if (!json_is_string(line)) { free(b.p); return 0; }
-        sb_put(&b, json_string_value(line), json_string_length(line));
+        if (!json_is_string(line)) { fmtbuf_free(&b); return 0; }
+        fmtbuf_putn(&b, json_string_value(line), json_string_length(line));
     }
     int rc = -1;
-    if (!b.oom) rc = json_object_set_new(obj, key, json_stringn(b.p ? b.p : "", b.n)) ? -1 : 0;
-    free(b.p);
+    if (!b.oom) rc = json_object_set_new(obj, key, json_stringn(b.s ? b.s : "", b.len)) ? -1 : 0;
+    fmtbuf_free(&b);
     return rc;
 }
 
@@ -444,7 +369,7 @@ static int join_bundle(json_t *data)
     json_t *v;
     if (!json_is_object(data)) return 0;
     json_object_foreach(data, mime, v)
-        if (!is_json_mime(mime) && join_key(data, mime)) return -1;
+        if (!mime_is_json(mime) && join_key(data, mime)) return -1;
     return 0;
 }
 
@@ -599,7 +524,7 @@ json_t *ipynb_stream(const char *name, const char *text, size_t len)
     if (!o) return NULL;
     if (json_object_set_new(o, "output_type", json_string("stream")) ||
         json_object_set_new(o, "name", json_string(name)) ||
-        json_object_set_new(o, "text", ipynb_string(text, len))) {
+        json_object_set_new(o, "text", mime_json_text(text, len))) {
         json_decref(o);
         return NULL;
     }
@@ -611,7 +536,7 @@ int ipynb_stream_append(json_t *stream, const char *text, size_t len)
     json_t *old = json_object_get(stream, "text");
     const char *a = json_string_value(old);
     size_t alen = a ? json_string_length(old) : 0;
-    json_t *tail = ipynb_string(text, len);
+    json_t *tail = mime_json_text(text, len);
     if (!tail) return -1;
     size_t blen = json_string_length(tail);
     char *joined = malloc(alen + blen + 1);
@@ -624,22 +549,7 @@ int ipynb_stream_append(json_t *stream, const char *text, size_t len)
     return rc;
 }
 
-static json_t *bundle_data(const lang_bundle *b)
-{
-    json_t *data = json_object();
-    if (!data) return NULL;
-    for (int i = 0; i < b->n; i++) {
-        if (!b->mime[i] || !b->data[i]) continue;
-        json_t *v = NULL;
-        if (is_json_mime(b->mime[i])) v = json_loads(b->data[i], JSON_DECODE_ANY, NULL);
-        if (!v) v = ipynb_string(b->data[i], strlen(b->data[i]));
-        if (!v || json_object_set_new(data, b->mime[i], v)) {
-            json_decref(data);
-            return NULL;
-        }
-    }
-    return data;
-}
+static json_t *bundle_data(const lang_bundle *b) { return mime_json_bundle(b->n, b->mime, b->data); }
 
 json_t *ipynb_display(const lang_bundle *b, int execution_count)
 {
@@ -671,7 +581,7 @@ json_t *ipynb_error(const char *ename, const char *evalue, char *const *tracebac
     json_t *o = json_object(), *tb = json_array();
     if (!o || !tb) goto oom;
     for (int i = 0; i < ntraceback; i++)
-        if (traceback[i] && json_array_append_new(tb, ipynb_string(traceback[i], strlen(traceback[i]))))
+        if (traceback[i] && json_array_append_new(tb, mime_json_text(traceback[i], strlen(traceback[i]))))
             goto oom;
     if (!ename) ename = "Error";
     if (!evalue) evalue = "";
@@ -679,8 +589,8 @@ json_t *ipynb_error(const char *ename, const char *evalue, char *const *tracebac
     tb = NULL; /* json_object_set_new takes it, even when it fails */
     if (json_object_set_new(o, "traceback", tb_owned) ||
         json_object_set_new(o, "output_type", json_string("error")) ||
-        json_object_set_new(o, "ename", ipynb_string(ename, strlen(ename))) ||
-        json_object_set_new(o, "evalue", ipynb_string(evalue, strlen(evalue)))) goto oom;
+        json_object_set_new(o, "ename", mime_json_text(ename, strlen(ename))) ||
+        json_object_set_new(o, "evalue", mime_json_text(evalue, strlen(evalue)))) goto oom;
     return o;
 oom:
     json_decref(tb);

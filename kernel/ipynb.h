@@ -60,8 +60,6 @@ int ipynb_display_update(json_t *output, const lang_bundle *b);
  * (progress lines keep only their last state). */
 void ipynb_fold_carriage_returns(json_t *outputs);
 
-/* A string made valid UTF-8 (invalid bytes become U+FFFD); new reference. */
-json_t *ipynb_string(const char *text, size_t len);
 /* Current UTC time as nbclient stamps cell metadata:
  * "2024-05-01T12:00:00.123456Z". Writes into buf (cap >= 32). */
 void ipynb_timestamp(char *buf, size_t cap);

@@ -161,37 +161,8 @@ static void iter_run(iter *it) {
 
 /* ---- scalar semantics shared by the kernels ---------------------------------- */
 
-/* f2i, floor division, modulo and the wrapping int32 ops: scalar_rules.h,
- * shared with the CUDA kernels. */
-/* int64 and uint8 follow the same rules (uint8 wraps modulo 256). */
-static inline int64_t l_add(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
-static inline int64_t l_sub(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }
-static inline int64_t l_mul(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
-static inline int64_t l_neg(int64_t a) { return (int64_t)(0u - (uint64_t)a); }
-static inline int64_t l_floordiv(int64_t a, int64_t b) {
-    if (b == 0) return 0;
-    if (b == -1) return l_neg(a);
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
-    return q;
-}
-static inline int64_t l_mod(int64_t a, int64_t b) {
-    if (b == 0 || b == -1) return 0;
-    int64_t r = a % b;
-    if (r != 0 && ((r < 0) != (b < 0))) r += b;
-    return r;
-}
-static inline int64_t l_pow(int64_t a, int64_t b) {
-    if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
-    uint64_t r = 1, x = (uint64_t)a;
-    while (b) { if (b & 1) r *= x; x *= x; b >>= 1; }
-    return (int64_t)r;
-}
-static inline uint8_t u_pow(uint8_t a, uint8_t b) {
-    unsigned r = 1, x = a;
-    while (b) { if (b & 1) r = (r * x) & 0xff; x = (x * x) & 0xff; b >>= 1; }
-    return (uint8_t)r;
-}
+/* f2i/f2l, floor division, modulo and the wrapping integer ops (i_ int32,
+ * l_ int64, u_pow uint8): scalar_rules.h, shared with the CUDA kernels. */
 static inline float f_max(float a, float b) { return (a >= b || a != a) ? a : b; }
 static inline float f_min(float a, float b) { return (a <= b || a != a) ? a : b; }
 static inline double d_max(double a, double b) { return (a >= b || a != a) ? a : b; }
@@ -602,6 +573,7 @@ static void store_at(void *out, rt_dtype t, int64_t i, double v) {
     case RT_FLOAT32: ((float *)out)[i] = (float)v; break;
     case RT_FLOAT64: ((double *)out)[i] = v; break;
     case RT_INT32: ((int32_t *)out)[i] = f2i(v); break;
+    case RT_UINT8: ((uint8_t *)out)[i] = rt_f2u8(v); break;
     default: ((uint8_t *)out)[i] = v != 0; break;
     }
 }

@@ -128,6 +128,11 @@ static int int_fits(int64_t v, rt_dtype t) {
     }
 }
 
+/* 1 when s is an int that integer dtype t cannot hold. */
+static int int_out_of_range(rt_scalar s, rt_dtype t) {
+    return s.kind == RT_WEAK_INT && rt_dtype_is_integer(t) && !int_fits(s.i, t);
+}
+
 static rt_status int_out_of_bounds(rt_scalar s, rt_dtype t) {
     return rt_set_error(RT_EVALUE, "Python integer %lld out of bounds for %s", (long long)s.i, rt_dtype_name(t));
 }
@@ -135,7 +140,7 @@ static rt_status int_out_of_bounds(rt_scalar s, rt_dtype t) {
 rt_array *rt_weak_operand(rt_scalar s, const rt_array *other) {
     if (null_arg(other, "weak operand")) return NULL;
     rt_dtype t = rt_dtype_promote_weak(other->dtype, s.kind);
-    if (s.kind == RT_WEAK_INT && rt_dtype_is_integer(t) && !int_fits(s.i, t)) { int_out_of_bounds(s, t); return NULL; }
+    if (int_out_of_range(s, t)) { int_out_of_bounds(s, t); return NULL; }
     rt_log_quiet_push();
     rt_array *r = rt_scalar_array(s, t, other->device);
     rt_log_quiet_pop();
@@ -144,8 +149,7 @@ rt_array *rt_weak_operand(rt_scalar s, const rt_array *other) {
 
 rt_status rt_assign_weak(rt_array *dst, rt_scalar s) {
     if (null_arg(dst, "assign")) return rt_error_code();
-    if (s.kind == RT_WEAK_INT && rt_dtype_is_integer(dst->dtype) && !int_fits(s.i, dst->dtype))
-        return int_out_of_bounds(s, dst->dtype);
+    if (int_out_of_range(s, dst->dtype)) return int_out_of_bounds(s, dst->dtype);
     rt_log_quiet_push();
     rt_array *v = rt_scalar_array(s, dst->dtype, dst->device);
     rt_log_quiet_pop();
@@ -158,7 +162,7 @@ rt_status rt_assign_weak(rt_array *dst, rt_scalar s) {
 rt_array *rt_binary_weak(rt_binary_op op, const rt_array *a, rt_scalar s, int scalar_left) {
     if (null_arg(a, "binary op")) return NULL;
     rt_dtype st = rt_dtype_promote_weak(a->dtype, s.kind);
-    if (s.kind == RT_WEAK_INT && rt_dtype_is_integer(st) && !int_fits(s.i, st)) {
+    if (int_out_of_range(s, st)) {
         /* numpy 2: comparisons use the exact value; arithmetic refuses */
         if (is_comparison(op)) st = RT_FLOAT64;
         else { int_out_of_bounds(s, st); return NULL; }
@@ -187,12 +191,15 @@ rt_array *rt_binary_weak(rt_binary_op op, const rt_array *a, rt_scalar s, int sc
     return r;
 }
 
-rt_array *rt_binary_scalar_ex(rt_binary_op op, const rt_array *a, double s, int scalar_left, int scalar_is_float) {
-    int as_int = !scalar_is_float && s >= -9223372036854775808.0 && s < 9223372036854775808.0 && s == floor(s);
-    return rt_binary_weak(op, a, as_int ? rt_scalar_int((int64_t)s) : rt_scalar_float(s), scalar_left);
+/* A double as rt_binary_scalar reads it: integral values are ints. */
+static rt_scalar scalar_of_double(double v) {
+    if (v >= -9223372036854775808.0 && v < 9223372036854775808.0 && v == floor(v)) return rt_scalar_int((int64_t)v);
+    return rt_scalar_float(v);
 }
 
-static rt_scalar scalar_of_double(double v);
+rt_array *rt_binary_scalar_ex(rt_binary_op op, const rt_array *a, double s, int scalar_left, int scalar_is_float) {
+    return rt_binary_weak(op, a, scalar_is_float ? rt_scalar_float(s) : scalar_of_double(s), scalar_left);
+}
 
 rt_array *rt_binary_scalar(rt_binary_op op, const rt_array *a, double s, int scalar_left) {
     return rt_binary_weak(op, a, scalar_of_double(s), scalar_left);
@@ -274,12 +281,6 @@ rt_array *rt_clip_weak(const rt_array *a, const rt_scalar *lo, const rt_scalar *
     return r;
 }
 
-/* A bound as rt_binary_scalar reads a double: integral values are ints. */
-static rt_scalar scalar_of_double(double v) {
-    if (v >= -9223372036854775808.0 && v < 9223372036854775808.0 && v == floor(v)) return rt_scalar_int((int64_t)v);
-    return rt_scalar_float(v);
-}
-
 rt_array *rt_clip(const rt_array *a, double lo, double hi) {
     rt_scalar l = scalar_of_double(lo), h = scalar_of_double(hi);
     return rt_clip_weak(a, isinf(lo) && lo < 0 ? NULL : &l, isinf(hi) && hi > 0 ? NULL : &h);
@@ -345,6 +346,11 @@ rt_array *rt_reduce(rt_reduce_op op, const rt_array *a, int axis, int keepdims) 
      * the backend sees float32, float64 or int64 only */
     int moment = op == RT_MEAN || op == RT_VAR || op == RT_STD;
     rt_dtype ct = rt_dtype_is_float(a->dtype) ? a->dtype : moment ? RT_FLOAT64 : RT_INT64;
+    /* the CPU backend reads bool, uint8 and int32 exactly as doubles: no
+     * widened copy of a big uint8 image batch for its max or mean */
+    if (a->device->kind == RT_CPU && op != RT_SUM &&
+        (a->dtype == RT_BOOL || a->dtype == RT_UINT8 || a->dtype == RT_INT32))
+        ct = a->dtype;
     rt_dtype ot = (op == RT_ARGMAX || op == RT_ARGMIN) ? RT_INT32
                 : moment ? (ct == RT_FLOAT64 ? RT_FLOAT64 : RT_FLOAT32) : ct;
     /* what the user gets: int64 sums, float32 moments of integers, extremes

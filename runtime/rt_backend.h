@@ -61,9 +61,12 @@ typedef struct rt_backend {
                        const rt_view *a, const rt_view *b);
 
     /* Reduce the middle axis of a contiguous [outer][n][inner] block.
-     * in: dtype t (never RT_BOOL: the dispatcher casts bool to int32).
+     * in: dtype t: float32, float64 or int64 (the dispatcher widens
+     * integers and bools to int64, or to float64 for MEAN/VAR/STD; the CPU
+     * backend also gets bool, uint8 and int32 for every op but SUM).
      * out: [outer][inner], dtype t for SUM/MAX/MIN, RT_FLOAT32/64 (float64
      * only for float64 input) for MEAN/VAR/STD, RT_INT32 for ARGMAX/ARGMIN.
+     * ANY/ALL never reach a backend.
      * n == 0: SUM gives 0, MEAN/VAR/STD NaN; MAX/MIN/ARG* are rejected by the
      * dispatcher. Use a pairwise or tree order (float32 accuracy). */
     rt_status (*reduce)(rt_device *d, rt_reduce_op op, void *out, const void *in,

@@ -3,7 +3,8 @@
 # installs the kernel into a temporary Jupyter prefix (make install
 # PREFIX=...), points JUPYTER_PATH and Jupyter's other dirs there, runs
 # pytest with /usr/bin/python3 and ends with one line
-# "N passed, N failed, N skipped". Used by tests/protocol/suite.sh and
+# "N passed, N failed, N skipped". Everything the tests write (TMPDIR
+# included) stays in one temporary folder, removed at the end. Used by tests/protocol/suite.sh and
 # tests/robustness/faults_suite.sh.
 #
 #   tests/jupyter_pytest.sh LABEL PYTEST_ARGS...
@@ -34,7 +35,9 @@ fi
 export JUPYTER_PATH="$tmp/share/jupyter"
 export JUPYTER_CONFIG_DIR="$tmp/config" JUPYTER_RUNTIME_DIR="$tmp/runtime" JUPYTER_DATA_DIR="$tmp/data"
 export IPYTHONDIR="$tmp/ipython"
-mkdir -p "$JUPYTER_RUNTIME_DIR"
+# Connection files, ipc sockets, kernel logs: all under $tmp, removed on exit.
+export TMPDIR="$tmp/tmp"
+mkdir -p "$JUPYTER_RUNTIME_DIR" "$TMPDIR"
 
 $PYTHON -m pytest -q -p no:cacheprovider "$@" 2>&1 | tee "$tmp/pytest.log"
 rc=${PIPESTATUS[0]}

@@ -18,9 +18,11 @@ export BUILD=${BUILD:-build} PYTHON=${PYTHON:-/usr/bin/python3}
 SUITES=(
   "unit        tests/unit/suite.sh"
   "language    tests/lang/suite.sh"
+  "langdiff    tests/diff/lang_suite.sh"
   "nn          tests/nn/suite.sh"
   "arraydiff   tests/diff/array_suite.sh"
   "datasets    tests/datasets/suite.sh"
+  "layers      tests/layers/suite.sh"
   "protocol    tests/protocol/suite.sh"
   "notebooks   tests/notebooks/suite.sh"
   "sanitizers  tests/robustness/sanitize_suite.sh"
@@ -30,7 +32,7 @@ SUITES=(
   "fuzz        tests/fuzz/suite.sh"
   "jupyterlab  tests/e2e/suite.sh"
 )
-QUICK_SUITES=" unit language nn datasets "
+QUICK_SUITES=" unit language datasets layers nn "
 
 total_p=0 total_f=0 total_s=0
 for entry in "${SUITES[@]}"; do

@@ -178,68 +178,6 @@ void kn_log_msg(const char *dir, const char *channel, const kn_frames *f) {
            state, id, parent);
 }
 
-/* ---- UTF-8 ------------------------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid or cut
- * short. Rejects overlongs, surrogates and code points above U+10FFFF. */
-static int utf8_seq(const unsigned char *s, size_t avail) {
-    unsigned c = s[0];
-    int n;
-    unsigned min;
-    if (c < 0x80) return 1;
-    if (c >= 0xc2 && c <= 0xdf) { n = 2; min = 0x80; }
-    else if (c >= 0xe0 && c <= 0xef) { n = 3; min = 0x800; }
-    else if (c >= 0xf0 && c <= 0xf4) { n = 4; min = 0x10000; }
-    else return 0;
-    if ((size_t)n > avail) return 0;
-    unsigned cp = c & (0x7f >> n);
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-    return n;
-}
-
-size_t kn_utf8_complete(const char *s, size_t len) {
-    const unsigned char *u = (const unsigned char *)s;
-    /* Look back at most 3 bytes for the lead byte of the last character. */
-    for (size_t back = 1; back <= 4 && back <= len; back++) {
-        unsigned c = u[len - back];
-        if ((c & 0xc0) == 0x80) continue;       /* continuation: keep looking */
-        int need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-        return (size_t)need > back ? len - back : len;
-    }
-    return len;
-}
-
-json_t *kn_json_text(const char *s, size_t len) {
-    json_t *j = json_stringn(s, len);
-    if (j) return j;
-    /* Invalid UTF-8 (or OOM): rebuild with U+FFFD for each bad byte. */
-    char *out = malloc(len * 3 + 1);
-    if (!out) return NULL;
-    size_t o = 0;
-    const unsigned char *u = (const unsigned char *)s;
-    for (size_t i = 0; i < len;) {
-        int n = utf8_seq(u + i, len - i);
-        if (n > 0) { memcpy(out + o, u + i, (size_t)n); o += (size_t)n; i += (size_t)n; }
-        else { memcpy(out + o, "\xef\xbf\xbd", 3); o += 3; i++; }
-    }
-    j = json_stringn(out, o);
-    free(out);
-    return j;
-}
-
-json_t *kn_json_mime_value(const char *mime, const char *text) {
-    size_t ml = strlen(mime);
-    if (strcmp(mime, "application/json") == 0 || (ml > 5 && strcmp(mime + ml - 5, "+json") == 0)) {
-        json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
-        if (v) return v;
-    }
-    return kn_json_text(text, strlen(text));
-}
-
 /* ---- session ------------------------------------------------------------------ */
 
 kn_session *kn_session_new(kn_signer *signer, const char *username) {
@@ -250,7 +188,7 @@ kn_session *kn_session_new(kn_signer *signer, const char *username) {
     kn_uuid4(s->id);
     if (!username) username = getenv("USER");
     if (!username || !*username) username = "cgpu";
-    json_t *u = kn_json_text(username, strlen(username));
+    json_t *u = mime_json_text(username, strlen(username));
     char *uj = u ? json_dumps(u, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
     json_decref(u);
     if (!uj) goto fail;

@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 #include <jansson.h>
+#include "mime_json.h"
+#include "utf8.h"
 
 #include "hmac.h"
 #include "transport.h"
@@ -84,14 +86,8 @@ int kn_encode_raw(kn_session *s, kn_frames *out, const kn_frames *prefix, const 
 void kn_iso_now(char buf[64]);
 /* A random uuid4 (36 characters). Thread-safe. */
 void kn_uuid4(char buf[37]);
-/* Number of leading bytes of s that end on a UTF-8 character boundary
- * (an incomplete trailing sequence, up to 3 bytes, is left out). */
-size_t kn_utf8_complete(const char *s, size_t len);
-/* A JSON string of s[0..len); invalid UTF-8 becomes U+FFFD. NULL on OOM. */
-json_t *kn_json_text(const char *s, size_t len);
-/* Content value of a MIME representation: for JSON types (application/json,
- * *+json) the parsed value when text parses, otherwise a string. */
-json_t *kn_json_mime_value(const char *mime, const char *text);
+/* Text, UTF-8 and MIME values in JSON: common/mime_json.h and common/utf8.h
+ * (the rules the notebook writer shares). */
 /* Monotonic seconds. */
 double kn_now(void);
 

@@ -36,7 +36,7 @@ static void reply_error(kn_kernel *k, kn_channel ch, const kn_msg *m, const char
     char rt[160];
     if (!reply_type(m->msg_type, rt, sizeof rt)) return;
     json_t *c = json_pack("{s:s, s:s, s:o, s:[]}", "status", "error", "ename", ename,
-                          "evalue", kn_json_text(evalue, strlen(evalue)), "traceback");
+                          "evalue", mime_json_text(evalue, strlen(evalue)), "traceback");
     send_reply(k, ch, m, rt, NULL, c);
     json_decref(c);
 }
@@ -52,23 +52,12 @@ static int bool_field(json_t *c, const char *key, int dflt) {
 }
 
 /* Number of Unicode code points in s (cursor positions count those). */
-static int codepoints(const char *s) {
-    int n = 0;
-    for (; *s; s++) n += ((unsigned char)*s & 0xc0) != 0x80;
-    return n;
-}
-
-static json_t *bundle_json(const lang_bundle *b) {
-    json_t *d = json_object();
-    for (int i = 0; i < b->n; i++)
-        if (b->mime[i] && b->data[i]) json_object_set_new(d, b->mime[i], kn_json_mime_value(b->mime[i], b->data[i]));
-    return d;
-}
+static json_t *bundle_json(const lang_bundle *b) { return mime_json_bundle(b->n, b->mime, b->data); }
 
 static json_t *traceback_json(const lang_result *r) {
     json_t *tb = json_array();
     for (int i = 0; i < r->ntraceback; i++)
-        if (r->traceback && r->traceback[i]) json_array_append_new(tb, kn_json_text(r->traceback[i], strlen(r->traceback[i])));
+        if (r->traceback && r->traceback[i]) json_array_append_new(tb, mime_json_text(r->traceback[i], strlen(r->traceback[i])));
     return tb;
 }
 
@@ -76,8 +65,8 @@ static json_t *traceback_json(const lang_result *r) {
 static void set_error_fields(json_t *obj, const lang_result *r) {
     const char *ename = r->ename ? r->ename : "Error", *evalue = r->evalue ? r->evalue : "";
     json_object_set_new(obj, "status", json_string("error"));
-    json_object_set_new(obj, "ename", kn_json_text(ename, strlen(ename)));
-    json_object_set_new(obj, "evalue", kn_json_text(evalue, strlen(evalue)));
+    json_object_set_new(obj, "ename", mime_json_text(ename, strlen(ename)));
+    json_object_set_new(obj, "evalue", mime_json_text(evalue, strlen(evalue)));
     json_object_set_new(obj, "traceback", traceback_json(r));
 }
 
@@ -134,7 +123,7 @@ static int out_input(void *ctx, const char *prompt, int password, char **value) 
     while (k->tr->recv(k->tr, KN_STDIN, &stale, 0) == 1) kn_frames_free(&stale); /* old replies */
 
     json_t *c = json_pack("{s:s, s:b}", "prompt", "", "password", password != 0);
-    if (prompt) json_object_set_new(c, "prompt", kn_json_text(prompt, strlen(prompt)));
+    if (prompt) json_object_set_new(c, "prompt", mime_json_text(prompt, strlen(prompt)));
     int r = send_reply(k, KN_STDIN, k->cur, "input_request", NULL, c);
     json_decref(c);
     if (r) { *value = strdup("input(): could not send the input request"); return -1; }
@@ -197,6 +186,97 @@ static void abort_queued(kn_kernel *k) {
     }
 }
 
+/* The user_expressions of a reply: each evaluated after the cell, as a
+ * bundle or an error. */
+static json_t *user_expressions_json(kn_kernel *k, json_t *uexprs) {
+    json_t *ue = json_object();
+    const char *name;
+    json_t *ev;
+    json_object_foreach(json_is_object(uexprs) ? uexprs : NULL, name, ev) {
+        json_t *one = json_object();
+        lang_result r;
+        memset(&r, 0, sizeof r);
+        if (!json_is_string(ev)) {
+            lang_result bad = { .status = LANG_ERROR, .ename = "TypeError", .evalue = "expression is not a string" };
+            set_error_fields(one, &bad);
+        } else if (!k->lang.eval_expression) {
+            lang_result bad = { .status = LANG_ERROR, .ename = "NotImplementedError", .evalue = "no evaluator" };
+            set_error_fields(one, &bad);
+        } else if (k->lang.eval_expression(k->lang.L, json_string_value(ev), &r) == LANG_OK) {
+            json_object_set_new(one, "status", json_string("ok"));
+            json_object_set_new(one, "data", bundle_json(&r.value));
+            json_object_set_new(one, "metadata", json_object());
+        } else {
+            set_error_fields(one, &r);
+        }
+        if (k->lang.result_clear) k->lang.result_clear(&r);
+        json_object_set_new(ue, name, one);
+    }
+    return ue;
+}
+
+/* Announces the cell: clears a stale interrupt BEFORE execute_input goes
+ * out (one aimed at an earlier cell must not hit this one, and one sent by
+ * a client that has seen execute_input must never be lost); from here an
+ * interrupt reaches the cell. */
+static void announce_cell(kn_kernel *k, kn_msg *m, const char *code, int count, int silent) {
+    if (k->lang.clear_interrupt) k->lang.clear_interrupt(k->lang.L);
+    else if (k->lang.interrupt_flag) *k->lang.interrupt_flag(k->lang.L) = 0;
+    atomic_store(&k->cell_running, 1);
+    if (!silent) {
+        json_t *in = json_pack("{s:o, s:i}", "code", mime_json_text(code, strlen(code)), "execution_count", count);
+        kn_iopub_send(&k->iopub, "execute_input", &m->header_raw, in);
+        json_decref(in);
+    }
+}
+
+/* Runs the cell with its side effects routed to iopub (out_*), then flushes
+ * the streams. */
+static lang_status run_cell(kn_kernel *k, kn_msg *m, const char *code, int silent, int allow_stdin, lang_result *res) {
+    k->cur = m;
+    k->cur_silent = silent;
+    k->cur_allow_stdin = allow_stdin;
+    lang_output out = { .ctx = k, .stream = out_stream, .display = out_display,
+                        .clear_output = out_clear, .input = out_input };
+    memset(res, 0, sizeof *res);
+    lang_status st = k->lang.execute(k->lang.L, code, &out, silent, res);
+    atomic_store(&k->cell_running, 0);
+    kn_iopub_flush(&k->iopub);
+    k->cur = NULL;
+    return st;
+}
+
+/* The outcome on iopub (execute_result or error, none when silent) and the
+ * reply's fields; returns the result's text/plain (borrowed from res) for
+ * the history. */
+static const char *publish_outcome(kn_kernel *k, kn_msg *m, lang_status st, lang_result *res, int count, int silent,
+                                   json_t *uexprs, json_t *reply) {
+    const char *result_text = NULL;
+    if (st == LANG_OK) {
+        if (!silent && res->value.n > 0) {
+            json_t *er = json_pack("{s:i, s:o, s:{}}", "execution_count", count, "data", bundle_json(&res->value),
+                                   "metadata");
+            kn_iopub_send(&k->iopub, "execute_result", &m->header_raw, er);
+            json_decref(er);
+        }
+        for (int i = 0; i < res->value.n; i++)
+            if (res->value.mime[i] && strcmp(res->value.mime[i], "text/plain") == 0) result_text = res->value.data[i];
+        json_object_set_new(reply, "status", json_string("ok"));
+        json_object_set_new(reply, "user_expressions", user_expressions_json(k, uexprs));
+    } else {
+        set_error_fields(reply, res);
+        if (!silent) {
+            json_t *e = json_object();
+            set_error_fields(e, res);
+            json_object_del(e, "status");
+            kn_iopub_send(&k->iopub, "error", &m->header_raw, e);
+            json_decref(e);
+        }
+        json_object_set_new(reply, "user_expressions", json_object());
+    }
+    return result_text;
+}
+
 static void h_execute(kn_kernel *k, kn_channel ch, kn_msg *m) {
     json_t *c = m->content;
     const char *code = str_field(c, "code");
@@ -207,90 +287,26 @@ static void h_execute(kn_kernel *k, kn_channel ch, kn_msg *m) {
     int store_history = silent ? 0 : bool_field(c, "store_history", 1);
     int allow_stdin = bool_field(c, "allow_stdin", 0);
     int stop_on_error = bool_field(c, "stop_on_error", 1);
-    json_t *uexprs = json_object_get(c, "user_expressions");
     char started[64];
     kn_iso_now(started);
 
     if (!silent && store_history) k->execution_count++;
     int count = k->execution_count;
-    /* Clear a stale interrupt BEFORE announcing the cell: one aimed at an
-     * earlier cell must not hit this one, and one sent by a client that has
-     * seen execute_input must never be lost. */
-    if (k->lang.clear_interrupt) k->lang.clear_interrupt(k->lang.L);
-    else if (k->lang.interrupt_flag) *k->lang.interrupt_flag(k->lang.L) = 0;
-    atomic_store(&k->cell_running, 1); /* from here an interrupt reaches the cell */
-    if (!silent) {
-        json_t *in = json_pack("{s:o, s:i}", "code", kn_json_text(code, strlen(code)), "execution_count", count);
-        kn_iopub_send(&k->iopub, "execute_input", &m->header_raw, in);
-        json_decref(in);
-    }
-
-    k->cur = m;
-    k->cur_silent = silent;
-    k->cur_allow_stdin = allow_stdin;
-    lang_output out = { .ctx = k, .stream = out_stream, .display = out_display,
-                        .clear_output = out_clear, .input = out_input };
+    announce_cell(k, m, code, count, silent);
     lang_result res;
-    memset(&res, 0, sizeof res);
-    lang_status st = k->lang.execute(k->lang.L, code, &out, silent, &res);
-    atomic_store(&k->cell_running, 0);
-    kn_iopub_flush(&k->iopub);
-    k->cur = NULL;
+    lang_status st = run_cell(k, m, code, silent, allow_stdin, &res);
 
     json_t *reply = json_object();
-    const char *result_text = NULL;
-    if (st == LANG_OK) {
-        if (!silent && res.value.n > 0) {
-            json_t *er = json_pack("{s:i, s:o, s:{}}", "execution_count", count, "data", bundle_json(&res.value),
-                                   "metadata");
-            kn_iopub_send(&k->iopub, "execute_result", &m->header_raw, er);
-            json_decref(er);
-        }
-        for (int i = 0; i < res.value.n; i++)
-            if (res.value.mime[i] && strcmp(res.value.mime[i], "text/plain") == 0) result_text = res.value.data[i];
-        json_object_set_new(reply, "status", json_string("ok"));
-        json_t *ue = json_object();
-        const char *name;
-        json_t *ev;
-        json_object_foreach(json_is_object(uexprs) ? uexprs : NULL, name, ev) {
-            json_t *one = json_object();
-            lang_result r;
-            memset(&r, 0, sizeof r);
-            if (!json_is_string(ev)) {
-                lang_result bad = { .status = LANG_ERROR, .ename = "TypeError", .evalue = "expression is not a string" };
-                set_error_fields(one, &bad);
-            } else if (!k->lang.eval_expression) {
-                lang_result bad = { .status = LANG_ERROR, .ename = "NotImplementedError", .evalue = "no evaluator" };
-                set_error_fields(one, &bad);
-            } else if (k->lang.eval_expression(k->lang.L, json_string_value(ev), &r) == LANG_OK) {
-                json_object_set_new(one, "status", json_string("ok"));
-                json_object_set_new(one, "data", bundle_json(&r.value));
-                json_object_set_new(one, "metadata", json_object());
-            } else {
-                set_error_fields(one, &r);
-            }
-            if (k->lang.result_clear) k->lang.result_clear(&r);
-            json_object_set_new(ue, name, one);
-        }
-        json_object_set_new(reply, "user_expressions", ue);
-    } else {
-        set_error_fields(reply, &res);
-        if (!silent) {
-            json_t *e = json_object();
-            set_error_fields(e, &res);
-            json_object_del(e, "status");
-            kn_iopub_send(&k->iopub, "error", &m->header_raw, e);
-            json_decref(e);
-        }
-        json_object_set_new(reply, "user_expressions", json_object());
-    }
+    const char *result_text = publish_outcome(k, m, st, &res, count, silent,
+                                              json_object_get(c, "user_expressions"), reply);
     json_object_set_new(reply, "execution_count", json_integer(count));
     json_object_set_new(reply, "payload", json_array());
     if (store_history) kn_history_add(&k->hist, count, code, result_text);
 
     /* Abort what is queued now, before the reply and the idle go out: a
      * client that waits for either before sending its next request cannot
-     * have that request caught here. */
+     * have that request caught here. ipykernel aborts only after a failing
+     * execute that was not silent. */
     if (st != LANG_OK && stop_on_error && !silent) abort_queued(k);
 
     json_t *md = json_pack("{s:s, s:s, s:b}", "started", started, "status", st == LANG_OK ? "ok" : "error",
@@ -299,7 +315,6 @@ static void h_execute(kn_kernel *k, kn_channel ch, kn_msg *m) {
     json_decref(md);
     json_decref(reply);
     if (k->lang.result_clear) k->lang.result_clear(&res);
-
 }
 
 static void h_aborted(kn_kernel *k, kn_channel ch, kn_msg *m) {
@@ -343,7 +358,7 @@ static void h_complete(kn_kernel *k, kn_channel ch, kn_msg *m) {
     if (!code) { reply_error(k, ch, m, "BadRequest", "complete_request without a \"code\" string"); return; }
     if (ensure_lang(k, ch, m)) return;
     json_t *cp = json_object_get(m->content, "cursor_pos");
-    int len = codepoints(code);
+    int len = (int)utf8_length(code, strlen(code));
     int pos = json_is_integer(cp) ? (int)json_integer_value(cp) : len;
     if (pos < 0 || pos > len) pos = len;
     lang_completion comp;
@@ -352,7 +367,7 @@ static void h_complete(kn_kernel *k, kn_channel ch, kn_msg *m) {
     if (k->lang.complete) k->lang.complete(k->lang.L, code, pos, &comp);
     json_t *matches = json_array();
     for (int i = 0; i < comp.n; i++)
-        if (comp.matches[i]) json_array_append_new(matches, kn_json_text(comp.matches[i], strlen(comp.matches[i])));
+        if (comp.matches[i]) json_array_append_new(matches, mime_json_text(comp.matches[i], strlen(comp.matches[i])));
     json_t *c = json_pack("{s:o, s:i, s:i, s:{}, s:s}", "matches", matches, "cursor_start", comp.cursor_start,
                           "cursor_end", comp.cursor_end, "metadata", "status", "ok");
     send_reply(k, ch, m, "complete_reply", NULL, c);
@@ -366,7 +381,7 @@ static void h_inspect(kn_kernel *k, kn_channel ch, kn_msg *m) {
     if (ensure_lang(k, ch, m)) return;
     json_t *cp = json_object_get(m->content, "cursor_pos");
     json_t *dl = json_object_get(m->content, "detail_level");
-    int len = codepoints(code);
+    int len = (int)utf8_length(code, strlen(code));
     int pos = json_is_integer(cp) ? (int)json_integer_value(cp) : len;
     if (pos < 0 || pos > len) pos = len;
     lang_bundle doc;

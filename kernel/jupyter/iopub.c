@@ -55,11 +55,11 @@ static int send_locked(kn_iopub *io, const char *msg_type, const kn_frame *paren
 
 static void flush_locked(kn_iopub *io, int force) {
     if (io->len == 0) return;
-    size_t n = force ? io->len : kn_utf8_complete(io->buf, io->len);
+    size_t n = force ? io->len : utf8_complete(io->buf, io->len);
     if (n == 0) return;
     json_t *c = json_object();
     json_object_set_new(c, "name", json_string(io->stream ? "stderr" : "stdout"));
-    json_object_set_new(c, "text", kn_json_text(io->buf, n));
+    json_object_set_new(c, "text", mime_json_text(io->buf, n));
     send_locked(io, "stream", &io->parent, c);
     json_decref(c);
     memmove(io->buf, io->buf + n, io->len - n);

@@ -13,7 +13,7 @@ pick() { for p in "$@"; do apt-cache show "$p" >/dev/null 2>&1 && { echo "$p"; r
 case $stage in
 build)
   pkgs="build-essential make pkg-config libzmq3-dev libjansson-dev libssl-dev
-        zlib1g-dev libpng-dev libarchive-dev libcurl4-openssl-dev" ;;
+        zlib1g-dev libdeflate-dev libpng-dev libarchive-dev libcurl4-openssl-dev" ;;
 runtime)
   pkgs="ca-certificates $(pick libzmq5) $(pick libjansson4) $(pick libpng16-16t64 libpng16-16)
         $(pick libarchive13t64 libarchive13) $(pick libcurl4t64 libcurl4) $(pick zlib1g)

@@ -7,6 +7,13 @@
 #include "cuda_ew.cuh"
 #include "cuda_scalar.cuh"
 
+/* ORDER rt_binary_op */
+#define BINARY_OPS(X) \
+    X(RT_ADD) X(RT_SUB) X(RT_MUL) X(RT_DIV) X(RT_FLOORDIV) X(RT_MOD) X(RT_POW) \
+    X(RT_MAXIMUM) X(RT_MINIMUM) \
+    X(RT_EQ) X(RT_NE) X(RT_LT) X(RT_LE) X(RT_GT) X(RT_GE) \
+    X(RT_LOGICAL_AND) X(RT_LOGICAL_OR)
+
 template <int OP, typename T>
 static rt_status run(rt_device *d, cuda_state *st, const rt_view *out, const rt_view *a, const rt_view *b) {
     typedef bin_op<OP, T> F;
@@ -23,10 +30,7 @@ static rt_status run_t_u8(rt_device *d, cuda_state *st, rt_binary_op op, const r
                           const rt_view *b) {
     switch (op) {
 #define CASE(OP) case OP: return run_u8<OP>(d, st, out, a, b);
-    CASE(RT_ADD) CASE(RT_SUB) CASE(RT_MUL) CASE(RT_DIV) CASE(RT_FLOORDIV) CASE(RT_MOD) CASE(RT_POW)
-    CASE(RT_MAXIMUM) CASE(RT_MINIMUM)
-    CASE(RT_EQ) CASE(RT_NE) CASE(RT_LT) CASE(RT_LE) CASE(RT_GT) CASE(RT_GE)
-    CASE(RT_LOGICAL_AND) CASE(RT_LOGICAL_OR)
+    BINARY_OPS(CASE)
 #undef CASE
     default: break;
     }
@@ -38,10 +42,7 @@ static rt_status run_t(rt_device *d, cuda_state *st, rt_binary_op op, const rt_v
                        const rt_view *b) {
     switch (op) {
 #define CASE(OP) case OP: return run<OP, T>(d, st, out, a, b);
-    CASE(RT_ADD) CASE(RT_SUB) CASE(RT_MUL) CASE(RT_DIV) CASE(RT_FLOORDIV) CASE(RT_MOD) CASE(RT_POW)
-    CASE(RT_MAXIMUM) CASE(RT_MINIMUM)
-    CASE(RT_EQ) CASE(RT_NE) CASE(RT_LT) CASE(RT_LE) CASE(RT_GT) CASE(RT_GE)
-    CASE(RT_LOGICAL_AND) CASE(RT_LOGICAL_OR)
+    BINARY_OPS(CASE)
 #undef CASE
     default: break;
     }

@@ -21,11 +21,6 @@
 
 #define DEV static __device__ __forceinline__
 
-DEV int64_t d_f2l(double v) {
-    if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0)) return INT64_MIN;
-    return (int64_t)v;
-}
-
 /* ---- conversions used by copy and fill --------------------------------------------- */
 
 template <typename TD, typename TS> struct conv {
@@ -51,7 +46,7 @@ template <> struct conv<double, uint8_t> {
 };
 /* int64: floats as x86 converts them, integers exactly or wrapping */
 template <typename TS> struct conv<int64_t, TS> {
-    DEV int64_t apply(TS a) { return d_f2l((double)a); }
+    DEV int64_t apply(TS a) { return f2l((double)a); }
 };
 template <> struct conv<int64_t, int64_t> {
     DEV int64_t apply(int64_t a) { return a; }
@@ -96,34 +91,15 @@ DEV double mod_(double a, double b) { return d_mod(a, b); }
 DEV float floordiv_(float a, float b) { return f_floordiv(a, b); }
 DEV float mod_(float a, float b) { return f_mod(a, b); }
 
-DEV int64_t l_add(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
-DEV int64_t l_sub(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }
-DEV int64_t l_mul(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
-DEV int64_t l_neg(int64_t a) { return (int64_t)(0ull - (uint64_t)a); }
-DEV int64_t l_floordiv(int64_t a, int64_t b) {
-    if (b == 0) return 0;
-    if (b == -1) return l_neg(a);
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0))) q--;
-    return q;
-}
-DEV int64_t l_mod(int64_t a, int64_t b) {
-    if (b == 0 || b == -1) return 0;
-    int64_t r = a % b;
-    if (r != 0 && ((r < 0) != (b < 0))) r += b;
-    return r;
-}
-DEV int64_t l_pow(int64_t a, int64_t b) {
-    if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
-    uint64_t r = 1, x = (uint64_t)a;
-    while (b) { if (b & 1) r *= x; x *= x; b >>= 1; }
-    return (int64_t)r;
-}
-DEV uint8_t u_pow(uint8_t a, uint8_t b) {
-    unsigned r = 1, x = a;
-    while (b) { if (b & 1) r = (r * x) & 0xffu; x = (x * x) & 0xffu; b >>= 1; }
-    return (uint8_t)r;
-}
+/* ---- int32 and int64: the wrapping rules of scalar_rules.h, by type ---------------- */
+
+template <typename I> DEV I w_add(I a, I b) { if constexpr (sizeof(I) == 4) return i_add(a, b); else return l_add(a, b); }
+template <typename I> DEV I w_sub(I a, I b) { if constexpr (sizeof(I) == 4) return i_sub(a, b); else return l_sub(a, b); }
+template <typename I> DEV I w_mul(I a, I b) { if constexpr (sizeof(I) == 4) return i_mul(a, b); else return l_mul(a, b); }
+template <typename I> DEV I w_neg(I a) { if constexpr (sizeof(I) == 4) return i_neg(a); else return l_neg(a); }
+template <typename I> DEV I w_floordiv(I a, I b) { if constexpr (sizeof(I) == 4) return i_floordiv(a, b); else return l_floordiv(a, b); }
+template <typename I> DEV I w_mod(I a, I b) { if constexpr (sizeof(I) == 4) return i_mod(a, b); else return l_mod(a, b); }
+template <typename I> DEV I w_pow(I a, I b) { if constexpr (sizeof(I) == 4) return i_pow(a, b); else return l_pow(a, b); }
 
 /* ---- binary ops -------------------------------------------------------------------- */
 
@@ -147,23 +123,15 @@ struct bin_op {
         else if constexpr (OP == RT_MAXIMUM) return (a >= b || a != a) ? a : b;
         else return (a <= b || a != a) ? a : b; /* RT_MINIMUM */
     }
-    static __device__ __forceinline__ int64_t arith_l(int64_t a, int64_t b) {
-        if constexpr (OP == RT_ADD) return l_add(a, b);
-        else if constexpr (OP == RT_SUB) return l_sub(a, b);
-        else if constexpr (OP == RT_MUL) return l_mul(a, b);
-        else if constexpr (OP == RT_DIV || OP == RT_FLOORDIV) return l_floordiv(a, b);
-        else if constexpr (OP == RT_MOD) return l_mod(a, b);
-        else if constexpr (OP == RT_POW) return l_pow(a, b);
-        else if constexpr (OP == RT_MAXIMUM) return a > b ? a : b;
-        else return a < b ? a : b;
-    }
-    static __device__ __forceinline__ int32_t arith_i(int32_t a, int32_t b) {
-        if constexpr (OP == RT_ADD) return i_add(a, b);
-        else if constexpr (OP == RT_SUB) return i_sub(a, b);
-        else if constexpr (OP == RT_MUL) return i_mul(a, b);
-        else if constexpr (OP == RT_DIV || OP == RT_FLOORDIV) return i_floordiv(a, b);
-        else if constexpr (OP == RT_MOD) return i_mod(a, b);
-        else if constexpr (OP == RT_POW) return i_pow(a, b);
+    /* int32 and int64 */
+    template <typename I>
+    static __device__ __forceinline__ I arith_int(I a, I b) {
+        if constexpr (OP == RT_ADD) return w_add(a, b);
+        else if constexpr (OP == RT_SUB) return w_sub(a, b);
+        else if constexpr (OP == RT_MUL) return w_mul(a, b);
+        else if constexpr (OP == RT_DIV || OP == RT_FLOORDIV) return w_floordiv(a, b);
+        else if constexpr (OP == RT_MOD) return w_mod(a, b);
+        else if constexpr (OP == RT_POW) return w_pow(a, b);
         else if constexpr (OP == RT_MAXIMUM) return a > b ? a : b;
         else return a < b ? a : b;
     }
@@ -172,9 +140,9 @@ struct bin_op {
         if constexpr (OP == RT_ADD || OP == RT_MAXIMUM) return (a | b) != 0;
         else if constexpr (OP == RT_SUB) return (a ^ b) != 0;
         else if constexpr (OP == RT_MUL || OP == RT_MINIMUM) return (a & b) != 0;
-        else if constexpr (OP == RT_DIV || OP == RT_FLOORDIV) return i_floordiv(a, b) != 0;
-        else if constexpr (OP == RT_MOD) return i_mod(a, b) != 0;
-        else return i_pow(a, b) != 0; /* RT_POW */
+        else if constexpr (OP == RT_DIV || OP == RT_FLOORDIV) return w_floordiv<int32_t>(a, b) != 0;
+        else if constexpr (OP == RT_MOD) return w_mod<int32_t>(a, b) != 0;
+        else return w_pow<int32_t>(a, b) != 0; /* RT_POW */
     }
 
     __device__ __forceinline__ O operator()(T a, T b) const {
@@ -187,8 +155,8 @@ struct bin_op {
         else if constexpr (OP == RT_LOGICAL_AND) return (a != 0) && (b != 0);
         else if constexpr (OP == RT_LOGICAL_OR) return (a != 0) || (b != 0);
         else if constexpr (std::is_floating_point<T>::value) return arith_f<T>(a, b);
-        else if constexpr (std::is_same<T, int32_t>::value) return arith_i(a, b);
-        else if constexpr (std::is_same<T, int64_t>::value) return arith_l(a, b);
+        else if constexpr (std::is_same<T, int32_t>::value || std::is_same<T, int64_t>::value)
+            return arith_int<T>(a, b);
         else return arith_b(a, b);
     }
 };
@@ -198,14 +166,7 @@ template <int OP>
 struct bin_op_u8 {
     typedef uint8_t O;
     __device__ __forceinline__ O operator()(uint8_t a, uint8_t b) const {
-        if constexpr (OP == RT_EQ) return a == b;
-        else if constexpr (OP == RT_NE) return a != b;
-        else if constexpr (OP == RT_LT) return a < b;
-        else if constexpr (OP == RT_LE) return a <= b;
-        else if constexpr (OP == RT_GT) return a > b;
-        else if constexpr (OP == RT_GE) return a >= b;
-        else if constexpr (OP == RT_LOGICAL_AND) return (a != 0) && (b != 0);
-        else if constexpr (OP == RT_LOGICAL_OR) return (a != 0) || (b != 0);
+        if constexpr (OP >= RT_EQ) return bin_op<OP, uint8_t>()(a, b); /* comparisons, logical: as bool's */
         else if constexpr (OP == RT_ADD) return (uint8_t)(a + b);
         else if constexpr (OP == RT_SUB) return (uint8_t)(a - b);
         else if constexpr (OP == RT_MUL) return (uint8_t)(a * b);
@@ -249,19 +210,15 @@ struct un_op {
         else if constexpr (OP == RT_FLOOR) return floor(a);
         else return ceil(a); /* RT_CEIL */
     }
-    static __device__ __forceinline__ int32_t in(int32_t a) {
-        if constexpr (OP == RT_NEG) return i_neg(a);
-        else if constexpr (OP == RT_ABS) return a < 0 ? i_neg(a) : a;
+    /* int32 and int64; transcendental ops through double */
+    template <typename I>
+    static __device__ __forceinline__ I ints(I a) {
+        if constexpr (OP == RT_NEG) return w_neg(a);
+        else if constexpr (OP == RT_ABS) return a < 0 ? w_neg(a) : a;
         else if constexpr (OP == RT_RELU) return a > 0 ? a : 0;
         else if constexpr (OP == RT_FLOOR || OP == RT_CEIL) return a;
-        else return f2i(fl<double>((double)a)); /* transcendental, through double */
-    }
-    static __device__ __forceinline__ int64_t lo(int64_t a) {
-        if constexpr (OP == RT_NEG) return l_neg(a);
-        else if constexpr (OP == RT_ABS) return a < 0 ? l_neg(a) : a;
-        else if constexpr (OP == RT_RELU) return a > 0 ? a : 0;
-        else if constexpr (OP == RT_FLOOR || OP == RT_CEIL) return a;
-        else return d_f2l(fl<double>((double)a));
+        else if constexpr (sizeof(I) == 4) return f2i(fl<double>((double)a)); /* transcendental, through double */
+        else return f2l(fl<double>((double)a));
     }
     static __device__ __forceinline__ uint8_t bo(uint8_t a) {
         if constexpr (OP == RT_EXP || OP == RT_COS || OP == RT_SIGMOID) return 1; /* always > 0 */
@@ -272,8 +229,7 @@ struct un_op {
     __device__ __forceinline__ O operator()(T a) const {
         if constexpr (OP == RT_LOGICAL_NOT) return a == 0;
         else if constexpr (std::is_floating_point<T>::value) return fl<T>(a);
-        else if constexpr (std::is_same<T, int32_t>::value) return in(a);
-        else if constexpr (std::is_same<T, int64_t>::value) return lo(a);
+        else if constexpr (std::is_same<T, int32_t>::value || std::is_same<T, int64_t>::value) return ints<T>(a);
         else return bo(a);
     }
 };

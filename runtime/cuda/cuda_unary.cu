@@ -6,6 +6,11 @@
 #include "cuda_ew.cuh"
 #include "cuda_scalar.cuh"
 
+/* ORDER rt_unary_op */
+#define UNARY_OPS(X) \
+    X(RT_NEG) X(RT_ABS) X(RT_EXP) X(RT_LOG) X(RT_SQRT) X(RT_SIN) X(RT_COS) \
+    X(RT_TANH) X(RT_SIGMOID) X(RT_RELU) X(RT_FLOOR) X(RT_CEIL) X(RT_LOGICAL_NOT)
+
 template <int OP, typename T>
 static rt_status run(rt_device *d, cuda_state *st, const rt_view *out, const rt_view *a) {
     typedef un_op<OP, T> F;
@@ -21,8 +26,7 @@ static rt_status run_u8(rt_device *d, cuda_state *st, const rt_view *out, const 
 static rt_status run_t_u8(rt_device *d, cuda_state *st, rt_unary_op op, const rt_view *out, const rt_view *a) {
     switch (op) {
 #define CASE(OP) case OP: return run_u8<OP>(d, st, out, a);
-    CASE(RT_NEG) CASE(RT_ABS) CASE(RT_EXP) CASE(RT_LOG) CASE(RT_SQRT) CASE(RT_SIN) CASE(RT_COS)
-    CASE(RT_TANH) CASE(RT_SIGMOID) CASE(RT_RELU) CASE(RT_FLOOR) CASE(RT_CEIL) CASE(RT_LOGICAL_NOT)
+    UNARY_OPS(CASE)
 #undef CASE
     default: break;
     }
@@ -33,8 +37,7 @@ template <typename T>
 static rt_status run_t(rt_device *d, cuda_state *st, rt_unary_op op, const rt_view *out, const rt_view *a) {
     switch (op) {
 #define CASE(OP) case OP: return run<OP, T>(d, st, out, a);
-    CASE(RT_NEG) CASE(RT_ABS) CASE(RT_EXP) CASE(RT_LOG) CASE(RT_SQRT) CASE(RT_SIN) CASE(RT_COS)
-    CASE(RT_TANH) CASE(RT_SIGMOID) CASE(RT_RELU) CASE(RT_FLOOR) CASE(RT_CEIL) CASE(RT_LOGICAL_NOT)
+    UNARY_OPS(CASE)
 #undef CASE
     default: break;
     }

@@ -8,32 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmtbuf.h"
 #include "nn_internal.h"
 
 #define NN_MAGIC "CGPUNN\r\n"   /* 8 bytes; the CR LF catches text-mode mangling */
 #define NN_FORMAT_VERSION 1u
-
-typedef struct { char *p; size_t n, cap; int oom; } tbuf;
-
-static void tb_printf(tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tb_printf(tbuf *b, const char *fmt, ...)
-{
-    if (b->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0) { b->oom = 1; return; }
-        if (b->p && b->n + (size_t)k < b->cap) { b->n += (size_t)k; return; }
-        size_t cap = b->cap ? b->cap * 2 : 1024;
-        while (cap < b->n + (size_t)k + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) { b->oom = 1; return; }
-        b->p = p;
-        b->cap = cap;
-    }
-}
 
 static void put_u32(unsigned char *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i)); }
 static uint32_t get_u32(const unsigned char *p) { uint32_t v = 0; for (int i = 0; i < 4; i++) v |= (uint32_t)p[i] << (8 * i); return v; }
@@ -63,29 +42,29 @@ static int read_values(FILE *f, double *v, int64_t n, rt_dtype t)
 
 rt_status nn_model_save(const nn_model *m, const char *path)
 {
-    tbuf t = {0};
-    tb_printf(&t, "cgpu-nn 1\n");
-    tb_printf(&t, "model Sequential name=%s dtype=%s\n", m->name, rt_dtype_name(m->dtype));
+    fmtbuf t = FMTBUF_INIT;
+    fmtbuf_printf(&t, "cgpu-nn 1\n");
+    fmtbuf_printf(&t, "model Sequential name=%s dtype=%s\n", m->name, rt_dtype_name(m->dtype));
     if (m->has_input || m->built) {
-        tb_printf(&t, "input ndim=%d shape=", m->in_ndim);
-        for (int i = 0; i < m->in_ndim; i++) tb_printf(&t, "%s%lld", i ? "," : "", (long long)m->in_shape[i]);
-        tb_printf(&t, " explicit=%d\n", m->has_input);
+        fmtbuf_printf(&t, "input ndim=%d shape=", m->in_ndim);
+        for (int i = 0; i < m->in_ndim; i++) fmtbuf_printf(&t, "%s%lld", i ? "," : "", (long long)m->in_shape[i]);
+        fmtbuf_printf(&t, " explicit=%d\n", m->has_input);
     }
     for (int i = 0; i < m->nlayers; i++) {
         const nn_layer *l = m->layers[i];
         switch (l->kind) {
         case NN_LAYER_DENSE:
-            tb_printf(&t, "layer Dense name=%s units=%lld activation=%s use_bias=%d kernel_initializer=%s bias_initializer=%s\n",
+            fmtbuf_printf(&t, "layer Dense name=%s units=%lld activation=%s use_bias=%d kernel_initializer=%s bias_initializer=%s\n",
                       l->name, (long long)l->units, nn_activation_name(l->act), l->use_bias,
                       nn_initializer_name(l->kinit), nn_initializer_name(l->binit));
             break;
-        case NN_LAYER_FLATTEN: tb_printf(&t, "layer Flatten name=%s\n", l->name); break;
-        case NN_LAYER_DROPOUT: tb_printf(&t, "layer Dropout name=%s rate=%.17g\n", l->name, l->rate); break;
+        case NN_LAYER_FLATTEN: fmtbuf_printf(&t, "layer Flatten name=%s\n", l->name); break;
+        case NN_LAYER_DROPOUT: fmtbuf_printf(&t, "layer Dropout name=%s rate=%.17g\n", l->name, l->rate); break;
         case NN_LAYER_ACTIVATION:
-            tb_printf(&t, "layer Activation name=%s activation=%s\n", l->name, nn_activation_name(l->act));
+            fmtbuf_printf(&t, "layer Activation name=%s activation=%s\n", l->name, nn_activation_name(l->act));
             break;
         case NN_LAYER_CONV2D:
-            tb_printf(&t, "layer Conv2D name=%s filters=%lld kernel_size=%lld,%lld strides=%lld,%lld padding=%s "
+            fmtbuf_printf(&t, "layer Conv2D name=%s filters=%lld kernel_size=%lld,%lld strides=%lld,%lld padding=%s "
                       "dilation_rate=%lld,%lld activation=%s use_bias=%d kernel_initializer=%s bias_initializer=%s\n",
                       l->name, (long long)l->filters, (long long)l->ksize[0], (long long)l->ksize[1],
                       (long long)l->strides[0], (long long)l->strides[1], nn_padding_name(l->padding),
@@ -93,50 +72,50 @@ rt_status nn_model_save(const nn_model *m, const char *path)
                       nn_initializer_name(l->kinit), nn_initializer_name(l->binit));
             break;
         case NN_LAYER_MAXPOOL2D: case NN_LAYER_AVGPOOL2D:
-            tb_printf(&t, "layer %s name=%s pool_size=%lld,%lld strides=%lld,%lld padding=%s\n",
+            fmtbuf_printf(&t, "layer %s name=%s pool_size=%lld,%lld strides=%lld,%lld padding=%s\n",
                       l->kind == NN_LAYER_MAXPOOL2D ? "MaxPooling2D" : "AveragePooling2D", l->name,
                       (long long)l->ksize[0], (long long)l->ksize[1], (long long)l->strides[0],
                       (long long)l->strides[1], nn_padding_name(l->padding));
             break;
-        case NN_LAYER_GLOBAL_AVGPOOL2D: tb_printf(&t, "layer GlobalAveragePooling2D name=%s\n", l->name); break;
-        case NN_LAYER_GLOBAL_MAXPOOL2D: tb_printf(&t, "layer GlobalMaxPooling2D name=%s\n", l->name); break;
+        case NN_LAYER_GLOBAL_AVGPOOL2D: fmtbuf_printf(&t, "layer GlobalAveragePooling2D name=%s\n", l->name); break;
+        case NN_LAYER_GLOBAL_MAXPOOL2D: fmtbuf_printf(&t, "layer GlobalMaxPooling2D name=%s\n", l->name); break;
         case NN_LAYER_BATCHNORM:
-            tb_printf(&t, "layer BatchNormalization name=%s axis=%d momentum=%.17g epsilon=%.17g center=%d scale=%d\n",
+            fmtbuf_printf(&t, "layer BatchNormalization name=%s axis=%d momentum=%.17g epsilon=%.17g center=%d scale=%d\n",
                       l->name, l->bn_axis, l->momentum, l->epsilon, l->center, l->scale);
             break;
         case NN_LAYER_RESHAPE:
-            tb_printf(&t, "layer Reshape name=%s target_shape=", l->name);
-            for (int k = 0; k < l->target_ndim; k++) tb_printf(&t, "%s%lld", k ? "," : "", (long long)l->target[k]);
-            tb_printf(&t, "\n");
+            fmtbuf_printf(&t, "layer Reshape name=%s target_shape=", l->name);
+            for (int k = 0; k < l->target_ndim; k++) fmtbuf_printf(&t, "%s%lld", k ? "," : "", (long long)l->target[k]);
+            fmtbuf_printf(&t, "\n");
             break;
         default: break;
         }
     }
     if (m->compiled) {
         const nn_optimizer *o = &m->opt;
-        tb_printf(&t, "compile loss=%s optimizer=%s learning_rate=%.17g beta_1=%.17g beta_2=%.17g epsilon=%.17g "
+        fmtbuf_printf(&t, "compile loss=%s optimizer=%s learning_rate=%.17g beta_1=%.17g beta_2=%.17g epsilon=%.17g "
                   "momentum=%.17g rho=%.17g metrics=", nn_loss_name(m->loss), nn_optimizer_class(o->kind),
                   o->learning_rate, o->beta_1, o->beta_2, o->epsilon, o->momentum, o->rho);
-        if (!m->nmetrics) tb_printf(&t, "-");
-        for (int i = 0; i < m->nmetrics; i++) tb_printf(&t, "%s%s", i ? "," : "", nn_metric_name(m->metrics[i]));
-        tb_printf(&t, "\n");
+        if (!m->nmetrics) fmtbuf_printf(&t, "-");
+        for (int i = 0; i < m->nmetrics; i++) fmtbuf_printf(&t, "%s%s", i ? "," : "", nn_metric_name(m->metrics[i]));
+        fmtbuf_printf(&t, "\n");
     }
     int nslots = 0;
     if (m->built) {
         nslots = m->slots_ready ? (m->rep[0].s2 ? 2 : m->rep[0].s1 ? 1 : 0) : 0;
-        tb_printf(&t, "weights count=%lld dtype=%s\n", (long long)m->count, rt_dtype_name(m->dtype));
+        fmtbuf_printf(&t, "weights count=%lld dtype=%s\n", (long long)m->count, rt_dtype_name(m->dtype));
         if (m->compiled && m->slots_ready)
-            tb_printf(&t, "optimizer_state iterations=%lld slots=%d\n", (long long)m->t, nslots);
+            fmtbuf_printf(&t, "optimizer_state iterations=%lld slots=%d\n", (long long)m->t, nslots);
     }
-    tb_printf(&t, "end\n");
-    if (t.oom) { free(t.p); return rt_set_error(RT_EOOM, "out of host memory saving the model"); }
+    fmtbuf_printf(&t, "end\n");
+    if (t.oom) { fmtbuf_free(&t); return rt_set_error(RT_EOOM, "out of host memory saving the model"); }
 
     double *w = NULL;
     rt_status st = RT_OK;
     int64_t n = m->built ? m->count : 0;
     if (m->built) {
         w = malloc((size_t)(n > 0 ? n : 1) * sizeof *w * (size_t)(1 + nslots));
-        if (!w) { free(t.p); return rt_set_error(RT_EOOM, "out of host memory saving the model"); }
+        if (!w) { fmtbuf_free(&t); return rt_set_error(RT_EOOM, "out of host memory saving the model"); }
         st = nn_model_get_params(m, 0, w);
         if (st == RT_OK && nslots >= 1) st = nn_flat_to_host(m, m->rep[0].s1, m->rep[0].dev, w + n);
         if (st == RT_OK && nslots >= 2) st = nn_flat_to_host(m, m->rep[0].s2, m->rep[0].dev, w + 2 * n);
@@ -147,14 +126,14 @@ rt_status nn_model_save(const nn_model *m, const char *path)
         unsigned char hdr[16];
         memcpy(hdr, NN_MAGIC, 8);
         put_u32(hdr + 8, NN_FORMAT_VERSION);
-        put_u32(hdr + 12, (uint32_t)t.n);
-        int bad = fwrite(hdr, 16, 1, f) != 1 || fwrite(t.p, t.n, 1, f) != 1 ||
+        put_u32(hdr + 12, (uint32_t)t.len);
+        int bad = fwrite(hdr, 16, 1, f) != 1 || fwrite(t.s, t.len, 1, f) != 1 ||
                   (n && write_values(f, w, n * (1 + nslots), m->dtype));
         if (fclose(f) != 0) bad = 1;
         if (bad) st = rt_set_error(RT_EVALUE, "error writing '%s': %s", path, strerror(errno));
     }
     free(w);
-    free(t.p);
+    fmtbuf_free(&t);
     return st;
 }
 

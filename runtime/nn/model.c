@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmtbuf.h"
 #include "nn_internal.h"
 
 /* ---- device memory helpers ------------------------------------------------------- */
@@ -1027,43 +1028,24 @@ void nn_summary_free(nn_summary *s)
     memset(s, 0, sizeof *s);
 }
 
-/* A growing text buffer for the summary. */
-typedef struct { char *p; size_t n, cap; int oom; } sbuf;
-static void sb_put(sbuf *b, const char *s)
-{
-    size_t k = strlen(s);
-    if (b->oom) return;
-    if (b->n + k + 1 > b->cap) {
-        size_t cap = (b->cap ? b->cap * 2 : 1024);
-        while (cap < b->n + k + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) { b->oom = 1; return; }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, k + 1);
-    b->n += k;
-}
-static void sb_rep(sbuf *b, const char *s, int times) { for (int i = 0; i < times; i++) sb_put(b, s); }
-
 /* one table line: l, fill x w0, m, fill x w1, m, fill x w2, r */
-static void sb_rule(sbuf *b, const char *l, const char *fill, const char *mid, const char *r, const int *w)
+static void sb_rule(fmtbuf *b, const char *l, const char *fill, const char *mid, const char *r, const int *w)
 {
-    sb_put(b, l);
-    for (int c = 0; c < 3; c++) { sb_rep(b, fill, w[c]); sb_put(b, c < 2 ? mid : r); }
-    sb_put(b, "\n");
+    fmtbuf_puts(b, l);
+    for (int c = 0; c < 3; c++) { fmtbuf_repeat(b, fill, w[c]); fmtbuf_puts(b, c < 2 ? mid : r); }
+    fmtbuf_puts(b, "\n");
 }
 
 /* a cell: one space, text padded to width-2 (left or right aligned), one space */
-static void sb_cell(sbuf *b, const char *text, int width, int right)
+static void sb_cell(fmtbuf *b, const char *text, int width, int right)
 {
     int inner = width - 2, len = 0;
     for (const char *p = text; *p; p++) len += ((unsigned char)*p & 0xC0) != 0x80; /* code points */
-    sb_put(b, " ");
-    if (right) sb_rep(b, " ", inner - len > 0 ? inner - len : 0);
-    sb_put(b, text);
-    if (!right) sb_rep(b, " ", inner - len > 0 ? inner - len : 0);
-    sb_put(b, " ");
+    fmtbuf_puts(b, " ");
+    if (right) fmtbuf_repeat(b, " ", inner - len > 0 ? inner - len : 0);
+    fmtbuf_puts(b, text);
+    if (!right) fmtbuf_repeat(b, " ", inner - len > 0 ? inner - len : 0);
+    fmtbuf_puts(b, " ");
 }
 
 char *nn_summary_text(const nn_summary *s)
@@ -1075,30 +1057,29 @@ char *nn_summary_text(const nn_summary *s)
         if (ln > w[0]) w[0] = ln;
         if (ls > w[1]) w[1] = ls;
     }
-    sbuf b = {0};
+    fmtbuf b = FMTBUF_INIT;
     char line[256];
     snprintf(line, sizeof line, "Model: \"%s\"\n", s->model_name);
-    sb_put(&b, line);
+    fmtbuf_puts(&b, line);
     sb_rule(&b, "┏", "━", "┳", "┓", w);
-    sb_put(&b, "┃"); sb_cell(&b, "Layer (type)", w[0], 0);
-    sb_put(&b, "┃"); sb_cell(&b, "Output Shape", w[1], 0);
-    sb_put(&b, "┃"); sb_cell(&b, "Param #", w[2], 1);
-    sb_put(&b, "┃\n");
+    fmtbuf_puts(&b, "┃"); sb_cell(&b, "Layer (type)", w[0], 0);
+    fmtbuf_puts(&b, "┃"); sb_cell(&b, "Output Shape", w[1], 0);
+    fmtbuf_puts(&b, "┃"); sb_cell(&b, "Param #", w[2], 1);
+    fmtbuf_puts(&b, "┃\n");
     sb_rule(&b, "┡", "━", "╇", "┩", w);
     for (int i = 0; i < s->nrows; i++) {
         char p[48];
         with_commas(s->rows[i].params, p, sizeof p);
         if (strcmp(s->rows[i].shape, "?") == 0) snprintf(p, sizeof p, "0 (unbuilt)");
-        sb_put(&b, "│"); sb_cell(&b, s->rows[i].name, w[0], 0);
-        sb_put(&b, "│"); sb_cell(&b, s->rows[i].shape, w[1], 0);
-        sb_put(&b, "│"); sb_cell(&b, p, w[2], 1);
-        sb_put(&b, "│\n");
+        fmtbuf_puts(&b, "│"); sb_cell(&b, s->rows[i].name, w[0], 0);
+        fmtbuf_puts(&b, "│"); sb_cell(&b, s->rows[i].shape, w[1], 0);
+        fmtbuf_puts(&b, "│"); sb_cell(&b, p, w[2], 1);
+        fmtbuf_puts(&b, "│\n");
         if (i + 1 < s->nrows) sb_rule(&b, "├", "─", "┼", "┤", w);
     }
     sb_rule(&b, "└", "─", "┴", "┘", w);
-    snprintf(line, sizeof line, " Total params: %s\n", s->total_str); sb_put(&b, line);
-    snprintf(line, sizeof line, " Trainable params: %s\n", s->trainable_str); sb_put(&b, line);
-    snprintf(line, sizeof line, " Non-trainable params: %s\n", s->non_trainable_str); sb_put(&b, line);
-    if (b.oom) { free(b.p); return NULL; }
-    return b.p;
+    snprintf(line, sizeof line, " Total params: %s\n", s->total_str); fmtbuf_puts(&b, line);
+    snprintf(line, sizeof line, " Trainable params: %s\n", s->trainable_str); fmtbuf_puts(&b, line);
+    snprintf(line, sizeof line, " Non-trainable params: %s\n", s->non_trainable_str); fmtbuf_puts(&b, line);
+    return fmtbuf_take(&b);
 }

@@ -367,7 +367,8 @@ rt_device   *nn_strategy_device(const nn_strategy *s, int replica);
 const char  *nn_strategy_describe(const nn_strategy *s);
 const char  *nn_strategy_allreduce_name(const nn_strategy *s);  /* "NCCL" ... */
 
-/* scope(): a stack; models created inside are mirrored on its replicas.
+/* scope(): a stack per thread (like the device placement stack); models
+ * created inside are mirrored on its replicas.
  * exit must pair with enter (RT_EVALUE otherwise). */
 rt_status    nn_strategy_enter(nn_strategy *s);
 rt_status    nn_strategy_exit(nn_strategy *s);

@@ -8,9 +8,11 @@
 
 #include "nn_internal.h"
 
+/* Per thread, like the device placement stack (runtime/device.c): a scope
+ * entered on one thread is not seen by another. */
 #define NN_SCOPE_MAX 16
-static nn_strategy *scope_stack[NN_SCOPE_MAX];   /* retained while in scope */
-static int scope_depth;
+static _Thread_local nn_strategy *scope_stack[NN_SCOPE_MAX];   /* retained while in scope */
+static _Thread_local int scope_depth;
 
 static const char *coll_name(int kind)
 {

@@ -33,6 +33,9 @@ for seed in $seeds; do
   out=$("$PYTHON" tests/diff/gen_array.py --cgpu "$BIN" --seed "$seed" --count "$count") || rc=1
   echo "$out"
   line=$(echo "$out" | tail -n 1)
+  if ! echo "$line" | grep -qE '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$'; then
+    echo "array diff suite: seed $seed ended without a summary"; tf=$((tf + 1)); rc=1; continue
+  fi
   tp=$((tp + $(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')))
   tf=$((tf + $(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
   ts=$((ts + $(echo "$line" | sed -E 's/.* ([0-9]+) skipped.*/\1/')))

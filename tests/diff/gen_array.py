@@ -5,7 +5,7 @@ Generates random array programs (random shapes including 0-d, size-0 and
 odd sizes; every dtype; Python numbers as weak scalars; valid and invalid
 broadcasting; operators, element-wise functions, maximum/minimum/where/clip,
 reductions over every axis with and without keepdims, slicing and views,
-reshape/transpose/flatten/concatenate/stack, astype, printing; nan, inf and
+reshape/transpose/flatten/expand_dims/squeeze/concatenate/stack, astype, printing; nan, inf and
 -0.0), runs them in C-GPU (`cgpu-kernel exec`, one cell per case) and
 computes the expected result with numpy (Debian's python3-numpy 1.24).
 
@@ -55,13 +55,19 @@ DIFFERENCES = {
     "no-small-types": "kernel/lang/REFERENCE.md: Dtype promotion: no float16/int8/uint64: bool // bool "
                       "is int32 (numpy int8), exp of uint8 float32 (numpy float16), sum of uint8 "
                       "int64 (numpy uint64)",
-    "int-zero-division": "kernel/lang/REFERENCE.md: Arrays: integer // and % by zero raise "
+    "int-zero-division": "kernel/lang/REFERENCE.md: Arrays, Arithmetic: integer // and % by zero raise "
                          "ZeroDivisionError (numpy warns and gives 0)",
-    "argmax-int32": "kernel/lang/REFERENCE.md: Reductions: argmax/argmin give int32 (numpy int64)",
-    "element-number": "kernel/lang/REFERENCE.md: Arrays: an index that picks one element gives a Python "
-                      "number (numpy: a numpy scalar), so arithmetic on it is Python's",
-    "floor-int": "kernel/lang/REFERENCE.md: Dtype promotion: floor/ceil of integers give float32 "
-                 "(numpy 1.24: float64)",
+    "argmax-int32": "kernel/lang/REFERENCE.md: Dtype promotion (reductions): argmax/argmin give int32 (numpy int64)",
+    "element-number": "kernel/lang/REFERENCE.md: Arrays, Indexing: an index that picks one element gives a Python "
+                      "number (numpy: a numpy scalar; float32 rounded to its shortest text), so "
+                      "arithmetic on it is Python's",
+    "floor-int": "kernel/lang/REFERENCE.md: Element-wise functions: floor/ceil of integers give "
+                 "float32 (numpy 1.24: float64)",
+    "overflow-valueerror": "kernel/lang/REFERENCE.md: Dtype promotion: a Python int out of the "
+                           "array's range raises ValueError (numpy 2: OverflowError); errors are "
+                           "compared as error versus error",
+    "host-numbers": "kernel/lang/REFERENCE.md: Reductions: over all axes the result is a Python "
+                    "number (numpy: a numpy scalar); either agrees with a 0-d result",
 }
 
 DTYPES = ["bool", "uint8", "int32", "int64", "float32", "float64"]
@@ -271,6 +277,22 @@ def unary_ref(f, x, dt):
     return getattr(np, f)(xx), t
 
 
+def case_unary_number(rng):
+    """An element-wise function of a Python number gives a Python number,
+    computed in float64 as numpy computes it on np.float64."""
+    f = rng.choice([u for u in UNARY if u not in ("abs", "neg")])
+    n = Num(rng, rng.choice([1, 2]))
+
+    def ref():
+        if f == "relu":
+            r = n.v if (n.v > 0 or n.v != n.v) else 0 * n.v if isinstance(n.v, int) else 0.0
+            return np.asarray(r), "int64" if isinstance(n.v, int) else "float64"
+        x = np.float64(n.v)
+        r = 1 / (1 + np.exp(-x)) if f == "sigmoid" else getattr(np, f)(x)
+        return np.asarray(r), "float64"
+    return "%s(%s)" % (f, n.src), ref, [], "reduce"
+
+
 def case_unary(rng):
     f = rng.choice(UNARY)
     a = Arr(rng)
@@ -356,7 +378,10 @@ def case_reduce(rng):
         args.append("axis=%d" % axis)
     if keep:
         args.append("keepdims=True")
-    src = "(%s).%s(%s)" % (a.src, f, ", ".join(args))
+    if f in ("mean", "std", "var", "argmax", "argmin") and rng.random() < 0.3:
+        src = "%s(%s)" % (f, ", ".join([a.src] + args))  # the function form
+    else:
+        src = "(%s).%s(%s)" % (a.src, f, ", ".join(args))
 
     def ref():
         if axis is not None and not -nd <= axis < nd:
@@ -430,7 +455,8 @@ def case_view(rng):
         def ref():
             v = a.np[idx_np(idx)]
             if np.ndim(v) == 0:  # element-number: one element is a Python number
-                r = v.item() * n.v
+                e = float(str(v)) if a.dt == "float32" else v.item()  # float32: its shortest text
+                r = e * n.v
                 return np.asarray(r), "int64" if isinstance(r, int) else "float64"
             w, wt = weak_array(n, a.dt)
             return binary_ref("*", np.asarray(v), a.dt, w, wt)
@@ -482,6 +508,23 @@ def case_shape(rng):
         return src, ref, [a.np]
     if r < 0.65:
         return "(%s).flatten()" % a.src, lambda: (a.np.flatten(), a.dt), [a.np]
+    if r < 0.75:
+        axis = rng.randrange(-nd - 2, nd + 2)
+        if rng.random() < 0.5:
+            def ref():
+                try:
+                    return np.expand_dims(a.np, axis), a.dt
+                except np.AxisError:
+                    raise Fail("axis")
+            return "expand_dims(%s, %d)" % (a.src, axis), ref, [a.np]
+        ax = None if rng.random() < 0.5 else axis
+
+        def ref():
+            try:
+                return np.squeeze(a.np, axis=ax), a.dt
+            except (ValueError, np.AxisError):
+                raise Fail("squeeze")
+        return "squeeze(%s%s)" % (a.src, "" if ax is None else ", axis=%d" % ax), ref, [a.np]
     b = Arr(rng, shape=a.shape if rng.random() < 0.7 else None, special=False)
     f = rng.choice(["concatenate", "stack"])
     axis = rng.randrange(-nd - 1, nd + 2)
@@ -515,7 +558,7 @@ def case_print(rng):
     return src, lambda: (str(a.np) + "\n" + repr(a.np)), [a.np], "print"
 
 
-CASES = [(case_binary, 5), (case_unary, 2), (case_select, 3), (case_reduce, 4), (case_view, 2),
+CASES = [(case_binary, 5), (case_unary, 2), (case_unary_number, 0.5), (case_select, 3), (case_reduce, 4), (case_view, 2),
          (case_shape, 2), (case_astype, 2), (case_print, 1)]
 
 
@@ -706,10 +749,9 @@ def main():
             continue
         failed += 1
         if failed <= o.max_report:
-            body = case["src"] if case["mode"] in ("print", "stmt") else "show(%s)" % case["src"] \
-                if False else case["src"]
+            # the repro is the cell itself: an expression shows its value
             print("--- divergence (seed %d, case %d): %s" % (o.seed, k, why))
-            print(body)
+            print(case["src"])
             print()
     print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0

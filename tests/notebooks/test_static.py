@@ -1,12 +1,13 @@
 """The shipped notebooks as files: valid nbformat 4.5, committed without
-outputs, the C-GPU kernelspec, a markdown cell first, no imports."""
+outputs, the C-GPU kernelspec, a markdown cell first, no imports; and
+README's speed figures against the recorded runs."""
 import json
 import re
 
 import nbformat
 import pytest
 
-from conftest import NOTEBOOK_DIR, NOTEBOOKS
+from conftest import NOTEBOOK_DIR, NOTEBOOKS, ROOT
 
 SHIPPED = ["num_gpu.ipynb", "celsius.ipynb", "celsius_mirrored.ipynb", "gpu_basics.ipynb"]
 
@@ -102,3 +103,30 @@ def test_mirrored_differs_from_celsius_by_the_strategy_only():
             assert body == a.source
         else:
             assert a.source == b.source, a.id
+
+
+def _recorded(results, number, unit):
+    """number with its unit in RESULTS.md: "178 ms" in text, or a table row
+    that has the number as a cell and the unit in another ("| TB/s | 2.87 |")."""
+    units = {unit, "us", "us/op"} if unit == "µs" else {unit}
+    n = re.escape(number)
+    for u in units:
+        if re.search(r"(?<![\d.])" + n + r"\s*" + re.escape(u) + r"(?![\w/])", results):
+            return True
+    for line in results.splitlines():
+        if (line.startswith("|") and re.search(r"\|\s*" + n + r"\s*\|", line)
+                and any(re.search(r"\|\s*" + re.escape(u) + r"\s*\|", line) for u in units)):
+            return True
+    return False
+
+
+def test_readme_speed_figures_are_recorded_runs():
+    """Every measured figure in README's speed section (a number with a
+    unit) is one that tests/bench/RESULTS.md records with that unit."""
+    readme = (ROOT / "README.md").read_text()
+    results = (ROOT / "tests" / "bench" / "RESULTS.md").read_text()
+    section = readme.split("## Speed", 1)[1].split("\n## ", 1)[0]
+    figures = re.findall(r"(\d+(?:\.\d+)?)\s*(TB/s|TFLOP/s|µs|ms|MB)(?![\w/])", section)
+    assert len(figures) >= 10, figures
+    missing = [f"{n} {u}" for n, u in figures if not _recorded(results, n, u)]
+    assert not missing, f"README figures that no recorded run contains: {missing}"

@@ -1,6 +1,7 @@
 """Start-up, interrupts, heartbeat, shutdown/restart, signals, transports."""
 import json
 import os
+import shutil
 import signal
 import stat
 import sys
@@ -124,14 +125,17 @@ def test_sigterm_exits_cleanly(fresh_kernel):
 
 def test_ipc_transport_and_socket_modes(fresh_kernel):
     d = tempfile.mkdtemp(prefix="cgpu-ipc-")
-    k = fresh_kernel(transport="ipc", ip=os.path.join(d, "kernel"))
-    reply, msgs = run_cell(k.kc, "print(3)")
-    assert stdout_of(msgs) == "3\n"
-    files = [f for f in os.listdir(d) if f.startswith("kernel-")]
-    assert len(files) == 5
-    for f in files:
-        mode = stat.S_IMODE(os.stat(os.path.join(d, f)).st_mode)
-        assert mode & 0o077 == 0, f"{f} has mode {oct(mode)}"
+    try:
+        k = fresh_kernel(transport="ipc", ip=os.path.join(d, "kernel"))
+        reply, msgs = run_cell(k.kc, "print(3)")
+        assert stdout_of(msgs) == "3\n"
+        files = [f for f in os.listdir(d) if f.startswith("kernel-")]
+        assert len(files) == 5
+        for f in files:
+            mode = stat.S_IMODE(os.stat(os.path.join(d, f)).st_mode)
+            assert mode & 0o077 == 0, f"{f} has mode {oct(mode)}"
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def test_empty_key_runs_unsigned(fresh_kernel):

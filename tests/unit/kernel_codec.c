@@ -188,26 +188,26 @@ TEST(ids_and_dates) {
 }
 
 TEST(utf8_helpers) {
-    CHECK(kn_utf8_complete("abc", 3) == 3);
-    CHECK(kn_utf8_complete("a\xc3", 2) == 1);            /* cut é */
-    CHECK(kn_utf8_complete("a\xc3\xa9", 3) == 3);
-    CHECK(kn_utf8_complete("\xe4\xb8", 2) == 0);         /* cut 中 */
-    CHECK(kn_utf8_complete("x\xf0\x9f\x98", 4) == 1);    /* cut 😀 */
-    CHECK(kn_utf8_complete("x\xf0\x9f\x98\x80", 5) == 5);
-    json_t *j = kn_json_text("ok\xff\xc3(\xe4\xb8\xad", 8);
+    CHECK(utf8_complete("abc", 3) == 3);
+    CHECK(utf8_complete("a\xc3", 2) == 1);            /* cut é */
+    CHECK(utf8_complete("a\xc3\xa9", 3) == 3);
+    CHECK(utf8_complete("\xe4\xb8", 2) == 0);         /* cut 中 */
+    CHECK(utf8_complete("x\xf0\x9f\x98", 4) == 1);    /* cut 😀 */
+    CHECK(utf8_complete("x\xf0\x9f\x98\x80", 5) == 5);
+    json_t *j = mime_json_text("ok\xff\xc3(\xe4\xb8\xad", 8);
     CHECK(j != NULL);
     CHECK_STR(json_string_value(j), "ok\xef\xbf\xbd\xef\xbf\xbd(\xe4\xb8\xad");
     json_decref(j);
-    j = kn_json_text("a\0b", 3);                          /* NUL kept */
+    j = mime_json_text("a\0b", 3);                          /* NUL kept */
     CHECK(json_string_length(j) == 3);
     json_decref(j);
-    j = kn_json_mime_value("application/json", "{\"a\": [1, 2]}");
+    j = mime_json_value("application/json", "{\"a\": [1, 2]}");
     CHECK(json_is_object(j));
     json_decref(j);
-    j = kn_json_mime_value("application/vnd.vegalite.v5+json", "not json");
+    j = mime_json_value("application/vnd.vegalite.v5+json", "not json");
     CHECK(json_is_string(j));
     json_decref(j);
-    j = kn_json_mime_value("text/plain", "{\"a\":1}");
+    j = mime_json_value("text/plain", "{\"a\":1}");
     CHECK(json_is_string(j));
     json_decref(j);
 }

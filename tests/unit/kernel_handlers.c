@@ -11,10 +11,11 @@
 
 #include "kernel_client.h"
 #include "jupyter/handlers.h"
+#include "ipynb.h"
 
 /* ---- a fake language: one command per cell ----------------------------------
  *   print T | eprint T | value T | fail | input P | loop | many N | utf8 N |
- *   display | slowprint
+ *   display | bundle | slowprint
  */
 struct lang_state { volatile sig_atomic_t flag; int executed; };
 
@@ -40,6 +41,17 @@ static void bundle_add(lang_bundle *b, const char *mime, const char *data) {
     b->mime[b->n] = strdup(mime);
     b->data[b->n] = strdup(data);
     b->n++;
+}
+
+/* One representation of each kind a notebook records: text, JSON, and a
+ * JSON type whose text does not parse (kept as a string). */
+static void every_mime_bundle(lang_bundle *b) {
+    bundle_add(b, "text/plain", "x = 1\nbad \xff byte");
+    bundle_add(b, "text/html", "<b>x</b>\n<i>y</i>");
+    bundle_add(b, "image/svg+xml", "<svg xmlns=\"http://www.w3.org/2000/svg\">\n</svg>\n");
+    bundle_add(b, "image/png", "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk");
+    bundle_add(b, "application/json", "{\"a\": [1, 2.5, null], \"b\": \"\\u00e9\"}");
+    bundle_add(b, "application/vnd.vegalite.v5+json", "{\"mark\": \"point\"}");
 }
 
 static void f_result_clear(lang_result *r) {
@@ -92,6 +104,11 @@ static lang_status f_execute(lang_state *L, const char *code, const lang_output 
         out->display(out->ctx, &b, "disp-1", 0);
         out->display(out->ctx, &b, "disp-1", 1);
         out->clear_output(out->ctx, 1);
+        out->display(out->ctx, &b, NULL, 0);
+        f_bundle_clear(&b);
+    } else if (strcmp(code, "bundle") == 0) {
+        lang_bundle b = {0};
+        every_mime_bundle(&b);
         out->display(out->ctx, &b, NULL, 0);
         f_bundle_clear(&b);
     } else if (strcmp(code, "slowprint") == 0) {
@@ -508,6 +525,60 @@ TEST(display_update_clear) {
     teardown(&f);
 }
 
+/* The protocol and the notebook writer record a bundle with the same JSON:
+ * display_data's "data" equals what ipynb_display puts in the notebook. */
+TEST(bundle_json_same_for_protocol_and_notebook) {
+    fixture f;
+    setup(&f);
+    send_on(&f, KN_SHELL, "execute_request", "b1", "{\"code\":\"bundle\"}");
+    serve_all(&f);
+    out_msg io[8];
+    int n = pop_iopub(&f, io, 8);
+    CHECK(n == 4);
+    if (n == 4) {
+        CHECK_STR(io[2].msg_type, "display_data");
+        lang_bundle b = {0};
+        every_mime_bundle(&b);
+        json_t *nb = ipynb_display(&b, -1);
+        json_t *wire = json_object_get(io[2].content, "data"), *file = json_object_get(nb, "data");
+        CHECK(json_object_size(wire) == 6);
+        CHECK(json_equal(wire, file));
+        CHECK(json_is_object(json_object_get(wire, "application/json")));
+        CHECK(json_is_object(json_object_get(wire, "application/vnd.vegalite.v5+json")));
+        CHECK(json_is_string(json_object_get(wire, "image/svg+xml")));
+        CHECK_STR(jstr(wire, "text/plain"), "x = 1\nbad \xef\xbf\xbd byte");
+        json_decref(nb);
+        f_bundle_clear(&b);
+    }
+    clear_all(io, n);
+    teardown(&f);
+}
+
+/* ipykernel aborts the queue only after a failing execute that was not
+ * silent (kernelbase.py: "if not silent and ... status == 'error' and
+ * stop_on_error"). */
+TEST(silent_error_aborts_nothing) {
+    fixture f;
+    setup(&f);
+    send_on(&f, KN_SHELL, "execute_request", "s1", "{\"code\":\"fail\",\"silent\":true}");
+    send_on(&f, KN_SHELL, "execute_request", "s2", "{\"code\":\"print runs\"}");
+    CHECK(kn_serve_shell(&f.k, 0) == 1);
+    serve_all(&f);
+    static const char *const want_status[] = { "error", "ok" };
+    out_msg r;
+    int i = 0;
+    while (pop_out(f.tr, f.client, KN_SHELL, &r)) {
+        if (i < 2) CHECK_STR(jstr(r.content, "status"), want_status[i]);
+        i++;
+        out_clear(&r);
+    }
+    CHECK(i == 2);
+    CHECK(f.L.executed == 2);
+    out_msg io[16];
+    clear_all(io, pop_iopub(&f, io, 16));
+    teardown(&f);
+}
+
 TEST(stdin_input_round_trip) {
     fixture f;
     setup(&f);
@@ -840,6 +911,8 @@ int main(void) {
     RUN(stream_flushed_while_cell_runs);
     RUN(stdout_stderr_order_kept);
     RUN(display_update_clear);
+    RUN(bundle_json_same_for_protocol_and_notebook);
+    RUN(silent_error_aborts_nothing);
     RUN(stdin_input_round_trip);
     RUN(interrupt_on_control_while_cell_runs);
     RUN(shutdown_on_control_mid_cell);

@@ -349,6 +349,29 @@ DEVICE_TEST(transfers) {
     rt_array_release(a); rt_array_release(v); rt_array_release(d); rt_array_release(back);
 }
 
+TEST(adopt_host_buffer) {
+    /* a decoded uint8 buffer becomes an array without a copy */
+    uint8_t *buf = malloc(6);
+    for (int i = 0; i < 6; i++) buf[i] = (uint8_t)(250 + i);
+    rt_array *a = rt_adopt_host(buf, 6, RT_UINT8, (int64_t[]){2, 3}, 2);
+    CHECK(a && a->dtype == RT_UINT8 && a->size == 6 && a->device == rt_device_get(RT_CPU, 0));
+    uint8_t back[6];
+    buf[0] = 7; /* the array reads the buffer itself */
+    CHECK(a && rt_to_host(a, RT_UINT8, back) == RT_OK && back[0] == 7);
+    buf[0] = 250;
+    rt_array *f = rt_binary_scalar(RT_DIV, a, 255, 0); /* x / 255 is float32 */
+    CHECK(f && f->dtype == RT_FLOAT32);
+    CHECK_ARRAY(f, ((double[]){250 / 255.0f, 251 / 255.0f, 252 / 255.0f, 253 / 255.0f, 254 / 255.0f, 1}), 6, 1e-7, 0, "x / 255");
+    rt_array *v = rt_transpose(a, NULL); /* a view keeps the buffer alive */
+    rt_array_release(a);
+    CHECK_ARRAY(v, ((double[]){250, 253, 251, 254, 252, 255}), 6, 0, 0, "view of adopted");
+    rt_array_release(v);
+    rt_array_release(f);
+    /* too small a buffer: refused (and freed) */
+    CHECK(rt_adopt_host(malloc(4), 4, RT_INT64, (int64_t[]){1}, 1) == NULL);
+    CHECK_ERROR(RT_EVALUE, "cannot hold");
+}
+
 TEST(format_shape) {
     char b[64];
     rt_format_shape((int64_t[]){2, 3}, 2, b, sizeof b);
@@ -375,6 +398,7 @@ TEST(gpu_cpu_transfer) {
 }
 
 int main(void) {
+    RUN(adopt_host_buffer);
     RUN_DEV(creation);
     RUN_DEV(host_roundtrip_and_conversions);
     RUN_DEV(views_share_storage);

@@ -4,7 +4,7 @@
  */
 #include "rt_cuda_common.h"
 
-static const rt_dtype dtypes[] = {RT_FLOAT32, RT_FLOAT64, RT_INT32, RT_BOOL};
+static const rt_dtype dtypes[] = {RT_FLOAT32, RT_FLOAT64, RT_INT32, RT_BOOL, RT_UINT8, RT_INT64};
 static const char *const op_names[] = {"sum", "mean", "max", "min", "argmax", "argmin", "var", "std"};
 
 /* Tolerance for comparing a reduction over n elements with the CPU's:
@@ -19,7 +19,7 @@ static void tol_of(rt_reduce_op op, rt_dtype t, int64_t n, double maxabs, double
     if (op == RT_SUM) *abs_tol = 16 * eps * sqrt((double)n + 1) * maxabs;
     if (op == RT_MEAN) *abs_tol = 16 * eps * maxabs;
     *rel_tol = f32 ? 2e-6 : 1e-12;
-    if (t == RT_INT32 || t == RT_BOOL) {
+    if (t == RT_INT32 || t == RT_BOOL || t == RT_UINT8 || t == RT_INT64) {
         if (op == RT_SUM) { *abs_tol = 0; *rel_tol = 0; }
     }
 }
@@ -51,7 +51,7 @@ TEST(every_op_axis_dtype) {
     NEED_GPU();
     int64_t shapes[][3] = {{3, 1023, 5}, {1, 1, 1}, {2, 0, 3}, {1, 1, 70001}, {67, 33, 1}, {5, 300, 40}};
     for (int si = 0; si < (int)(sizeof shapes / sizeof shapes[0]); si++)
-        for (int ti = 0; ti < 4; ti++) {
+        for (int ti = 0; ti < (int)(sizeof dtypes / sizeof dtypes[0]); ti++) {
             rt_dtype t = dtypes[ti];
             pair a = pair_random(shapes[si], 3, t, -50, 50);
             char tag[64];

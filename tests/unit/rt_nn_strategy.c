@@ -4,6 +4,7 @@
  * uneven global batches and empty shards, run/reduce, the all-reduce, the
  * scope rules and error reporting. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,6 +268,37 @@ TEST(test_scope_rules)
     nn_strategy_release(s2);
 }
 
+/* The scope stack is per thread: a scope entered on one thread is not the
+ * current strategy of another, which has its own stack. */
+typedef struct { nn_strategy *own; nn_strategy *seen_first, *seen_inside; int enter_ok, exit_ok; } scope_probe;
+
+static void *scope_thread(void *arg)
+{
+    scope_probe *p = arg;
+    p->seen_first = nn_strategy_current();
+    p->enter_ok = nn_strategy_enter(p->own) == RT_OK;
+    p->seen_inside = nn_strategy_current();
+    p->exit_ok = nn_strategy_exit(p->own) == RT_OK;
+    return NULL;
+}
+
+TEST(test_scope_per_thread)
+{
+    nn_strategy *s1 = strategy_of(2), *s2 = strategy_of(3);
+    CHECK(nn_strategy_enter(s1) == RT_OK);
+    scope_probe p = { .own = s2 };
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, scope_thread, &p) == 0);
+    pthread_join(th, NULL);
+    CHECK(p.seen_first == NULL);          /* s1 is this thread's scope only */
+    CHECK(p.enter_ok && p.exit_ok);       /* no "scope inside another strategy's scope" */
+    CHECK(p.seen_inside == s2);
+    CHECK(nn_strategy_current() == s1);   /* the other thread's scope left ours alone */
+    CHECK(nn_strategy_exit(s1) == RT_OK);
+    nn_strategy_release(s1);
+    nn_strategy_release(s2);
+}
+
 /* set_log_device_placement inside a scope names replicas and the all-reduce */
 static int n_lines, saw_replica1, saw_allreduce;
 static void sink(void *ctx, const char *line)
@@ -308,6 +340,7 @@ int main(void)
     RUN(test_run_and_reduce);
     RUN(test_allreduce_arrays);
     RUN(test_scope_rules);
+    RUN(test_scope_per_thread);
     RUN(test_log_device_placement);
     return test_summary();
 }

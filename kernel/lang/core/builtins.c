@@ -315,7 +315,14 @@ int lang_get_dtype(lang_state *L, lang_value v, const char *what, rt_dtype *out)
     return lang_fail(L, LANG_E_TYPE, "%s must be a dtype name such as \"float32\", not %s", what, lv_type_name(v));
 }
 
-rt_device *device_of_value(lang_value v); /* builtins_device.c */
+void lang_register_type_methods(lang_state *L, lv_type type, const lang_type_methods *t)
+{
+    if ((int)type >= 0 && type < LV_TYPE_COUNT) L->types[type] = t;
+}
+
+void lang_register_device_of(lang_state *L, lang_device_of_fn fn) { L->device_of = fn; }
+
+void lang_register_list_display(lang_state *L, lang_list_display_fn fn) { L->list_display = fn; }
 
 int lang_get_device(lang_state *L, lang_value v, const char *what, rt_device **out)
 {
@@ -326,7 +333,7 @@ int lang_get_device(lang_state *L, lang_value v, const char *what, rt_device **o
         *out = d;
         return 0;
     }
-    rt_device *d = device_of_value(v);
+    rt_device *d = L->device_of ? L->device_of(v) : NULL;
     if (d) { *out = d; return 0; }
     return lang_fail(L, LANG_E_TYPE, "%s must be a device name such as \"GPU:0\", not %s", what, lv_type_name(v));
 }
@@ -490,8 +497,6 @@ void lang_clear_output(lang_state *L, int wait)
     if (L->out && L->out->clear_output) L->out->clear_output(L->out->ctx, wait);
 }
 
-int device_list_display(lang_state *L, lang_value v, lang_bundle *b); /* builtins_device.c */
-
 int lang_display_bundle(lang_state *L, lang_value v, lang_bundle *b)
 {
     char *text = lang_repr(L, v);
@@ -508,8 +513,8 @@ int lang_display_bundle(lang_state *L, lang_value v, lang_bundle *b)
             if (!L->err_pending) lang_raise(L, LANG_E_VALUE, "displaying %s failed", c->name);
             return -1;
         }
-    } else if (v.type == LV_LIST) {
-        if (device_list_display(L, v, b) < 0) return -1;
+    } else if (v.type == LV_LIST && L->list_display) {
+        if (L->list_display(L, v, b) < 0) return -1;
     }
     return 0;
 }

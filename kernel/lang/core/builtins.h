@@ -168,7 +168,7 @@ int        lang_reserve(lang_state *L, size_t bytes);
 lang_value lang_raise_os(lang_state *L, int errnum, const char *filename);
 /* Raises KeyError(key): the message is repr(key), e.args == (key,). */
 lang_value lang_raise_key(lang_state *L, lang_value key);
-/* The OSError subclass for errno `e` (ENOENT -> LANG_E_FILE_NOT_FOUND ...). */
+/* The OSError subclass Python uses for errno e (ENOENT FileNotFoundError ...). */
 lang_error_kind lang_error_kind_of_errno(int e);
 /* 1 when an error is pending (between a raise and the cell boundary). */
 int        lang_error_pending(lang_state *L);
@@ -333,6 +333,29 @@ void *lang_ext_get(lang_state *L, const char *key);
 /* Runs fn after every cell (success or error) before the result is returned:
  * e.g. plotting shows the pending figure (matplotlib-inline style). */
 void lang_on_cell_end(lang_state *L, void (*fn)(lang_state *L, void *ctx), void *ctx);
+
+/* What the helper layer asks of a library it does not know by name (the
+ * helper layer never calls up into lib/): the device library registers how
+ * a device object names its device (lang_get_device accepts it) and the
+ * rich display of a list of such objects (lang_display_bundle uses it).
+ * Without a registration, only device names are accepted and lists show
+ * as text. */
+typedef rt_device *(*lang_device_of_fn)(lang_value v);             /* NULL: not a device object */
+typedef int (*lang_list_display_fn)(lang_state *L, lang_value list, lang_bundle *b); /* 0 / -1 raised */
+void lang_register_device_of(lang_state *L, lang_device_of_fn fn);
+void lang_register_list_display(lang_state *L, lang_list_display_fn fn);
+
+/* A built-in value type's methods (str, list, tuple, dict, array), given by
+ * the library that implements them: the core finds obj.name, completions
+ * and help through this table, never by the library's names. attrs are the
+ * attribute names besides the methods (completion, dir); getattr reads one
+ * (LV_MISSING when there is none). Both may be NULL. */
+typedef struct {
+    const lang_method *methods;
+    const char *const *attrs;
+    lang_value (*getattr)(lang_state *L, lang_value self, const char *name);
+} lang_type_methods;
+void lang_register_type_methods(lang_state *L, lv_type type, const lang_type_methods *t); /* t: static */
 
 /* Libraries: each lib/ file has one `void lang_init_NAME(lang_state *L)`
  * listed in lib/libraries.c's table, which lang_new opens in order. */

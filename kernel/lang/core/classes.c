@@ -838,16 +838,8 @@ lang_value lang_exception_class(lang_state *L, lang_error_kind kind)
 
 lang_value lang_raise_os(lang_state *L, int errnum, const char *filename)
 {
-    lang_error_kind k;
-    switch (errnum) {
-    case ENOENT: k = LANG_E_FILE_NOT_FOUND; break;
-    case EEXIST: k = LANG_E_FILE_EXISTS; break;
-    case EACCES: case EPERM: k = LANG_E_PERMISSION; break;
-    case EISDIR: k = LANG_E_IS_A_DIRECTORY; break;
-    case ENOTDIR: k = LANG_E_NOT_A_DIRECTORY; break;
-    case ENOMEM: return lang_nomem(L);
-    default: k = LANG_E_OS; break;
-    }
+    if (errnum == ENOMEM) return lang_nomem(L);
+    lang_error_kind k = lang_error_kind_of_errno(errnum);
     lang_value args[3] = { lv_int(errnum), lv_str(strerror(errnum)), filename ? lv_str(filename) : lv_none() };
     lang_value inst = lv_is_err(args[1]) || lv_is_err(args[2]) ? lv_err()
                       : lang_call(L, L->exc_class[k], filename ? 3 : 2, args, 0, NULL, NULL);
@@ -912,8 +904,7 @@ static const struct { int kind, base; const char *doc; } exc_tree[] = {
     {LANG_E_PERMISSION, LANG_E_OS, "PermissionError(*args)\nNot allowed to read or write this path.\n>>> except PermissionError:"},
     {LANG_E_IS_A_DIRECTORY, LANG_E_OS, "IsADirectoryError(*args)\nA file operation on a directory.\n>>> except IsADirectoryError:"},
     {LANG_E_NOT_A_DIRECTORY, LANG_E_OS, "NotADirectoryError(*args)\nA directory operation on a file.\n>>> except NotADirectoryError:"},
-    {LANG_E_UNSUPPORTED_OP, LANG_E_OS, "UnsupportedOperation(*args)\nA file operation the file's mode does not allow (io.UnsupportedOperation).\n>>> open('x.txt').write('a')"},
-    {LANG_E_UNICODE_DECODE, LANG_E_VALUE, "UnicodeDecodeError(*args)\nBytes that are not valid UTF-8.\n>>> except UnicodeDecodeError:"},
+    {LANG_E_UNSUPPORTED_OP, LANG_E_OS, "UnsupportedOperation(*args)\nAn operation the file does not support (reading a file opened for writing).\n>>> open('x.txt', 'w').read()"},
     {LANG_E_RUNTIME, LANG_E_EXCEPTION, "RuntimeError(*args)\nAn error that fits no other class.\n>>> raise RuntimeError('stop')"},
     {LANG_E_RECURSION, LANG_E_RUNTIME, "RecursionError(*args)\nThe maximum recursion depth was exceeded.\n>>> def f(): return f()"},
     {LANG_E_NOT_IMPLEMENTED, LANG_E_RUNTIME, "NotImplementedError(*args)\nA method a subclass must provide.\n>>> raise NotImplementedError"},
@@ -922,6 +913,7 @@ static const struct { int kind, base; const char *doc; } exc_tree[] = {
     {LANG_E_SYNTAX, LANG_E_EXCEPTION, "SyntaxError(*args)\nCode that does not parse.\n>>> x = (1 +"},
     {LANG_E_TYPE, LANG_E_EXCEPTION, "TypeError(*args)\nAn operation on a value of the wrong type.\n>>> 1 + 'a'"},
     {LANG_E_VALUE, LANG_E_EXCEPTION, "ValueError(*args)\nA value of the right type but not acceptable.\n>>> int('abc')"},
+    {LANG_E_UNICODE_DECODE, LANG_E_VALUE, "UnicodeDecodeError(*args)\nBytes that are not valid text in the encoding (a ValueError).\n>>> open('image.png').read()"},
     {LANG_E_SHAPE, LANG_E_VALUE, "ShapeError(*args)\nArray shapes that do not fit together (a ValueError).\n>>> ones(2) + ones(3)"},
 };
 

@@ -119,16 +119,12 @@ static int add_attr_name(void *ctx, const char *n)
     return 0;
 }
 
-static void attr_matches(lang_value v, const char *prefix, size_t pl, strvec *sv)
+static void attr_matches(lang_state *L, lang_value v, const char *prefix, size_t pl, strvec *sv)
 {
     switch (v.type) {
-    case LV_STR: add_methods(sv, lang_str_methods, prefix, pl); break;
-    case LV_LIST: add_methods(sv, lang_list_methods, prefix, pl); break;
-    case LV_TUPLE: add_methods(sv, lang_tuple_methods, prefix, pl); break;
-    case LV_DICT: add_methods(sv, lang_dict_methods, prefix, pl); break;
-    case LV_ARRAY:
-        add_names(sv, lang_array_attrs, prefix, pl);
-        add_methods(sv, lang_array_methods, prefix, pl);
+    case LV_STR: case LV_LIST: case LV_TUPLE: case LV_DICT: case LV_ARRAY:
+        add_names(sv, op_attrs_of(L, v), prefix, pl);
+        add_methods(sv, op_methods_of(L, v), prefix, pl);
         break;
     case LV_OBJECT: {
         const lang_class *c = lv_object_class(v);
@@ -145,7 +141,7 @@ static void attr_matches(lang_value v, const char *prefix, size_t pl, strvec *sv
     }
 }
 
-void lang_complete(lang_state *L, const char *code, int cursor_pos, lang_completion *c)
+static void complete_in_heap(lang_state *L, const char *code, int cursor_pos, lang_completion *c)
 {
     memset(c, 0, sizeof *c);
     if (!code) code = "";
@@ -166,7 +162,7 @@ void lang_complete(lang_state *L, const char *code, int cursor_pos, lang_complet
         lang_value v;
         if (b == e && e > 0 && (code[e - 1] == '"' || code[e - 1] == '\'')) v = lv_str("");
         else v = lookup_dotted(L, code + b, e - b);
-        if (!lv_is_missing(v) && !lv_is_err(v)) attr_matches(v, pre, pl, &sv);
+        if (!lv_is_missing(v) && !lv_is_err(v)) attr_matches(L, v, pre, pl, &sv);
         lv_release(v);
     } else if (start > 0 && code[start - 1] == '%') {
         static const char *const magics[] = { "time", "who", "reset", NULL };
@@ -187,6 +183,13 @@ void lang_complete(lang_state *L, const char *code, int cursor_pos, lang_complet
     c->cursor_start = byte_to_cp(code, start);
     c->cursor_end = cursor_pos;
     if (!sv.v) c->n = 0;
+}
+
+void lang_complete(lang_state *L, const char *code, int cursor_pos, lang_completion *c)
+{
+    lang_heap *previous = lang_heap_enter(L->heap);
+    complete_in_heap(L, code, cursor_pos, c);
+    lang_heap_leave(previous);
 }
 
 void lang_completion_clear(lang_completion *c)
@@ -270,7 +273,7 @@ char *lang_help_text(lang_state *L, lang_value v, const char *name)
         rt_format_shape(a->shape, a->ndim, shp, sizeof shp);
         fmtbuf_printf(&b, "Type: array\nShape: %s\nDtype: %s\nDevice: %s\nSize: %lld", shp, rt_dtype_name(a->dtype),
                       rt_device_name(a->device), (long long)a->size);
-        list_methods(&b, "Methods", lang_array_methods);
+        list_methods(&b, "Methods", op_methods_of(L, v));
         break;
     }
     default: {
@@ -279,9 +282,8 @@ char *lang_help_text(lang_state *L, lang_value v, const char *name)
         if (r && strlen(r) > 200) strcpy(r + 197, "...");
         fmtbuf_printf(&b, "Type: %s\nValue: %s", lv_type_name(v), r ? r : "");
         free(r);
-        if (v.type == LV_STR) list_methods(&b, "Methods", lang_str_methods);
-        else if (v.type == LV_LIST) list_methods(&b, "Methods", lang_list_methods);
-        else if (v.type == LV_DICT) list_methods(&b, "Methods", lang_dict_methods);
+        if (v.type == LV_STR || v.type == LV_LIST || v.type == LV_DICT)
+            list_methods(&b, "Methods", op_methods_of(L, v));
         break;
     }
     }
@@ -289,7 +291,7 @@ char *lang_help_text(lang_state *L, lang_value v, const char *name)
     return fmtbuf_take(&b);
 }
 
-int lang_inspect(lang_state *L, const char *code, int cursor_pos, int detail_level, lang_bundle *doc)
+static int inspect_in_heap(lang_state *L, const char *code, int cursor_pos, int detail_level, lang_bundle *doc)
 {
     if (!code) return 0;
     size_t cur = cp_to_byte(code, cursor_pos), len = strlen(code);
@@ -323,6 +325,14 @@ int lang_inspect(lang_state *L, const char *code, int cursor_pos, int detail_lev
     return 1;
 }
 
+int lang_inspect(lang_state *L, const char *code, int cursor_pos, int detail_level, lang_bundle *doc)
+{
+    lang_heap *previous = lang_heap_enter(L->heap);
+    int found = inspect_in_heap(L, code, cursor_pos, detail_level, doc);
+    lang_heap_leave(previous);
+    return found;
+}
+
 /* ---- is_complete ---------------------------------------------------------------------------- */
 
 static void line_indent(const char *code, char *indent, size_t cap, int extra)
@@ -350,7 +360,7 @@ static void line_indent(const char *code, char *indent, size_t cap, int extra)
     indent[n] = 0;
 }
 
-const char *lang_is_complete(lang_state *L, const char *code, char *indent, size_t indent_cap)
+static const char *is_complete_in_heap(lang_state *L, const char *code, char *indent, size_t indent_cap)
 {
     if (indent && indent_cap) indent[0] = 0;
     if (!code) return "complete";
@@ -386,4 +396,12 @@ const char *lang_is_complete(lang_state *L, const char *code, char *indent, size
     arena_release(A);
     (void)L;
     return res;
+}
+
+const char *lang_is_complete(lang_state *L, const char *code, char *indent, size_t indent_cap)
+{
+    lang_heap *previous = lang_heap_enter(L->heap);
+    const char *status = is_complete_in_heap(L, code, indent, indent_cap);
+    lang_heap_leave(previous);
+    return status;
 }

@@ -637,11 +637,11 @@ __attribute__((noinline)) static lang_value eval_call(lang_state *L, frame *F, n
             if (simple) return fast_call(L, F, e, b->fn, b->name, b->self);
             return call_general(L, F, e, lv_retain(lv_from_obj(b)), lv_none(), NULL);
         }
-        const lang_method *tab = op_methods_of(self);
+        const lang_method *tab = op_methods_of(L, self);
         if (tab && tab == fnode->u.attr.cache_tab) {
             m = fnode->u.attr.cache_m;
         } else {
-            m = op_find_method(self, fnode->u.attr.name);
+            m = op_find_method(L, self, fnode->u.attr.name);
             fnode->u.attr.cache_tab = tab;
             fnode->u.attr.cache_m = m;
         }

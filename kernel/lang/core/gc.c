@@ -12,22 +12,72 @@
  *      frames on the C stack, runtime objects), and so is everything it
  *      reaches; the rest is garbage, whose references are cleared.
  * Runtime objects (LV_OBJECT) are opaque and not traversed: whatever they
- * hold counts as reachable. The list is process-wide; values are used by one
- * thread at a time.
+ * hold counts as reachable. The list is the current interpreter's (heap.h);
+ * a heap's values are used by one thread at a time.
  */
 #include <stdlib.h>
 #include <string.h>
+#include "heap.h"
 #include "interp.h"
 
-typedef struct gc_head {
-    struct gc_head *prev, *next;
-    int64_t refs;
-    int     reach;
-    int     pad;
-} gc_head;
+/* ---- heaps ---------------------------------------------------------------------------- */
 
-static gc_head gc_list = { &gc_list, &gc_list, 0, 0, 0 };
-static size_t gc_count, gc_allocs;
+static lang_heap process_heap = {           /* outside any interpreter */
+    .list = { .prev = &process_heap.list, .next = &process_heap.list, .heap = &process_heap },
+};
+static _Thread_local lang_heap *current;    /* NULL: the process heap */
+
+static void heap_init(lang_heap *h)
+{
+    memset(h, 0, sizeof *h);
+    h->list.prev = h->list.next = &h->list;
+    h->list.heap = h;
+}
+
+/* Appends g to heap's list. */
+static void link_into(lang_heap *heap, gc_head *g)
+{
+    g->heap = heap;
+    g->next = &heap->list;
+    g->prev = heap->list.prev;
+    heap->list.prev->next = g;
+    heap->list.prev = g;
+    heap->count++;
+}
+
+lang_heap *lang_heap_current(void)
+{
+    return current ? current : &process_heap;
+}
+
+lang_heap *lang_heap_new(void)
+{
+    lang_heap *h = malloc(sizeof *h);
+    if (h) heap_init(h);
+    return h;
+}
+
+lang_heap *lang_heap_enter(lang_heap *h)
+{
+    lang_heap *previous = current;
+    current = h;
+    return previous;
+}
+
+void lang_heap_leave(lang_heap *previous) { current = previous; }
+
+void lang_heap_free(lang_heap *h)
+{
+    if (!h) return;
+    lang_heap *to = &process_heap;
+    while (h->list.next != &h->list) {
+        gc_head *g = h->list.next;
+        h->list.next = g->next;
+        link_into(to, g);
+    }
+    free(h->release_queue);
+    free(h);
+}
 
 static int tracked(int t)
 {
@@ -43,12 +93,9 @@ void *lv_alloc_obj(lv_type t, size_t size)
     if (tracked(t)) {
         gc_head *h = calloc(1, sizeof *h + size);
         if (!h) return NULL;
-        h->next = &gc_list;
-        h->prev = gc_list.prev;
-        gc_list.prev->next = h;
-        gc_list.prev = h;
-        gc_count++;
-        gc_allocs++;
+        lang_heap *heap = lang_heap_current();
+        link_into(heap, h);
+        heap->allocs++;
         o = (lv_obj *)(h + 1);
     } else if (t == LV_STR) {
         /* strings are filled by the caller: zero the header only */
@@ -70,7 +117,7 @@ void lv_free_obj(lv_obj *o)
     gc_head *h = HEAD(o);
     h->prev->next = h->next;
     h->next->prev = h->prev;
-    gc_count--;
+    h->heap->count--;
     free(h);
 }
 
@@ -258,14 +305,16 @@ static void mark(lv_obj *ref, void *ctx)
 
 size_t lv_gc_collect(void)
 {
-    gc_allocs = 0;
-    for (gc_head *h = gc_list.next; h != &gc_list; h = h->next) {
+    lang_heap *heap = lang_heap_current();
+    gc_head *const gc_list = &heap->list;
+    heap->allocs = 0;
+    for (gc_head *h = gc_list->next; h != gc_list; h = h->next) {
         h->refs = ((lv_obj *)(h + 1))->refcount;
         h->reach = 0;
     }
-    for (gc_head *h = gc_list.next; h != &gc_list; h = h->next) traverse((lv_obj *)(h + 1), dec_ref, NULL);
+    for (gc_head *h = gc_list->next; h != gc_list; h = h->next) traverse((lv_obj *)(h + 1), dec_ref, NULL);
     stack s = {0};
-    for (gc_head *h = gc_list.next; h != &gc_list; h = h->next)
+    for (gc_head *h = gc_list->next; h != gc_list; h = h->next)
         if (h->refs > 0) { h->reach = 1; push(&s, h); }
     while (s.n && !s.oom) {
         gc_head *h = s.v[--s.n];
@@ -274,7 +323,7 @@ size_t lv_gc_collect(void)
     if (s.oom) { free(s.v); return 0; }
     /* the garbage: keep it alive while its references are cleared */
     s.n = 0;
-    for (gc_head *h = gc_list.next; h != &gc_list; h = h->next)
+    for (gc_head *h = gc_list->next; h != gc_list; h = h->next)
         if (!h->reach) push(&s, h);
     if (s.oom) { free(s.v); return 0; }
     size_t n = s.n;
@@ -287,5 +336,6 @@ size_t lv_gc_collect(void)
 
 int lv_gc_wanted(void)
 {
-    return gc_allocs > 20000 && gc_allocs > gc_count;
+    lang_heap *heap = lang_heap_current();
+    return heap->allocs > 20000 && heap->allocs > heap->count;
 }

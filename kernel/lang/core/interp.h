@@ -7,6 +7,7 @@
 
 #include <signal.h>
 #include "ast.h"
+#include "heap.h"
 #include "builtins.h"
 #include "object.h"
 #include "numfmt.h"
@@ -65,6 +66,7 @@ typedef struct exc_saved {
 } exc_saved;
 
 struct lang_state {
+    lang_heap  *heap;         /* owned: the values' heap (heap.h) */
     gslot      *g;            /* owned */
     int         ng, capg;
     int        *gindex;       /* open-addressing hash: name -> slot, -1 empty */
@@ -94,6 +96,11 @@ struct lang_state {
     cell_hook  *hooks;
     int         display_counter;
     int         log_placement; /* route rt's placement log to stdout */
+
+    /* registered by a library (builtins.h): device objects, list display */
+    lang_device_of_fn    device_of;
+    lang_list_display_fn list_display;
+    const lang_type_methods *types[LV_TYPE_COUNT]; /* built-in types' methods */
 
     /* registered classes with a constructor (isinstance, type) */
     const lang_class **classes;
@@ -138,8 +145,9 @@ lang_value op_getattr(lang_state *L, lang_value obj, const char *name);
 int        op_setattr(lang_state *L, lang_value obj, const char *name, lang_value v);
 /* The method `name` of obj's type (for obj.name(...) without a bound
  * object), or NULL. */
-const lang_method *op_find_method(lang_value obj, const char *name);
-const lang_method *op_methods_of(lang_value obj); /* the method table of obj's type, or NULL */
+const lang_method *op_find_method(lang_state *L, lang_value obj, const char *name);
+const lang_method *op_methods_of(lang_state *L, lang_value obj); /* the method table of obj's type, or NULL */
+const char *const *op_attrs_of(lang_state *L, lang_value obj);    /* its attribute names, or NULL */
 int        op_lt(lang_state *L, lang_value a, lang_value b); /* sort order: 1/0/-1 */
 lang_value bound_method(lang_state *L, const lang_method *m, lang_value self);
 
@@ -161,13 +169,6 @@ void repr_str_quoted(fmtbuf *b, const char *s, size_t n);
 lang_value format_value(lang_state *L, lang_value v, const char *spec);
 
 /* ---- builtins (builtins_*.c) ---- */
-extern const lang_method lang_str_methods[];
-extern const lang_method lang_list_methods[];
-extern const lang_method lang_tuple_methods[];
-extern const lang_method lang_dict_methods[];
-extern const lang_method lang_array_methods[];
-extern const char *const lang_array_attrs[];
-lang_value array_getattr(lang_state *L, lang_value self, const char *name);
 /* Sorts a list in place (builtins_core.c). 0 or -1. */
 int sort_list(lang_state *L, lang_value list, lang_value key, int reverse);
 /* 'format' % values (percent.c) */
@@ -185,7 +186,8 @@ lang_status lang_execute_named(lang_state *L, const char *code, const lang_outpu
 char *lang_help_text(lang_state *L, lang_value v, const char *name);
 /* The doc of a builtin value (or NULL). */
 const char *lang_builtin_doc(lang_value v);
-/* rt placement log sink for the current state */
+/* rt placement log sink for the current state: lines go to the cell's
+ * stdout (lang.c) */
 void lang_device_log_sink(void *ctx, const char *line);
 
 /* ---- classes and instances (classes.c) ---- */

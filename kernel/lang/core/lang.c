@@ -113,9 +113,11 @@ lang_state *lang_new(void)
 {
     lang_state *L = calloc(1, sizeof *L);
     if (!L) return NULL;
-    if (gindex_grow(L) < 0) { free(L); return NULL; }
+    if (!(L->heap = lang_heap_new()) || gindex_grow(L) < 0) { lang_heap_free(L->heap); free(L); return NULL; }
+    lang_heap *previous = lang_heap_enter(L->heap);
     classes_init(L);
     lang_open_libraries(L);
+    lang_heap_leave(previous);
     /* resolve the memory limits now, so a malformed one is reported at start */
     rt_host_memory_limit(NULL);
     rt_gpu_memory_limit_for(0, NULL);
@@ -125,6 +127,7 @@ lang_state *lang_new(void)
 void lang_free(lang_state *L)
 {
     if (!L) return;
+    lang_heap *previous = lang_heap_enter(L->heap);
     /* release user values first: objects may still look at builtins */
     for (int i = 0; i < L->ng; i++) { lv_release(L->g[i].value); L->g[i].value = lv_missing(); }
     errors_reset(L);
@@ -150,6 +153,8 @@ void lang_free(lang_state *L)
     free(L->classes);
     rt_set_interrupt_flag(NULL);
     rt_set_log_sink(NULL, NULL);
+    lang_heap_leave(previous == L->heap ? NULL : previous);
+    lang_heap_free(L->heap);
     free(L);
 }
 
@@ -218,9 +223,18 @@ static void run_cell_hooks(lang_state *L)
     }
 }
 
+void lang_device_log_sink(void *ctx, const char *line)
+{
+    lang_state *L = ctx;
+    if (!L || !L->out) return;
+    size_t n = strlen(line);
+    lang_write(L, "stdout", line, n);
+    if (!n || line[n - 1] != '\n') lang_write(L, "stdout", "\n", 1);
+}
+
 /* Runs `code` as a cell named by cell_number or filename. */
-lang_status lang_execute_named(lang_state *L, const char *code, const lang_output *out, int silent,
-                               lang_result *res, const char *filename, int first_line)
+static lang_status execute_in_heap(lang_state *L, const char *code, const lang_output *out, int silent,
+                                   lang_result *res, const char *filename, int first_line)
 {
     memset(res, 0, sizeof *res);
     res->status = LANG_OK;
@@ -278,12 +292,21 @@ lang_status lang_execute_named(lang_state *L, const char *code, const lang_outpu
     return res->status;
 }
 
+lang_status lang_execute_named(lang_state *L, const char *code, const lang_output *out, int silent,
+                               lang_result *res, const char *filename, int first_line)
+{
+    lang_heap *previous = lang_heap_enter(L->heap);
+    lang_status st = execute_in_heap(L, code, out, silent, res, filename, first_line);
+    lang_heap_leave(previous);
+    return st;
+}
+
 lang_status lang_execute(lang_state *L, const char *code, const lang_output *out, int silent, lang_result *res)
 {
     return lang_execute_named(L, code, out, silent, res, NULL, 1);
 }
 
-lang_status lang_eval_expression(lang_state *L, const char *expr, lang_result *res)
+static lang_status eval_expression_in_heap(lang_state *L, const char *expr, lang_result *res)
 {
     memset(res, 0, sizeof *res);
     res->status = LANG_OK;
@@ -313,6 +336,14 @@ lang_status lang_eval_expression(lang_state *L, const char *expr, lang_result *r
     L->out = saved_out;
     arena_release(A);
     return res->status;
+}
+
+lang_status lang_eval_expression(lang_state *L, const char *expr, lang_result *res)
+{
+    lang_heap *previous = lang_heap_enter(L->heap);
+    lang_status st = eval_expression_in_heap(L, expr, res);
+    lang_heap_leave(previous);
+    return st;
 }
 
 const lang_info_t *lang_info(void)

@@ -99,13 +99,12 @@ typedef struct {               /* LV_FUNCTION */
     lv_classobj       *owner;  /* owned ref: the class whose body defined it (super()), or NULL */
 } lv_funcobj;
 
-/* Lazy iterators (LV_ITER): enumerate, zip, iter(x) over sequences, and
- * objects whose class has a next hook (IT_OBJECT). */
+/* Lazy iterators (LV_ITER): enumerate, zip, iter(x) over sequences. */
 typedef enum {
     IT_SEQ, IT_STR, IT_DICT, IT_RANGE, IT_ARRAY, IT_ENUMERATE, IT_ZIP,
     IT_NEXT,     /* src: an instance with __next__ (until StopIteration) */
     IT_GETITEM,  /* src: an instance with __getitem__, called with 0, 1, 2 ... (until IndexError) */
-    IT_OBJECT,   /* src: an object whose class has a next hook */
+    IT_OBJECT,   /* src: an object whose class has a next hook (a file's lines) */
 } lv_iterkind;
 typedef struct lv_iterobj {
     lv_obj       h;
@@ -129,8 +128,8 @@ static inline lang_value lv_from_obj(void *o)
  * their release; containers are tracked for the cycle collector. */
 void  *lv_alloc_obj(lv_type t, size_t size);
 void   lv_free_obj(lv_obj *o);
-size_t lv_gc_collect(void);   /* frees unreachable cycles; returns how many objects */
-int    lv_gc_wanted(void);    /* many containers were made since the last collection */
+size_t lv_gc_collect(void);   /* frees unreachable cycles of the current heap (heap.h); returns how many */
+int    lv_gc_wanted(void);    /* many containers were made in the current heap since its last collection */
 
 /* Freed by their owners' modules (eval.c / iter.c). */
 void lv_func_free(lv_funcobj *f);

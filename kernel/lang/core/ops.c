@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "interp.h"
+#include "scalar_rules.h"
 
 /* ---- numbers ----------------------------------------------------------------------- */
 
@@ -36,6 +37,24 @@ static lang_value int_pow(lang_state *L, int64_t a, int64_t b)
     return lv_int(r);
 }
 
+/* Python's int / int: the exact quotient rounded once. Operands beyond
+ * 2**53 are not exact as doubles, so the quotient is formed in 128 bits
+ * with the remainder as a sticky bit before the one rounding. */
+static double int_true_divide(int64_t x, int64_t y)
+{
+    const int64_t exact = (int64_t)1 << 53;
+    if (x >= -exact && x <= exact && y >= -exact && y <= exact) return (double)x / (double)y;
+    int neg = (x < 0) != (y < 0);
+    uint64_t n = x < 0 ? 0 - (uint64_t)x : (uint64_t)x, d = y < 0 ? 0 - (uint64_t)y : (uint64_t)y;
+    if (n == 0) return neg ? -0.0 : 0.0;
+    int shift = __builtin_clzll(n) + 63;                 /* n << shift has its top bit at bit 126 */
+    unsigned __int128 num = (unsigned __int128)n << shift;
+    unsigned __int128 q = num / d;                       /* at least 63 significant bits */
+    if (num % d) q |= 1;                                 /* sticky: below the rounding position */
+    double r = ldexp((double)q, -shift);
+    return neg ? -r : r;
+}
+
 static lang_value num_binary(lang_state *L, binop op, lang_value a, lang_value b)
 {
     int both_int = a.type != LV_FLOAT && b.type != LV_FLOAT;
@@ -47,7 +66,7 @@ static lang_value num_binary(lang_state *L, binop op, lang_value a, lang_value b
         case OP_MUL: if (__builtin_mul_overflow(x, y, &r)) return overflow(L, op, x, y); return lv_int(r);
         case OP_DIV:
             if (y == 0) return lang_raise(L, LANG_E_ZERODIV, "division by zero");
-            return lv_float((double)x / (double)y);
+            return lv_float(int_true_divide(x, y));
         case OP_FLOORDIV: case OP_MOD: {
             if (y == 0) return lang_raise(L, LANG_E_ZERODIV, op == OP_MOD ? "integer modulo by zero" : "integer division or modulo by zero");
             if (x == INT64_MIN && y == -1) {
@@ -82,24 +101,20 @@ static lang_value num_binary(lang_state *L, binop op, lang_value a, lang_value b
         case OP_DIV:
             if (y == 0) return lang_raise(L, LANG_E_ZERODIV, "float division by zero");
             return lv_float(x / y);
-        case OP_FLOORDIV:
-            if (y == 0) return lang_raise(L, LANG_E_ZERODIV, "float floor division by zero");
-            return lv_float(floor(x / y));
-        case OP_MOD: {
-            if (y == 0) return lang_raise(L, LANG_E_ZERODIV, "float modulo by zero");
-            double m = fmod(x, y);
-            if (m != 0 && ((m < 0) != (y < 0))) m += y;
-            else if (m == 0) m = copysign(0.0, y);
-            return lv_float(m);
+        case OP_FLOORDIV: case OP_MOD: {
+            if (y == 0)
+                return lang_raise(L, LANG_E_ZERODIV, op == OP_MOD ? "float modulo" : "float floor division by zero");
+            /* Python's float_divmod, shared with the array kernels: -9.0 // (1/3) is -28.0 */
+            return lv_float(op == OP_MOD ? d_mod(x, y) : d_floordiv(x, y));
         }
         case OP_POW:
             if (x == 0 && y < 0) return lang_raise(L, LANG_E_ZERODIV, "0.0 cannot be raised to a negative power");
-            if (x < 0 && y != floor(y))
+            if (x < 0 && y != floor(y) && !isinf(x) && !isinf(y))
                 return lang_raise(L, LANG_E_VALUE, "a negative number cannot be raised to a fractional power (the result would be complex)");
             {
                 double r = pow(x, y);
                 if (isinf(r) && !isinf(x) && !isinf(y))
-                    return lang_raise(L, LANG_E_VALUE, "numerical result out of range: %g ** %g", x, y);
+                    return lang_raise(L, LANG_E_OVERFLOW, "numerical result out of range: %g ** %g", x, y);
                 return lv_float(r);
             }
         default: break;
@@ -519,7 +534,10 @@ int op_truthy(lang_state *L, lang_value v)
 /* ---- slices ------------------------------------------------------------------------------ */
 
 /* Python's slice.indices(len): start, step and count of a slice. */
-static int slice_indices(lang_state *L, const index_item *it, int64_t len, int64_t *start, int64_t *step, int64_t *count)
+/* Python's slice.indices(len): start, stop and step clamped to len, and
+ * the number of items. */
+static int slice_bounds(lang_state *L, const index_item *it, int64_t len, int64_t *start, int64_t *stop, int64_t *step,
+                        int64_t *count)
 {
     int64_t lo, hi, st = 1;
     if (!lv_is_missing(it->step) && !lv_is_none(it->step)) {
@@ -544,8 +562,15 @@ static int slice_indices(lang_state *L, const index_item *it, int64_t len, int64
         *count = lo > hi ? (lo - hi - st - 1) / (-st) : 0;
     }
     *start = lo;
+    *stop = hi;
     *step = st;
     return 0;
+}
+
+static int slice_indices(lang_state *L, const index_item *it, int64_t len, int64_t *start, int64_t *step, int64_t *count)
+{
+    int64_t stop;
+    return slice_bounds(L, it, len, start, &stop, step, count);
 }
 
 /* byte offset of code point i in a UTF-8 string */
@@ -640,12 +665,15 @@ static lang_value range_getitem(lang_state *L, lang_value rv, const index_item *
         if (norm_index(L, it->v, n, "range object", &i) < 0) return lv_err();
         return lv_int(r->start + i * r->step);
     }
-    int64_t start, step, count;
-    if (slice_indices(L, it, n, &start, &step, &count) < 0) return lv_err();
-    lang_value l = lv_list_new((size_t)count);
-    if (lv_is_err(l)) return lang_nomem(L);
-    for (int64_t k = 0, i = start; k < count; k++, i += step) lv_list_append(l, lv_int(r->start + i * r->step));
-    return l;
+    /* a slice of a range is a range, as in Python: range(10)[2:5] == range(2, 5) */
+    int64_t start, stop, step, count;
+    if (slice_bounds(L, it, n, &start, &stop, &step, &count) < 0) return lv_err();
+    lv_rangeobj *s = lv_alloc_obj(LV_RANGE, sizeof *s);
+    if (!s) return lang_nomem(L);
+    s->start = r->start + start * r->step;
+    s->stop = r->start + stop * r->step;
+    s->step = r->step * step;
+    return lv_from_obj(s);
 }
 
 /* ---- array indexing ---------------------------------------------------------------------- */
@@ -736,6 +764,12 @@ static rt_array *fancy_indices(lang_state *L, rt_array *a, lang_value f, int *fl
         rt_array_release(idx);
         if (!r) lang_raise_rt(L);
         return r;
+    }
+    if (idx->dtype == RT_INT64 || idx->dtype == RT_UINT8) { /* gathers take int32 positions */
+        rt_array *t = rt_cast(idx, RT_INT32);
+        rt_array_release(idx);
+        if (!t) { lang_raise_rt(L); return NULL; }
+        idx = t;
     }
     if (idx->dtype != RT_INT32) {
         rt_array_release(idx);
@@ -1032,22 +1066,28 @@ static const lang_method *find_in(const lang_method *m, const char *name)
     return NULL;
 }
 
-const lang_method *op_methods_of(lang_value obj)
+static const lang_type_methods *type_of(lang_state *L, lang_value obj)
 {
-    switch (obj.type) {
-    case LV_STR: return lang_str_methods;
-    case LV_LIST: return lang_list_methods;
-    case LV_TUPLE: return lang_tuple_methods;
-    case LV_DICT: return lang_dict_methods;
-    case LV_ARRAY: return lang_array_methods;
-    case LV_OBJECT: return lv_object_class(obj)->methods;
-    default: return NULL;
-    }
+    return obj.type < LV_TYPE_COUNT ? L->types[obj.type] : NULL;
 }
 
-const lang_method *op_find_method(lang_value obj, const char *name)
+const lang_method *op_methods_of(lang_state *L, lang_value obj)
 {
-    return find_in(op_methods_of(obj), name);
+    if (obj.type == LV_OBJECT) return lv_object_class(obj)->methods;
+    const lang_type_methods *t = type_of(L, obj);
+    return t ? t->methods : NULL;
+}
+
+const char *const *op_attrs_of(lang_state *L, lang_value obj)
+{
+    if (obj.type == LV_OBJECT) return lv_object_class(obj)->attrs;
+    const lang_type_methods *t = type_of(L, obj);
+    return t ? t->attrs : NULL;
+}
+
+const lang_method *op_find_method(lang_state *L, lang_value obj, const char *name)
+{
+    return find_in(op_methods_of(L, obj), name);
 }
 
 lang_value bound_method(lang_state *L, const lang_method *m, lang_value self)
@@ -1074,14 +1114,15 @@ static lang_value no_attr(lang_state *L, lang_value obj, const char *name)
 lang_value op_getattr(lang_state *L, lang_value obj, const char *name)
 {
     if (obj.type == LV_INSTANCE || obj.type == LV_CLASS) return class_getattr(L, obj, name);
-    const lang_method *m = op_find_method(obj, name);
+    const lang_method *m = op_find_method(L, obj, name);
     if (m) return bound_method(L, m, obj);
-    switch (obj.type) {
-    case LV_ARRAY: {
-        lang_value r = array_getattr(L, obj, name);
+    const lang_type_methods *t = type_of(L, obj);
+    if (t && t->getattr) {
+        lang_value r = t->getattr(L, obj, name);
         if (lv_is_missing(r)) return no_attr(L, obj, name);
         return r;
     }
+    switch (obj.type) {
     case LV_OBJECT: {
         const lang_class *c = lv_object_class(obj);
         if (c->getattr) {

@@ -109,6 +109,7 @@ static int convert(lang_state *L, fmtbuf *b, lang_value v, char conv, const char
         if (lv_is_number(v)) d = lv_as_double(v);
         else if (v.type == LV_ARRAY && v.u.a->size == 1) { if (lang_get_float(L, v, "value", &d) < 0) return -1; }
         else return lang_fail(L, LANG_E_TYPE, "must be real number, not %s", lv_type_name(v));
+        if (isnan(d)) d = copysign(d, 1.0);   /* Python never shows a NaN's sign: '%f' % -nan is 'nan' */
         char cf[32];
         snprintf(cf, sizeof cf, "%%%s*.*%c", flags, conv);
         fmtbuf_printf(b, cf, width, prec < 0 ? 6 : prec, d);

@@ -6,9 +6,10 @@
 #include <string.h>
 #include "format_array.h"
 #include "interp.h"
+#include "unicode.h"
 #include "numfmt.h"
 
-#define REPR_MAX_DEPTH 100
+#define REPR_MAX_DEPTH LANG_REPR_MAX_DEPTH
 
 int repr_to(lang_state *L, fmtbuf *b, lang_value v, int depth);
 
@@ -48,6 +49,16 @@ void repr_str_quoted(fmtbuf *b, const char *s, size_t n)
     fmtbuf_putc(b, q);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80) {   /* non-printable characters are escaped as Python does */
+            uint32_t cp;
+            size_t len = uc_utf8_get(s, n, i, &cp);
+            if (len > 1 && !uc_isprintable(cp))
+                fmtbuf_printf(b, cp <= 0xFF ? "\\x%02x" : cp <= 0xFFFF ? "\\u%04x" : "\\U%08x", (unsigned)cp);
+            else
+                fmtbuf_putn(b, s + i, len);
+            i += len - 1;
+            continue;
+        }
         switch (c) {
         case '\\': fmtbuf_puts(b, "\\\\"); break;
         case '\n': fmtbuf_puts(b, "\\n"); break;
@@ -102,15 +113,12 @@ static const char *builtin_type_name(int tag)
     }
 }
 
-/* containers being printed (Python's Py_ReprEnter): a container met again
- * inside itself prints as [...], (...) or {...} */
-static const void *repr_active[REPR_MAX_DEPTH + 2];
-static int repr_nactive;
-
-static int repr_enter(lang_value v)
+/* containers being printed, in the heap (Python's Py_ReprEnter): a
+ * container met again inside itself prints as [...], (...) or {...} */
+static int repr_enter(lang_heap *h, lang_value v)
 {
-    for (int i = 0; i < repr_nactive; i++) if (repr_active[i] == v.u.o) return 0;
-    repr_active[repr_nactive++] = v.u.o;
+    for (int i = 0; i < h->repr_nactive; i++) if (h->repr_active[i] == v.u.o) return 0;
+    h->repr_active[h->repr_nactive++] = v.u.o;
     return 1;
 }
 
@@ -118,12 +126,13 @@ int repr_to(lang_state *L, fmtbuf *b, lang_value v, int depth)
 {
     if (depth > REPR_MAX_DEPTH) { fmtbuf_puts(b, "..."); return 0; }
     if (v.type == LV_LIST || v.type == LV_TUPLE || v.type == LV_DICT) {
-        if (!repr_enter(v)) {
+        lang_heap *h = lang_heap_current();
+        if (!repr_enter(h, v)) {
             fmtbuf_puts(b, v.type == LV_LIST ? "[...]" : v.type == LV_TUPLE ? "(...)" : "{...}");
             return 0;
         }
         int rc = repr_container(L, b, v, depth);
-        repr_nactive--;
+        h->repr_nactive--;
         return rc;
     }
     switch ((lv_type)v.type) {

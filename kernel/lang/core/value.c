@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include "heap.h"
 #include "object.h"
 
 /* ORDER lv_type */
@@ -33,9 +34,6 @@ const char *lv_type_name(lang_value v)
  * turn: a million nested lists would recurse a million C frames. Past a
  * small depth, dead objects are queued and freed by the outermost release. */
 #define RELEASE_MAX_DEPTH 64
-static int release_depth;
-static lv_obj **release_queue;
-static size_t release_n, release_cap;
 
 static void free_object(lv_obj *o);
 
@@ -44,25 +42,26 @@ void lv_release_heap(lang_value v)
     if (v.type == LV_ARRAY) { rt_array_release(v.u.a); return; }
     lv_obj *o = v.u.o;
     if (--o->refcount > 0) return;
-    if (release_depth >= RELEASE_MAX_DEPTH) {
-        if (release_n == release_cap) {
-            size_t nc = release_cap ? release_cap * 2 : 256;
-            lv_obj **q = realloc(release_queue, nc * sizeof *q);
-            if (q) { release_queue = q; release_cap = nc; }
+    lang_heap *h = lang_heap_current();
+    if (h->release_depth >= RELEASE_MAX_DEPTH) {
+        if (h->release_n == h->release_cap) {
+            size_t nc = h->release_cap ? h->release_cap * 2 : 256;
+            lv_obj **q = realloc(h->release_queue, nc * sizeof *q);
+            if (q) { h->release_queue = q; h->release_cap = nc; }
         }
-        if (release_n < release_cap) { release_queue[release_n++] = o; return; }
+        if (h->release_n < h->release_cap) { h->release_queue[h->release_n++] = o; return; }
         /* no memory for the queue: free it here, deeper */
     }
-    release_depth++;
+    h->release_depth++;
     free_object(o);
-    release_depth--;
-    if (release_depth == 0 && release_n) {
-        release_depth++;
-        while (release_n) free_object(release_queue[--release_n]);
-        release_depth--;
-        free(release_queue);
-        release_queue = NULL;
-        release_cap = 0;
+    h->release_depth--;
+    if (h->release_depth == 0 && h->release_n) {
+        h->release_depth++;
+        while (h->release_n) free_object(h->release_queue[--h->release_n]);
+        h->release_depth--;
+        free(h->release_queue);
+        h->release_queue = NULL;
+        h->release_cap = 0;
     }
 }
 
@@ -313,13 +312,18 @@ int64_t lv_hash(lang_value v)
     return (int64_t)(h & 0x7fffffffffffffffULL);
 }
 
-static int equal_depth;
+static int64_t range_length(const lv_rangeobj *r)
+{
+    if (r->step > 0) return r->stop > r->start ? (r->stop - r->start + r->step - 1) / r->step : 0;
+    return r->start > r->stop ? (r->start - r->stop - r->step - 1) / (-r->step) : 0;
+}
 
 int lv_equal(lang_value a, lang_value b)
 {
     /* deeply nested containers: compare identity past a depth (the C
      * stack is finite) */
-    if (equal_depth > 500) return a.type == b.type && a.u.o == b.u.o;
+    lang_heap *heap = lang_heap_current();
+    if (heap->equal_depth > 500) return a.type == b.type && a.u.o == b.u.o;
     if (lv_is_number(a) && lv_is_number(b)) {
         if (a.type == LV_FLOAT || b.type == LV_FLOAT) return lv_as_double(a) == lv_as_double(b);
         int64_t x = a.type == LV_INT ? a.u.i : a.u.b, y = b.type == LV_INT ? b.u.i : b.u.b;
@@ -338,9 +342,9 @@ int lv_equal(lang_value a, lang_value b)
         if (n != m) return 0;
         if (x == y) return 1;
         int eq = 1;
-        equal_depth++;
+        heap->equal_depth++;
         for (int64_t i = 0; i < n && eq; i++) eq = lv_equal(x[i], y[i]);
-        equal_depth--;
+        heap->equal_depth--;
         return eq;
     }
     case LV_DICT: {
@@ -354,8 +358,10 @@ int lv_equal(lang_value a, lang_value b)
         return 1;
     }
     case LV_RANGE: {
+        /* equal as sequences: range(0) == range(2, 2), range(0, 3, 2) == range(0, 4, 2) */
         lv_rangeobj *x = LV_OBJ(a, lv_rangeobj), *y = LV_OBJ(b, lv_rangeobj);
-        return x->start == y->start && x->stop == y->stop && x->step == y->step;
+        int64_t nx = range_length(x), ny = range_length(y);
+        return nx == ny && (nx == 0 || (x->start == y->start && (nx == 1 || x->step == y->step)));
     }
     case LV_BUILTIN: {
         lv_builtinobj *x = LV_OBJ(a, lv_builtinobj), *y = LV_OBJ(b, lv_builtinobj);

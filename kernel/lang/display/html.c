@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 void html_escape_to(fmtbuf *b, const char *s) {
     if (!s) return;
     const char *run = s;
@@ -193,7 +195,7 @@ char *html_table_render_html(const html_table *t) {
     return fmtbuf_take(&b);
 }
 
-static int cols_of(const char *s) { return (int)fmt_utf8_len(s, strlen(s)); }
+static int cols_of(const char *s) { return (int)utf8_length(s, strlen(s)); }
 
 /* Appends one line with trailing spaces removed. */
 static void put_line(fmtbuf *b, const char *line, size_t len) {

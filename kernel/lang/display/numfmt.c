@@ -6,84 +6,13 @@
  * Python/formatter_unicode.c, so that f-strings print what Python prints.
  */
 #include "numfmt.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- fmtbuf ---------------------------------------------------------------- */
-
-void fmtbuf_init(fmtbuf *b) { b->s = NULL; b->len = b->cap = 0; b->oom = 0; }
-
-void fmtbuf_free(fmtbuf *b) { free(b->s); fmtbuf_init(b); }
-
-/* Makes room for n more bytes plus the NUL; 0 on success. */
-static int fmtbuf_reserve(fmtbuf *b, size_t n) {
-    if (b->oom) return -1;
-    if (b->len + n + 1 <= b->cap) return 0;
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->len + n + 1) {
-        if (cap > ((size_t)-1) / 2) { b->oom = 1; return -1; }
-        cap *= 2;
-    }
-    char *s = realloc(b->s, cap);
-    if (!s) { b->oom = 1; return -1; }
-    b->s = s;
-    b->cap = cap;
-    return 0;
-}
-
-void fmtbuf_putn(fmtbuf *b, const char *s, size_t n) {
-    if (fmtbuf_reserve(b, n)) return;
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-void fmtbuf_puts(fmtbuf *b, const char *s) { fmtbuf_putn(b, s, strlen(s)); }
-
-void fmtbuf_putc(fmtbuf *b, char c) { fmtbuf_putn(b, &c, 1); }
-
-void fmtbuf_repeat(fmtbuf *b, const char *s, int n) {
-    size_t l = strlen(s);
-    for (int i = 0; i < n; i++) fmtbuf_putn(b, s, l);
-}
-
-void fmtbuf_vprintf(fmtbuf *b, const char *fmt, va_list ap) {
-    va_list ap2;
-    va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
-    va_end(ap2);
-    if (n < 0 || fmtbuf_reserve(b, (size_t)n)) return;
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    b->len += (size_t)n;
-}
-
-void fmtbuf_printf(fmtbuf *b, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fmtbuf_vprintf(b, fmt, ap);
-    va_end(ap);
-}
-
-char *fmtbuf_take(fmtbuf *b) {
-    if (b->oom) { fmtbuf_free(b); return NULL; }
-    if (!b->s && fmtbuf_reserve(b, 0)) return NULL;
-    if (!b->s) return NULL;
-    b->s[b->len] = '\0';
-    char *s = b->s;
-    fmtbuf_init(b);
-    return s;
-}
-
-size_t fmt_utf8_len(const char *s, size_t n) {
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80) count++;
-    return count;
-}
 
 /* ---- digits ------------------------------------------------------------------ */
 
@@ -543,7 +472,7 @@ static void put_number(fmtbuf *b, const spec_t *f, int negative, const char *pre
     else if (negative) sign = '-';
     long n_sign = sign ? 1 : 0, n_prefix = (long)strlen(prefix);
     long n_rest = (long)(n_body - n_digits); /* decimal point + remainder, bytes */
-    long rest_cols = (long)fmt_utf8_len(body + n_digits, (size_t)n_rest);
+    long rest_cols = (long)utf8_length(body + n_digits, (size_t)n_rest);
     long non_digit = n_sign + n_prefix + rest_cols;
     long min_width = (f->fill[0] == '0' && f->fill[1] == '\0' && f->align == '=') ? f->width - non_digit : 0;
     long n_grouped = n_digits ? grouped_width((long)n_digits, min_width, f->sep, f->group) : 0;
@@ -574,7 +503,7 @@ static int format_string(fmtbuf *b, const char *s, const spec_t *f, char *err, s
     if (f->no_neg_0) { snprintf(err, cap, "Negative zero coercion (z) not allowed in string format specifier"); return -1; }
     if (f->alt) { snprintf(err, cap, "Alternate form (#) not allowed in string format specifier"); return -1; }
     if (f->align == '=') { snprintf(err, cap, "'=' alignment not allowed in string format specifier"); return -1; }
-    size_t nbytes = strlen(s), len = fmt_utf8_len(s, nbytes);
+    size_t nbytes = strlen(s), len = utf8_length(s, nbytes);
     if (f->precision >= 0 && (long)len > f->precision) {
         /* keep the first `precision` code points */
         size_t i = 0, count = 0;

@@ -2,8 +2,8 @@
  *
  * Pure C (no runtime, no interpreter): repr of floats, numpy's float32
  * scalar text, Python's format-spec mini-language (f-strings and
- * str.format), and the small growable string buffer every display module
- * (format_array, html, plot) writes into.
+ * str.format). The growable string every display module writes into,
+ * fmtbuf, is common/fmtbuf.h (included here).
  *
  * Ownership: every char * returned here is malloc'd and owned by the caller
  * (free()). NULL means out of memory, or for fmt_format_spec an invalid spec
@@ -12,39 +12,14 @@
 #ifndef CGPU_NUMFMT_H
 #define CGPU_NUMFMT_H
 
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "fmtbuf.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ---- growable string ------------------------------------------------------ */
-
-/* A string being built; owned by whoever declared it. An allocation failure
- * sets `oom` and turns further writes into no-ops, so builders check once at
- * the end (fmtbuf_take returns NULL). */
-typedef struct {
-    char  *s;
-    size_t len, cap;
-    int    oom;
-} fmtbuf;
-
-void  fmtbuf_init(fmtbuf *b);
-void  fmtbuf_free(fmtbuf *b);
-void  fmtbuf_putn(fmtbuf *b, const char *s, size_t n);
-void  fmtbuf_puts(fmtbuf *b, const char *s);
-void  fmtbuf_putc(fmtbuf *b, char c);
-void  fmtbuf_repeat(fmtbuf *b, const char *s, int n); /* s written n times (n <= 0: none) */
-void  fmtbuf_printf(fmtbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void  fmtbuf_vprintf(fmtbuf *b, const char *fmt, va_list ap);
-/* Hands the NUL-terminated string to the caller (and resets b); NULL when
- * an allocation failed along the way. */
-char *fmtbuf_take(fmtbuf *b);
-
-/* Number of code points in a UTF-8 string (invalid bytes count as one). */
-size_t fmt_utf8_len(const char *s, size_t nbytes);
 
 /* ---- shortest digits ------------------------------------------------------- */
 

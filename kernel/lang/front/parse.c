@@ -1397,12 +1397,15 @@ static node *parse_fstring(parser *P, token *k, const char *s, size_t n, int raw
             debug = 1;
             t1--;
         }
-        char *etext = pstrndup(P, s + e0, t1 - e0);
+        /* leading blanks would read as indentation: the expression starts after them */
+        size_t x0 = e0;
+        while (x0 < t1 && (s[x0] == ' ' || s[x0] == '\t' || s[x0] == '\n')) x0++;
+        char *etext = pstrndup(P, s + x0, t1 - x0);
         int only_space = 1;
         for (char *c = etext; *c; c++) if (*c != ' ' && *c != '\t' && *c != '\n') only_space = 0;
         if (only_space) p_fail(P, k->line, k->col, 0, "f-string: empty expression not allowed");
         fpart *fp = palloc(P, sizeof *fp);
-        int fcol = line == k->line ? col + 2 + (int)e0 : 0;
+        int fcol = line == k->line ? col + 2 + (int)x0 : 0;
         sub_parse(P, etext, line, fcol, 1, NULL, &fp->expr);
         if (debug) {
             fpart *dl = palloc(P, sizeof *dl);

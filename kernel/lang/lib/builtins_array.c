@@ -427,6 +427,14 @@ static lang_value m_anyall(lang_state *L, const lang_args *a)
 
 /* ---- shapes ------------------------------------------------------------------------------- */
 
+/* arr (owned, released here) in a new shape, as the call's result. */
+static lang_value reshape_take(lang_state *L, rt_array *arr, const int64_t *shape, int ndim)
+{
+    rt_array *r = rt_reshape(arr, shape, ndim);
+    rt_array_release(arr);
+    return lang_array_result(L, r);
+}
+
 static lang_value do_reshape(lang_state *L, lang_value x, const lang_value *sv, int n)
 {
     int64_t shape[RT_MAX_DIMS];
@@ -435,9 +443,7 @@ static lang_value do_reshape(lang_state *L, lang_value x, const lang_value *sv, 
     if (shape_args(L, sv, n, shape, &ndim) < 0) return lv_err();
     rt_array *arr = lang_to_array(L, x, -1, "a");
     if (!arr) return lv_err();
-    rt_array *r = rt_reshape(arr, shape, ndim);
-    rt_array_release(arr);
-    return lang_array_result(L, r);
+    return reshape_take(L, arr, shape, ndim);
 }
 
 static lang_value bi_reshape(lang_state *L, const lang_args *a)
@@ -539,6 +545,55 @@ static lang_value bi_flatten(lang_state *L, const lang_args *a)
     rt_array *r = rt_flatten(arr);
     rt_array_release(arr);
     return lang_array_result(L, r);
+}
+
+/* expand_dims(a, axis): a view with a new axis of length 1 at `axis`
+ * (counted in the result's dimensions, negative from the end). */
+static lang_value bi_expand_dims(lang_state *L, const lang_args *a)
+{
+    lang_value v[2];
+    int64_t ax;
+    if (lang_args_bind(L, a, "a, axis", v) < 0 || lang_get_int(L, v[1], "axis", &ax) < 0) return lv_err();
+    rt_array *arr = lang_to_array(L, v[0], -1, "a");
+    if (!arr) return lv_err();
+    int nd = arr->ndim + 1;
+    if (ax < -nd || ax >= nd || nd > RT_MAX_DIMS) {
+        rt_array_release(arr);
+        return lang_raise(L, LANG_E_VALUE, "axis %lld is out of bounds for array of dimension %d", (long long)ax, nd);
+    }
+    if (ax < 0) ax += nd;
+    int64_t shape[RT_MAX_DIMS];
+    for (int i = 0, k = 0; i < nd; i++) shape[i] = i == ax ? 1 : arr->shape[k++];
+    return reshape_take(L, arr, shape, nd);
+}
+
+/* squeeze(a, axis=None): without the length-1 axes (or only `axis`, which
+ * must have length 1). */
+static lang_value bi_squeeze(lang_state *L, const lang_args *a)
+{
+    lang_value v[2];
+    if (lang_args_bind(L, a, "a, axis=", v) < 0) return lv_err();
+    rt_array *arr = lang_to_array(L, v[0], -1, "a");
+    if (!arr) return lv_err();
+    int64_t shape[RT_MAX_DIMS], ax = -1;
+    int nd = 0;
+    if (!lv_is_missing(v[1]) && !lv_is_none(v[1])) {
+        if (lang_get_int(L, v[1], "axis", &ax) < 0) { rt_array_release(arr); return lv_err(); }
+        if (arr->ndim == 0 && (ax == 0 || ax == -1)) ax = -1; /* numpy lets a 0-d array name axis 0 */
+        else if (ax < -arr->ndim || ax >= arr->ndim) {
+            int d = arr->ndim;
+            rt_array_release(arr);
+            return lang_raise(L, LANG_E_VALUE, "axis %lld is out of bounds for array of dimension %d", (long long)ax, d);
+        }
+        if (ax < 0 && arr->ndim > 0) ax += arr->ndim;
+        if (ax >= 0 && arr->shape[ax] != 1) {
+            rt_array_release(arr);
+            return lang_raise(L, LANG_E_VALUE, "cannot select an axis to squeeze out which has size not equal to one");
+        }
+    }
+    for (int i = 0; i < arr->ndim; i++)
+        if (!(arr->shape[i] == 1 && (ax < 0 || ax == i))) shape[nd++] = arr->shape[i];
+    return reshape_take(L, arr, shape, nd);
 }
 
 static lang_value m_flatten(lang_state *L, const lang_args *a)
@@ -663,7 +718,7 @@ static lang_value shape_tuple(lang_state *L, const rt_array *x)
     return t;
 }
 
-lang_value array_getattr(lang_state *L, lang_value self, const char *name)
+static lang_value array_getattr(lang_state *L, lang_value self, const char *name)
 {
     rt_array *x = self.u.a;
     if (strcmp(name, "shape") == 0) return shape_tuple(L, x);
@@ -677,10 +732,10 @@ lang_value array_getattr(lang_state *L, lang_value self, const char *name)
     return lv_missing();
 }
 
-const char *const lang_array_attrs[] = { "shape", "dtype", "device", "ndim", "size", "itemsize", "nbytes", "T", NULL };
+static const char *const lang_array_attrs[] = { "shape", "dtype", "device", "ndim", "size", "itemsize", "nbytes", "T", NULL };
 
 #define REDUCE_DOC(n, d, ex) "a." n "(axis=None, keepdims=False)\n" d "\n>>> " ex
-const lang_method lang_array_methods[] = {
+static const lang_method lang_array_methods[] = {
     {"sum", m_reduce, REDUCE_DOC("sum", "Sum of the elements (over an axis).", "array([[1, 2], [3, 4]]).sum(axis=0)\narray([4., 6.], dtype=float32)")},
     {"mean", m_reduce, REDUCE_DOC("mean", "Mean of the elements (over an axis).", "array([1, 2, 3, 4]).mean()\n2.5")},
     {"max", m_reduce, REDUCE_DOC("max", "Largest element (over an axis).", "array([1, 5, 2]).max()\n5.0")},
@@ -704,6 +759,8 @@ const lang_method lang_array_methods[] = {
 
 void lang_init_array(lang_state *L)
 {
+    static const lang_type_methods array = { lang_array_methods, lang_array_attrs, array_getattr };
+    lang_register_type_methods(L, LV_ARRAY, &array);
     lang_register_type(L, "array", bi_array,
         "array(data, dtype=\"float32\", device=None)\nAn n-dimensional array from (nested) lists of numbers, on the default device or `device`.\n"
         ">>> array([[1, 2], [3, 4]])\narray([[1., 2.],\n       [3., 4.]], dtype=float32)", LV_ARRAY);
@@ -770,6 +827,10 @@ void lang_init_array(lang_state *L)
         "concatenate(arrays, axis=0)\nArrays joined along an existing axis.\n>>> concatenate([ones(2), zeros(1)])\narray([1., 1., 0.], dtype=float32)");
     lang_register_builtin(L, "stack", bi_stack,
         "stack(arrays, axis=0)\nArrays joined along a new axis.\n>>> stack([ones(2), zeros(2)]).shape\n(2, 2)");
+    lang_register_builtin(L, "expand_dims", bi_expand_dims,
+        "expand_dims(a, axis)\nThe elements of a with a new axis of length 1 at position axis.\n>>> expand_dims(zeros((2, 3)), 0).shape\n(1, 2, 3)");
+    lang_register_builtin(L, "squeeze", bi_squeeze,
+        "squeeze(a, axis=None)\nThe elements of a without its length-1 axes (or only axis).\n>>> squeeze(zeros((1, 3, 1))).shape\n(3,)");
     lang_register_builtin(L, "flatten", bi_flatten,
         "flatten(a)\nA 1-D copy of the elements.\n>>> flatten(ones((2, 2))).shape\n(4,)");
     lang_register_builtin(L, "matmul", bi_matmul,

@@ -11,6 +11,7 @@
 #include "interp.h"
 #include "libraries.h"
 #include "builtins_files.h"
+#include "unicode.h"
 
 /* ---- output ------------------------------------------------------------------------ */
 
@@ -206,13 +207,142 @@ static lang_value single_number(lang_state *L, lang_value v, const char *fname)
     return lv_retain(v);
 }
 
+/* ---- int() and float() of a string: Python's literal rules ---------------------------- */
+
+static int is_space_char(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+static int digit_value(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
+    return 99;
+}
+
+/* Python reads numbers in any script: decimal digits become ASCII digits,
+ * whitespace a space, other non-ASCII characters '?' (never valid).
+ * malloc'd, NULL when out of memory. */
+static char *ascii_number_text(const char *s, size_t n)
+{
+    char *out = malloc(n + 1), *o = out;
+    if (!out) return NULL;
+    for (size_t i = 0; i < n;) {
+        uint32_t c;
+        i += uc_utf8_get(s, n, i, &c);
+        int d = uc_decimal(c);
+        *o++ = c < 0x80 ? (char)c : d >= 0 ? (char)('0' + d) : uc_isspace(c) ? ' ' : '?';
+    }
+    *o = 0;
+    return out;
+}
+
+/* int(text, base): surrounding whitespace, a sign, for base 0/2/8/16 the
+ * matching 0x/0o/0b prefix (base 0 picks the base from it and rejects
+ * other leading zeros), single underscores between digits or after the
+ * prefix. Returns 0, -1 (not a literal) or -2 (beyond 64 bits). */
+static int parse_int_text(const char *s, int base, int64_t *out)
+{
+    while (is_space_char(*s)) s++;
+    int neg = 0;
+    if (*s == '+' || *s == '-') neg = *s++ == '-';
+    int prefixed = 0;
+    if (s[0] == '0' && s[1]) {
+        char p = (char)(s[1] | 0x20);
+        int pb = p == 'x' ? 16 : p == 'o' ? 8 : p == 'b' ? 2 : 0;
+        if (pb && (base == 0 || base == pb)) { base = pb; s += 2; prefixed = 1; }
+    }
+    int leading_zero_rule = base == 0;
+    if (base == 0) base = 10;
+    const char *start = s;
+    uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, val = 0;
+    int overflow = 0, ndig = 0, nonzero = 0;
+    for (;; s++) {
+        if (*s == '_') {
+            if ((s == start && !prefixed) || s[1] == '_' || !s[1]) return -1;
+            continue;
+        }
+        int d = digit_value(*s);
+        if (d >= base) break;
+        ndig++;
+        if (d) nonzero = 1;
+        if (val > (limit - (uint64_t)d) / (uint64_t)base) overflow = 1;
+        else val = val * (uint64_t)base + (uint64_t)d;
+    }
+    if (!ndig || s[-1] == '_') return -1;
+    while (is_space_char(*s)) s++;
+    if (*s) return -1;
+    if (leading_zero_rule && !prefixed && *start == '0' && nonzero) return -1;   /* int('010', 0) */
+    if (overflow) return -2;
+    *out = neg ? (int64_t)(0 - val) : (int64_t)val;
+    return 0;
+}
+
+/* Copies digits with single underscores between them into buf (without
+ * the underscores); returns how many characters of s were read. */
+static size_t scan_digits(const char *s, char *buf, size_t *n)
+{
+    size_t i = 0;
+    while (1) {
+        if (s[i] >= '0' && s[i] <= '9') { buf[(*n)++] = s[i++]; continue; }
+        if (s[i] == '_' && i && s[i + 1] >= '0' && s[i + 1] <= '9') { i++; continue; }
+        return i;
+    }
+}
+
+/* float(text): a decimal literal (underscores as in code), inf, infinity
+ * or nan in any case, with a sign and surrounding whitespace; no hex.
+ * Returns 0, or -1 when text is not such a literal. */
+static int parse_float_text(const char *s, double *out)
+{
+    while (is_space_char(*s)) s++;
+    int neg = 0;
+    if (*s == '+' || *s == '-') neg = *s++ == '-';
+    size_t m = 0;
+    while (s[m] && !is_space_char(s[m])) m++;
+    const char *rest = s + m;
+    while (is_space_char(*rest)) rest++;
+    if (*rest) return -1;
+    if ((m == 3 && strncasecmp(s, "inf", 3) == 0) || (m == 8 && strncasecmp(s, "infinity", 8) == 0) ||
+        (m == 3 && strncasecmp(s, "nan", 3) == 0)) {
+        double v = (*s | 0x20) == 'n' ? NAN : INFINITY;
+        *out = neg ? -v : v;
+        return 0;
+    }
+    char *buf = malloc(m + 2);
+    if (!buf) return -1;
+    size_t n = 0, ip = scan_digits(s, buf, &n), i = ip, fp = 0;
+    if (s[i] == '.') {
+        buf[n++] = '.';
+        fp = scan_digits(s + i + 1, buf, &n);
+        i += 1 + fp;
+    }
+    int ok = ip > 0 || fp > 0;
+    if (ok && (s[i] == 'e' || s[i] == 'E')) {
+        buf[n++] = 'e';
+        i++;
+        if (s[i] == '+' || s[i] == '-') buf[n++] = s[i++];
+        size_t ep = scan_digits(s + i, buf, &n);
+        ok = ep > 0;
+        i += ep;
+    }
+    if (ok && i != m) ok = 0;
+    buf[n] = 0;
+    if (ok) *out = neg ? -strtod(buf, NULL) : strtod(buf, NULL);
+    free(buf);
+    return ok ? 0 : -1;
+}
+
 static lang_value bi_int(lang_state *L, const lang_args *a)
 {
     lang_value v[2];
     if (lang_args_bind(L, a, "x=, base=", v) < 0) return lv_err();
     if (lv_is_missing(v[0])) return lv_int(0);
     int64_t base = 10;
-    if (!lv_is_missing(v[1]) && lang_get_int(L, v[1], "base", &base) < 0) return lv_err();
+    if (!lv_is_missing(v[1])) {
+        if (lang_get_int(L, v[1], "base", &base) < 0) return lv_err();
+        if (base != 0 && (base < 2 || base > 36)) return lang_raise(L, LANG_E_VALUE, "int() base must be >= 2 and <= 36, or 0");
+        if (v[0].type != LV_STR) return lang_raise(L, LANG_E_TYPE, "int() can't convert non-string with explicit base");
+    }
     lang_value x = single_number(L, v[0], "int");
     if (lv_is_err(x)) return x;
     lang_value r;
@@ -221,29 +351,24 @@ static lang_value bi_int(lang_state *L, const lang_args *a)
     case LV_BOOL: r = lv_int(x.u.b); break;
     case LV_FLOAT:
         if (isnan(x.u.f)) r = lang_raise(L, LANG_E_VALUE, "cannot convert float NaN to integer");
-        else if (isinf(x.u.f)) r = lang_raise(L, LANG_E_VALUE, "cannot convert float infinity to integer");
+        else if (isinf(x.u.f)) r = lang_raise(L, LANG_E_OVERFLOW, "cannot convert float infinity to integer");
         else if (fabs(x.u.f) >= 9.2233720368547758e18) r = lang_raise(L, LANG_E_VALUE, "integer overflow: %g does not fit in 64 bits", x.u.f);
         else r = lv_int((int64_t)x.u.f);
         break;
     case LV_STR: {
-        const char *s = lv_str_cstr(x);
-        while (*s == ' ' || *s == '\t' || *s == '\n') s++;
-        char buf[128];
-        size_t n = 0;
-        for (const char *p = s; *p && n < sizeof buf - 1; p++) if (*p != '_') buf[n++] = *p;
-        while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\n' || buf[n - 1] == '\t')) n--;
-        buf[n] = 0;
-        char *end;
-        errno = 0;
-        long long val = n ? strtoll(buf, &end, (int)base) : 0;
-        if (!n || *end) {
+        int64_t val;
+        char *text = ascii_number_text(lv_str_cstr(x), lv_str_len(x));
+        if (!text) { r = lang_nomem(L); break; }
+        int rc = parse_int_text(text, (int)base, &val);
+        free(text);
+        if (rc == 0) {
+            r = lv_int(val);
+        } else if (rc == -2) {
+            r = lang_raise(L, LANG_E_VALUE, "integer overflow: int(%s) does not fit in 64 bits", lv_str_cstr(x));
+        } else {
             char *q = lang_repr(L, x);
             r = lang_raise(L, LANG_E_VALUE, "invalid literal for int() with base %d: %s", (int)base, q ? q : "");
             free(q);
-        } else if (errno == ERANGE) {
-            r = lang_raise(L, LANG_E_VALUE, "integer overflow: %s does not fit in 64 bits", buf);
-        } else {
-            r = lv_int(val);
         }
         break;
     }
@@ -264,16 +389,18 @@ static lang_value bi_float(lang_state *L, const lang_args *a)
     lang_value r;
     if (lv_is_number(x)) r = lv_float(lv_as_double(x));
     else if (x.type == LV_STR) {
-        const char *s = lv_str_cstr(x);
-        char *end;
-        while (*s == ' ' || *s == '\t' || *s == '\n') s++;
-        double d = strtod(s, &end);
-        while (*end == ' ' || *end == '\t' || *end == '\n') end++;
-        if (end == s || *end) {
+        double d;
+        char *text = ascii_number_text(lv_str_cstr(x), lv_str_len(x));
+        if (!text) { lv_release(x); return lang_nomem(L); }
+        int rc = parse_float_text(text, &d);
+        free(text);
+        if (rc == 0) {
+            r = lv_float(d);
+        } else {
             char *q = lang_repr(L, x);
             r = lang_raise(L, LANG_E_VALUE, "could not convert string to float: %s", q ? q : "");
             free(q);
-        } else r = lv_float(d);
+        }
     } else r = lang_raise(L, LANG_E_TYPE, "float() argument must be a string or a number, not '%s'", lv_type_name(x));
     lv_release(x);
     return r;
@@ -405,7 +532,7 @@ static lang_value bi_round(lang_state *L, const lang_args *a)
     double d = x.u.f;
     if (!has_nd) {
         if (isnan(d)) return lang_raise(L, LANG_E_VALUE, "cannot convert float NaN to integer");
-        if (isinf(d)) return lang_raise(L, LANG_E_VALUE, "cannot convert float infinity to integer");
+        if (isinf(d)) return lang_raise(L, LANG_E_OVERFLOW, "cannot convert float infinity to integer");
         double r = nearbyint(d); /* round half to even, like Python */
         if (fabs(r) >= 9.2233720368547758e18) return lang_raise(L, LANG_E_VALUE, "integer overflow: round(%g)", d);
         return lv_int((int64_t)r);
@@ -426,6 +553,8 @@ static lang_value bi_divmod(lang_state *L, const lang_args *a)
 {
     lang_value v[2];
     if (lang_args_bind(L, a, "a, b", v) < 0) return lv_err();
+    if ((v[0].type == LV_FLOAT || v[1].type == LV_FLOAT) && lv_is_number(v[0]) && lv_is_number(v[1]) && lv_as_double(v[1]) == 0)
+        return lang_raise(L, LANG_E_ZERODIV, "float divmod()");   /* Python's message */
     lang_value q = op_binary(L, OP_FLOORDIV, v[0], v[1]);
     if (lv_is_err(q)) return q;
     lang_value r = op_binary(L, OP_MOD, v[0], v[1]);
@@ -449,6 +578,7 @@ static lang_value bi_chr(lang_state *L, const lang_args *a)
     lang_value v[1];
     int64_t c;
     if (lang_args_bind(L, a, "i", v) < 0 || lang_get_int(L, v[0], "chr() argument", &c) < 0) return lv_err();
+    if (c < INT32_MIN || c > INT32_MAX) return lang_raise(L, LANG_E_OVERFLOW, "Python int too large to convert to C int");
     if (c < 0 || c > 0x10FFFF) return lang_raise(L, LANG_E_VALUE, "chr() arg not in range(0x110000)");
     char buf[5];
     size_t n;
@@ -618,14 +748,21 @@ static int merge_sort(lang_state *L, lang_value *k, lang_value *v, lang_value *t
 /* Sorts list in place by key (None: the items) and reverse. 0 or -1. */
 int sort_list(lang_state *L, lang_value list, lang_value key, int reverse)
 {
-    size_t n = lv_list_len(list);
+    size_t n = lv_list_len(list), total = n;
     if (n == 0 || (n == 1 && (lv_is_none(key) || lv_is_missing(key)))) return 0;
-    lang_value *items = lv_list_items(list);
+    /* As in Python, the list looks empty while the keys are computed and
+     * sorted; a key function that changes it gets a ValueError and the
+     * list keeps its items (and none of the change). */
+    lv_listobj *lo = LV_OBJ(list, lv_listobj);
+    lang_value *items = lo->items;
+    size_t cap = lo->cap;
+    lo->items = NULL;
+    lo->n = lo->cap = 0;
     lang_value *keys = malloc(n * sizeof *keys), *vals = malloc(n * sizeof *vals);
     lang_value *tk = malloc(n * sizeof *tk), *tv = malloc(n * sizeof *tv);
-    if (!keys || !vals || !tk || !tv) { free(keys); free(vals); free(tk); free(tv); lang_nomem(L); return -1; }
     size_t nk = 0;
     int rc = 0;
+    if (!keys || !vals || !tk || !tv) { lang_nomem(L); rc = -1; n = 0; }
     for (size_t i = 0; i < n; i++) {
         vals[i] = items[i];
         if (lv_is_none(key) || lv_is_missing(key)) keys[i] = lv_retain(items[i]);
@@ -641,6 +778,15 @@ int sort_list(lang_state *L, lang_value list, lang_value key, int reverse)
     if (rc == 0) memcpy(items, vals, n * sizeof *items);
     for (size_t i = 0; i < nk; i++) lv_release(keys[i]);
     free(keys); free(vals); free(tk); free(tv);
+    lang_value *added = lo->items;
+    size_t nadded = lo->n;
+    int modified = added != NULL;
+    lo->items = items;
+    lo->n = total;
+    lo->cap = cap;
+    for (size_t i = 0; i < nadded; i++) lv_release(added[i]);
+    free(added);
+    if (modified && rc == 0) { lang_raise(L, LANG_E_VALUE, "list modified during sort"); rc = -1; }
     return rc;
 }
 
@@ -959,10 +1105,9 @@ static lang_value bi_dir(lang_state *L, const lang_args *a)
     } else if (v[0].type == LV_INSTANCE || v[0].type == LV_CLASS) {
         rc = class_each_attr(v[0], dir_add, &out);
     } else {
-        const lang_method *m = op_methods_of(v[0]);
+        const lang_method *m = op_methods_of(L, v[0]);
         for (; m && m->name && rc == 0; m++) rc = add_unique(out, m->name);
-        const char *const *attrs = v[0].type == LV_ARRAY ? lang_array_attrs
-                                 : v[0].type == LV_OBJECT ? lv_object_class(v[0])->attrs : NULL;
+        const char *const *attrs = op_attrs_of(L, v[0]);
         for (; attrs && *attrs && rc == 0; attrs++) rc = add_unique(out, *attrs);
     }
     if (rc < 0 || sort_list(L, out, lv_none(), 0) < 0) { lv_release(out); return L->err_pending ? lv_err() : lang_nomem(L); }
@@ -1003,6 +1148,11 @@ void lang_init_core(lang_state *L)
         "float(x=0.0)\nA floating-point number from a number or a string.\n>>> float(\"1e-3\")\n0.001", LV_FLOAT);
     lang_register_type(L, "bool", bi_bool,
         "bool(x=False)\nThe truth value of x.\n>>> bool([])\nFalse", LV_BOOL);
+    static const lang_type_methods list = { lang_list_methods, NULL, NULL }, tuple = { lang_tuple_methods, NULL, NULL },
+                                   dict = { lang_dict_methods, NULL, NULL };
+    lang_register_type_methods(L, LV_LIST, &list);
+    lang_register_type_methods(L, LV_TUPLE, &tuple);
+    lang_register_type_methods(L, LV_DICT, &dict);
     lang_register_type(L, "list", bi_list,
         "list(iterable=())\nA new list of the items.\n>>> list('abc')\n['a', 'b', 'c']", LV_LIST);
     lang_register_type(L, "tuple", bi_tuple,

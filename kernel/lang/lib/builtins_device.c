@@ -82,7 +82,7 @@ static const lang_class logical_class = {
     .free = free, .repr = logical_repr, .attrs = logical_attrs, .getattr = logical_getattr,
 };
 
-rt_device *device_of_value(lang_value v)
+static rt_device *device_of_value(lang_value v)
 {
     device_obj *d = lv_object_check(v, &logical_class);
     if (!d) d = lv_object_check(v, &phys_class);
@@ -131,7 +131,7 @@ static lang_value bi_list_physical(lang_state *L, const lang_args *a) { return d
 static lang_value bi_list_logical(lang_state *L, const lang_args *a) { return device_list(L, a, 0); }
 
 /* text/html table for a list of physical devices (execute_result) */
-int device_list_display(lang_state *L, lang_value v, lang_bundle *b)
+static int device_list_display(lang_state *L, lang_value v, lang_bundle *b)
 {
     size_t n = lv_list_len(v);
     if (n == 0) return 0;
@@ -213,15 +213,6 @@ static lang_value bi_device(lang_state *L, const lang_args *a)
 
 /* ---- configuration -------------------------------------------------------------------- */
 
-void lang_device_log_sink(void *ctx, const char *line)
-{
-    lang_state *L = ctx;
-    if (!L || !L->out) return;
-    size_t n = strlen(line);
-    lang_write(L, "stdout", line, n);
-    if (!n || line[n - 1] != '\n') lang_write(L, "stdout", "\n", 1);
-}
-
 static lang_value bi_set_log(lang_state *L, const lang_args *a)
 {
     lang_value v[1];
@@ -294,6 +285,8 @@ static lang_value bi_gpu_reason(lang_state *L, const lang_args *a)
 
 void lang_init_device(lang_state *L)
 {
+    lang_register_device_of(L, device_of_value);
+    lang_register_list_display(L, device_list_display);
     lang_register_builtin(L, "list_physical_devices", bi_list_physical,
         "list_physical_devices(device_type=None)\nThe physical devices (\"GPU\", \"CPU\" or all), as TensorFlow's tf.config lists them; [] when there is no GPU.\n"
         ">>> len(list_physical_devices(\"GPU\"))\n1");

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "interp.h"
+#include "libraries.h"
 
 #define SELF_L LV_OBJ(a->self, lv_listobj)
 

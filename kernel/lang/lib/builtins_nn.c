@@ -422,8 +422,9 @@ static lang_value bi_reshape(lang_state *L, const lang_args *a)
 
 static lang_value bi_dense(lang_state *L, const lang_args *a)
 {
-    lang_value v[7];
-    if (lang_args_bind(L, a, "units, activation=, use_bias=, kernel_initializer=, bias_initializer=, name=, input_shape=", v) < 0)
+    lang_value v[8];
+    if (lang_args_bind(L, a, "units, activation=, use_bias=, kernel_initializer=, bias_initializer=, name=, input_shape=, input_dim=",
+                       v) < 0)
         return lv_err();
     int64_t units;
     nn_activation act;
@@ -434,7 +435,14 @@ static lang_value bi_dense(lang_state *L, const lang_args *a)
         get_initializer(L, v[3], "kernel_initializer", NN_INIT_GLOROT_UNIFORM, &ki) < 0 ||
         get_initializer(L, v[4], "bias_initializer", NN_INIT_ZEROS, &bi) < 0)
         return lv_err();
-    nn_layer *l = with_input_shape(L, nn_dense(units, act, bias, ki, bi), v[6]);
+    /* Keras 2's input_dim=N is input_shape=(N,) */
+    lang_value dim = v[7];
+    if (!lv_is_missing(dim) && !lv_is_missing(v[6]))
+        return lang_raise(L, LANG_E_VALUE, "Dense: give input_shape= or input_dim=, not both");
+    lang_value shape = lv_is_missing(dim) ? lv_retain(v[6]) : lv_tuple_of(1, &dim);
+    if (lv_is_err(shape)) return lang_nomem(L);
+    nn_layer *l = with_input_shape(L, nn_dense(units, act, bias, ki, bi), shape);
+    lv_release(shape);
     return l ? layer_result(L, l) : (lang_error_pending(L) ? lv_err() : lang_raise_rt(L));
 }
 
@@ -1265,7 +1273,7 @@ static const lang_class per_replica_class = {
 
 /* get_replica_context(): the replica run() is calling fn for */
 typedef struct { int id, n; } replica_ctx;
-static int cur_replica = -1, cur_nrep = 1;
+static _Thread_local int cur_replica = -1, cur_nrep = 1;  /* the calling thread's run() */
 
 static lang_value rctx_getattr(lang_state *L, lang_value self, const char *name)
 {

@@ -1,6 +1,6 @@
 /* builtins_str.c — string methods and str.format. Strings are UTF-8;
- * case mapping covers ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic;
- * isdigit/isspace/isalnum classify ASCII characters.
+ * case mapping and character classes follow Python (unicode.h says where
+ * exactly).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 #include "interp.h"
 #include "libraries.h"
+#include "unicode.h"
 
 #define SELF_S lv_str_cstr(a->self)
 #define SELF_N lv_str_len(a->self)
@@ -22,50 +23,7 @@ static lang_value str_result(lang_state *L, fmtbuf *b)
     return lv_is_err(r) ? lang_nomem(L) : r;
 }
 
-/* Case mapping for ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic;
- * other characters are left as they are. */
-static uint32_t cp_upper(uint32_t c)
-{
-    if (c < 0x80) return c >= 'a' && c <= 'z' ? c - 32 : c;
-    if (c >= 0xE0 && c <= 0xFE && c != 0xF7) return c - 0x20;
-    if (c >= 0x100 && c <= 0x17F && c != 0x130 && c != 0x131 && c != 0x138 && c != 0x149 && c != 0x17F) {
-        int odd_lower = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
-        if (odd_lower ? (c & 1) == 0 : (c & 1) == 1) return c - 1;
-        return c;
-    }
-    if (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2) return c - 0x20;
-    if (c >= 0x430 && c <= 0x44F) return c - 0x20;
-    if (c >= 0x450 && c <= 0x45F) return c - 0x50;
-    return c;
-}
-
-static uint32_t cp_lower(uint32_t c)
-{
-    if (c < 0x80) return c >= 'A' && c <= 'Z' ? c + 32 : c;
-    if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 0x20;
-    if (c >= 0x100 && c <= 0x17F && c != 0x130 && c != 0x131 && c != 0x138 && c != 0x149 && c != 0x17F) {
-        int odd_lower = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
-        if (odd_lower ? (c & 1) == 1 : (c & 1) == 0) return c + 1;
-        return c;
-    }
-    if (c >= 0x391 && c <= 0x3A9 && c != 0x3A2) return c + 0x20;
-    if (c >= 0x410 && c <= 0x42F) return c + 0x20;
-    if (c >= 0x400 && c <= 0x40F) return c + 0x50;
-    return c;
-}
-
-static int cp_isalpha(uint32_t c) { return c < 0x80 ? isalpha((int)c) != 0 : cp_upper(c) != c || cp_lower(c) != c; }
-
-static size_t utf8_get(const char *s, size_t n, size_t i, uint32_t *cp)
-{
-    unsigned char c = (unsigned char)s[i];
-    int len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-    if (i + (size_t)len > n) len = 1;
-    uint32_t v = len == 1 ? c : len == 2 ? c & 31u : len == 3 ? c & 15u : c & 7u;
-    for (int k = 1; k < len; k++) v = (v << 6) | ((unsigned char)s[i + k] & 63u);
-    *cp = v;
-    return (size_t)len;
-}
+#define utf8_get uc_utf8_get
 
 static void utf8_put(fmtbuf *b, uint32_t c)
 {
@@ -82,6 +40,28 @@ static void utf8_put(fmtbuf *b, uint32_t c)
     fmtbuf_putn(b, o, 4);
 }
 
+/* Python's final sigma rule: Σ lowers to ς at the end of a word (after a
+ * cased letter and not before one). */
+static int final_sigma(const char *s, size_t n, size_t at, size_t next)
+{
+    int before = 0, after = 0;
+    for (size_t j = at; j > 0;) {
+        size_t k = j - 1;
+        while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
+        uint32_t c;
+        utf8_get(s, n, k, &c);
+        if (c != '\'' && c != 0x2019) { before = uc_iscased(c); break; }
+        j = k;
+    }
+    for (size_t j = next; j < n;) {
+        uint32_t c;
+        j += utf8_get(s, n, j, &c);
+        if (c != '\'' && c != 0x2019) { after = uc_iscased(c); break; }
+    }
+    return before && !after;
+}
+
+/* upper, lower, title, capitalize, swapcase with Python's full mappings. */
 static lang_value m_case(lang_state *L, const lang_args *a, int mode)
 {
     if (lang_args_bind(L, a, "", NULL) < 0) return lv_err();
@@ -89,19 +69,25 @@ static lang_value m_case(lang_state *L, const lang_args *a, int mode)
     const char *s = SELF_S;
     fmtbuf b;
     fmtbuf_init(&b);
-    int start = 1, first = 1;
+    int prev_cased = 0, first = 1;
     while (i < n) {
-        uint32_t c, o;
+        uint32_t c, o[3];
+        size_t at = i;
         i += utf8_get(s, n, i, &c);
+        char kind;
         switch (mode) {
-        case 0: o = cp_upper(c); break;
-        case 1: o = cp_lower(c); break;
-        case 2: o = start ? cp_upper(c) : cp_lower(c); start = !cp_isalpha(c); break; /* title */
-        case 3: o = first ? cp_upper(c) : cp_lower(c); break;                         /* capitalize */
-        default: o = cp_upper(c) != c ? cp_upper(c) : cp_lower(c); break;             /* swapcase */
+        case 0: kind = 'u'; break;
+        case 1: kind = 'l'; break;
+        case 2: kind = prev_cased ? 'l' : 't'; prev_cased = uc_iscased(c); break;   /* title */
+        case 3: kind = first ? 't' : 'l'; break;                                    /* capitalize */
+        default: kind = uc_isupper(c) ? 'l' : uc_islower(c) ? 'u' : 0; break;      /* swapcase */
         }
         first = 0;
-        utf8_put(&b, o);
+        int k = 1;
+        if (!kind) o[0] = c;
+        else if (kind == 'l' && c == 0x3A3) o[0] = final_sigma(s, n, at, i) ? 0x3C2 : 0x3C3;
+        else k = uc_case_full(c, kind, o);
+        for (int j = 0; j < k; j++) utf8_put(&b, o[j]);
     }
     return str_result(L, &b);
 }
@@ -119,15 +105,38 @@ static lang_value m_strip_any(lang_state *L, const lang_args *a, int left, int r
     if (!lv_is_missing(v[0]) && !lv_is_none(v[0]) && lang_get_str(L, v[0], "chars", &chars) < 0) return lv_err();
     const char *s = SELF_S;
     size_t b = 0, e = SELF_N;
-#define STRIPPABLE(c) (chars ? strchr(chars, (c)) != NULL && (c) != 0 : isspace((unsigned char)(c)))
-    if (left) while (b < e && STRIPPABLE(s[b])) b++;
-    if (right) while (e > b && STRIPPABLE(s[e - 1])) e--;
-#undef STRIPPABLE
+    size_t cl = chars ? strlen(chars) : 0;
+    if (left) {
+        while (b < e) {
+            uint32_t c;
+            size_t k = utf8_get(s, e, b, &c);
+            if (chars ? !memmem(chars, cl, s + b, k) : !uc_isspace(c)) break;
+            b += k;
+        }
+    }
+    if (right) {
+        while (e > b) {
+            size_t k = e - 1;
+            while (k > b && ((unsigned char)s[k] & 0xC0) == 0x80) k--;
+            uint32_t c;
+            size_t len = utf8_get(s, e, k, &c);
+            if (chars ? !memmem(chars, cl, s + k, len) : !uc_isspace(c)) break;
+            e = k;
+        }
+    }
     return lv_str_n(s + b, e - b);
 }
 static lang_value m_strip(lang_state *L, const lang_args *a) { return m_strip_any(L, a, 1, 1); }
 static lang_value m_lstrip(lang_state *L, const lang_args *a) { return m_strip_any(L, a, 1, 0); }
 static lang_value m_rstrip(lang_state *L, const lang_args *a) { return m_strip_any(L, a, 0, 1); }
+
+/* Length in bytes of the whitespace character at s[i], 0 if it is not one. */
+static size_t space_at(const char *s, size_t n, size_t i)
+{
+    uint32_t c;
+    size_t k = utf8_get(s, n, i, &c);
+    return uc_isspace(c) ? k : 0;
+}
 
 static lang_value m_split(lang_state *L, const lang_args *a)
 {
@@ -145,15 +154,13 @@ static lang_value m_split(lang_state *L, const lang_args *a)
     int64_t splits = 0;
     if (!sep) {
         for (;;) {
-            while (i < n && isspace((unsigned char)s[i])) i++;
+            while (i < n && space_at(s, n, i)) i += space_at(s, n, i);
             if (i >= n) break;
             size_t j = i;
             if (maxsplit >= 0 && splits >= maxsplit) {
-                size_t e = n;
-                while (e > i && isspace((unsigned char)s[e - 1])) e--;
-                j = e;
+                j = n;   /* the rest, trailing whitespace included, as Python keeps it */
             } else {
-                while (j < n && !isspace((unsigned char)s[j])) j++;
+                while (j < n && !space_at(s, n, j)) { uint32_t c; j += utf8_get(s, n, j, &c); }
             }
             lang_value w = lv_str_n(s + i, j - i);
             if (lv_is_err(w) || lv_list_append_take(out, w) < 0) { lv_release(out); return lang_nomem(L); }
@@ -231,9 +238,13 @@ static lang_value m_replace(lang_state *L, const lang_args *a)
     int64_t done = 0;
     if (ol == 0) {
         /* "ab".replace("", "-") == "-a-b-" */
-        for (size_t k = 0; k <= n; k++) {
+        for (size_t k = 0; k <= n;) {
             if (count < 0 || done < count) { fmtbuf_putn(&b, new_, nl); done++; }
-            if (k < n) fmtbuf_putc(&b, s[k]);
+            if (k == n) break;
+            uint32_t c;
+            size_t len = utf8_get(s, n, k, &c);
+            fmtbuf_putn(&b, s + k, len);
+            k += len;
         }
         return str_result(L, &b);
     }
@@ -307,34 +318,41 @@ static lang_value m_scount(lang_state *L, const lang_args *a)
     return lv_int(c);
 }
 
-static lang_value m_is(lang_state *L, const lang_args *a, int (*pred)(int))
+/* isdigit, isalpha ...: every character satisfies pred (and there is one). */
+static lang_value m_is(lang_state *L, const lang_args *a, int (*pred)(uint32_t))
 {
     if (lang_args_bind(L, a, "", NULL) < 0) return lv_err();
-    size_t n = SELF_N;
+    size_t n = SELF_N, i = 0;
     if (!n) return lv_bool(0);
-    for (size_t i = 0; i < n; i++) if (!pred((unsigned char)SELF_S[i])) return lv_bool(0);
+    while (i < n) {
+        uint32_t c;
+        i += utf8_get(SELF_S, n, i, &c);
+        if (!pred(c)) return lv_bool(0);
+    }
     return lv_bool(1);
 }
-static lang_value m_isdigit(lang_state *L, const lang_args *a) { return m_is(L, a, isdigit); }
-static lang_value m_isalpha(lang_state *L, const lang_args *a) { return m_is(L, a, isalpha); }
-static lang_value m_isspace(lang_state *L, const lang_args *a) { return m_is(L, a, isspace); }
-static lang_value m_isalnum(lang_state *L, const lang_args *a) { return m_is(L, a, isalnum); }
-static int is_up(int c) { return !islower(c); }
-static int is_low(int c) { return !isupper(c); }
-static lang_value m_isupper(lang_state *L, const lang_args *a)
+static int is_alnum(uint32_t c) { return uc_isalpha(c) || uc_isdigit(c); }
+static lang_value m_isdigit(lang_state *L, const lang_args *a) { return m_is(L, a, uc_isdigit); }
+static lang_value m_isalpha(lang_state *L, const lang_args *a) { return m_is(L, a, uc_isalpha); }
+static lang_value m_isspace(lang_state *L, const lang_args *a) { return m_is(L, a, uc_isspace); }
+static lang_value m_isalnum(lang_state *L, const lang_args *a) { return m_is(L, a, is_alnum); }
+
+/* isupper/islower: some cased character and none of the other case. */
+static lang_value case_test(lang_state *L, const lang_args *a, int upper)
 {
-    lang_value r = m_is(L, a, is_up);
+    if (lang_args_bind(L, a, "", NULL) < 0) return lv_err();
+    size_t n = SELF_N, i = 0;
     int any = 0;
-    for (size_t i = 0; i < SELF_N; i++) any |= isupper((unsigned char)SELF_S[i]) != 0;
-    return lv_is_err(r) ? r : lv_bool(r.u.b && any);
+    while (i < n) {
+        uint32_t c;
+        i += utf8_get(SELF_S, n, i, &c);
+        if (upper ? uc_isupper(c) : uc_islower(c)) any = 1;
+        else if (uc_iscased(c)) return lv_bool(0);
+    }
+    return lv_bool(any);
 }
-static lang_value m_islower(lang_state *L, const lang_args *a)
-{
-    lang_value r = m_is(L, a, is_low);
-    int any = 0;
-    for (size_t i = 0; i < SELF_N; i++) any |= islower((unsigned char)SELF_S[i]) != 0;
-    return lv_is_err(r) ? r : lv_bool(r.u.b && any);
-}
+static lang_value m_isupper(lang_state *L, const lang_args *a) { return case_test(L, a, 1); }
+static lang_value m_islower(lang_state *L, const lang_args *a) { return case_test(L, a, 0); }
 
 static lang_value m_pad(lang_state *L, const lang_args *a, int mode)
 {
@@ -434,11 +452,12 @@ static lang_value format_field(lang_state *L, const char *f, size_t n, const lan
     return v;
 }
 
-lang_value str_format(lang_state *L, const char *s, size_t n, const lang_args *a)
+/* autonum counts automatic fields ({}) across the string and the nested
+ * fields of its specs, as Python numbers them: '{:>{}}' is {0:>{1}}. */
+static lang_value format_fields(lang_state *L, const char *s, size_t n, const lang_args *a, int *autonum)
 {
     fmtbuf b;
     fmtbuf_init(&b);
-    int autonum = 0;
     size_t i = 0;
     while (i < n) {
         char c = s[i];
@@ -468,7 +487,7 @@ lang_value str_format(lang_state *L, const char *s, size_t n, const lang_args *a
                 return lang_raise(L, LANG_E_VALUE, "Unknown conversion specifier %c", conv);
             }
         }
-        lang_value v = format_field(L, s + i, fe - i, a, &autonum);
+        lang_value v = format_field(L, s + i, fe - i, a, autonum);
         if (lv_is_err(v)) { fmtbuf_free(&b); return v; }
         if (conv) {
             char *t = conv == 's' ? lang_str(L, v) : lang_repr(L, v);
@@ -481,8 +500,7 @@ lang_value str_format(lang_state *L, const char *s, size_t n, const lang_args *a
         if (se < j && s[se] == ':') {
             lv_release(spec);
             /* the spec may hold nested fields: format it first */
-            lang_args sub = *a;
-            spec = str_format(L, s + se + 1, j - se - 1, &sub);
+            spec = format_fields(L, s + se + 1, j - se - 1, a, autonum);
             if (lv_is_err(spec)) { lv_release(v); fmtbuf_free(&b); return spec; }
         }
         lang_value out = format_value(L, v, lv_str_cstr(spec));
@@ -496,12 +514,18 @@ lang_value str_format(lang_state *L, const char *s, size_t n, const lang_args *a
     return str_result(L, &b);
 }
 
+lang_value str_format(lang_state *L, const char *s, size_t n, const lang_args *a)
+{
+    int autonum = 0;
+    return format_fields(L, s, n, a, &autonum);
+}
+
 static lang_value m_format(lang_state *L, const lang_args *a)
 {
     return str_format(L, SELF_S, SELF_N, a);
 }
 
-const lang_method lang_str_methods[] = {
+static const lang_method lang_str_methods[] = {
     {"upper", m_upper, "str.upper()\nA copy with letters in upper case.\n>>> 'abc'.upper()\n'ABC'"},
     {"lower", m_lower, "str.lower()\nA copy with letters in lower case.\n>>> 'ABC'.lower()\n'abc'"},
     {"title", m_title, "str.title()\nEach word capitalised.\n>>> 'hello world'.title()\n'Hello World'"},
@@ -534,4 +558,8 @@ const lang_method lang_str_methods[] = {
     {NULL, NULL, NULL}
 };
 
-void lang_init_str(lang_state *L) { (void)L; }
+void lang_init_str(lang_state *L)
+{
+    static const lang_type_methods str = { lang_str_methods, NULL, NULL };
+    lang_register_type_methods(L, LV_STR, &str);
+}

@@ -36,4 +36,10 @@ void lang_init_textio(lang_state *L);  /* builtins_textio.c */
 void lang_init_datasets(lang_state *L); /* builtins_datasets.c */
 void lang_init_modules(lang_state *L); /* modules.c, module_tree.c and the builtins_{os,pymath,logging,csv,tfcompat}.c they list */
 
+/* The methods of list, tuple and dict (builtins_list.c), registered by
+ * lang_init_core with the types. */
+extern const lang_method lang_list_methods[];
+extern const lang_method lang_tuple_methods[];
+extern const lang_method lang_dict_methods[];
+
 #endif
