@@ -172,11 +172,37 @@ TEST(csv_logger_content_append_and_separator) {
     free(out);
 }
 
+/* Each interpreter has its own Callback class: a callback of one works in
+ * its own fit while another interpreter lives beside it. */
+TEST(two_interpreters_each_their_callbacks) {
+    lang_state *first = L, *second = lang_new();
+    CHECK(second != NULL);
+    const char *cell = "class C(Callback):\n"
+                       "    def on_epoch_end(self, epoch, logs=None): print('end', epoch)\n"
+                       "m = Sequential([Dense(1, input_shape=[1])])\n"
+                       "m.compile(loss='mse', optimizer='sgd')\n"
+                       "m.fit(array([[1.0]]), array([[2.0]]), epochs=2, verbose=0, callbacks=[C()])\n";
+    char *out = NULL;
+    L = second;
+    CHECK(run(cell, &out) == 0);
+    CHECK_STR(out, "end 0\nend 1\n");
+    free(out);
+    L = first;
+    CHECK(run(cell, &out) == 0);
+    CHECK_STR(out, "end 0\nend 1\n");
+    free(out);
+    lang_free(second);
+    CHECK(run(cell, &out) == 0);
+    CHECK_STR(out, "end 0\nend 1\n");
+    free(out);
+}
+
 int main(void) {
     RUN(without_nvml_the_gpu_columns_are_nan);
     L = lang_new();
     RUN(stub_gpus_fill_the_logs_and_the_csv);
     RUN(csv_logger_content_append_and_separator);
+    RUN(two_interpreters_each_their_callbacks);
     lang_free(L);
     return test_summary();
 }

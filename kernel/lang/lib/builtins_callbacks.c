@@ -24,9 +24,19 @@
 #include "gpu_stats.h"
 #include "libraries.h"
 
-/* The Callback class (borrowed from the registry; set by lang_init_callbacks). */
-static lang_value callback_class;
-static lang_value monitor_class;
+/* This interpreter's Callback and DeviceMonitor classes (lang_ext data;
+ * the values are borrowed from its registry, which keeps them). */
+typedef struct {
+    lang_value callback, monitor;
+} callback_classes;
+#define CLASSES_KEY "keras.callbacks"
+
+static const callback_classes *classes_of(lang_state *L)
+{
+    static const callback_classes none = {{LV_NONE, {0}}, {LV_NONE, {0}}};
+    const callback_classes *c = lang_ext_get(L, CLASSES_KEY);
+    return c ? c : &none;
+}
 
 /* ---- instance attributes ---------------------------------------------------------------- */
 
@@ -798,9 +808,10 @@ static int hk_train_end(void *c, const nn_logs *lg)
     return dispatch(c, "on_train_end", 0, 0, logs);
 }
 
-static int implements(lang_value obj, const char *a, const char *b)
+static int implements(lang_state *L, lang_value obj, const char *a, const char *b)
 {
-    return lang_overrides(obj, callback_class, a) || lang_overrides(obj, callback_class, b);
+    lang_value base = classes_of(L)->callback;
+    return lang_overrides(obj, base, a) || lang_overrides(obj, base, b);
 }
 
 int fit_callbacks_open(lang_state *L, lang_value callbacks, lang_value model, lang_value params,
@@ -814,7 +825,7 @@ int fit_callbacks_open(lang_state *L, lang_value callbacks, lang_value model, la
     if (!items) return lang_fail(L, LANG_E_TYPE, "callbacks must be a list of keras.callbacks.Callback objects, got %s",
                                  lv_type_name(callbacks));
     for (int64_t i = 0; i < n; i++)
-        if (!lang_is_instance(items[i], callback_class))
+        if (!lang_is_instance(items[i], classes_of(L)->callback))
             return lang_fail(L, LANG_E_TYPE, "callbacks[%lld] is a %s, not a keras.callbacks.Callback", (long long)i,
                              lv_type_name(items[i]));
     fit_callbacks *cb = calloc(1, sizeof *cb);
@@ -831,8 +842,8 @@ int fit_callbacks_open(lang_state *L, lang_value callbacks, lang_value model, la
         if (!lv_is_err(r)) { lv_release(r); r = lang_call_method(L, items[i], "set_params", 1, &params, 0, NULL, NULL); }
         if (lv_is_err(r)) { fit_callbacks_close(L, cb, lv_none()); return -1; }
         lv_release(r);
-        batch_begin |= implements(items[i], "on_train_batch_begin", "on_batch_begin");
-        batch_end |= implements(items[i], "on_train_batch_end", "on_batch_end");
+        batch_begin |= implements(L, items[i], "on_train_batch_begin", "on_batch_begin");
+        batch_end |= implements(L, items[i], "on_train_batch_end", "on_batch_end");
     }
     hooks->ctx = cb;
     hooks->train_begin = hk_train_begin;
@@ -892,7 +903,7 @@ void fit_callbacks_close(lang_state *L, fit_callbacks *cb, lang_value history)
     size_t n = lv_is_err(cb->list) ? 0 : lv_list_len(cb->list);
     for (size_t i = 0; i < n; i++) {
         lang_value c = lv_list_items(cb->list)[i];
-        if (!lang_is_instance(c, monitor_class)) continue;
+        if (!lang_is_instance(c, classes_of(L)->monitor)) continue;
         lang_value s = lang_getattr(L, c, "_sampler");
         if (lv_is_err(s)) lang_error_clear(L);
         else if (s.type == LV_OBJECT) sampler_stop(lv_object_data(s));
@@ -917,14 +928,17 @@ static lang_value define(lang_state *L, const char *name, lang_value base, const
 
 void lang_init_callbacks(lang_state *L)
 {
-    callback_class = define(L, "Callback", lv_none(), callback_methods,
-                            "Base class of fit's callbacks (keras.callbacks.Callback): override on_epoch_end etc.");
-    if (lv_is_err(callback_class)) return;
-    define(L, "LambdaCallback", callback_class, lambda_methods, "A callback made of functions (keras.callbacks.LambdaCallback).");
-    define(L, "EarlyStopping", callback_class, es_methods, "Stops training when a monitored value stops improving.");
-    define(L, "ModelCheckpoint", callback_class, mc_methods, "Saves the model after each epoch (C-GPU's .cgnn format).");
-    define(L, "CSVLogger", callback_class, csv_methods, "Writes each epoch's logs to a CSV file.");
-    define(L, "TerminateOnNaN", callback_class, nan_methods, "Stops training when the loss becomes NaN or infinite.");
-    monitor_class = define(L, "DeviceMonitor", callback_class, dm_methods,
-                           "Samples GPU and host utilisation, memory and power during fit; adds per-epoch means to the logs.");
+    callback_classes *c = calloc(1, sizeof *c);
+    if (!c) return;
+    c->callback = define(L, "Callback", lv_none(), callback_methods,
+                         "Base class of fit's callbacks (keras.callbacks.Callback): override on_epoch_end etc.");
+    if (lv_is_err(c->callback)) { free(c); return; }
+    define(L, "LambdaCallback", c->callback, lambda_methods, "A callback made of functions (keras.callbacks.LambdaCallback).");
+    define(L, "EarlyStopping", c->callback, es_methods, "Stops training when a monitored value stops improving.");
+    define(L, "ModelCheckpoint", c->callback, mc_methods, "Saves the model after each epoch (C-GPU's .cgnn format).");
+    define(L, "CSVLogger", c->callback, csv_methods, "Writes each epoch's logs to a CSV file.");
+    define(L, "TerminateOnNaN", c->callback, nan_methods, "Stops training when the loss becomes NaN or infinite.");
+    c->monitor = define(L, "DeviceMonitor", c->callback, dm_methods,
+                        "Samples GPU and host utilisation, memory and power during fit; adds per-epoch means to the logs.");
+    lang_ext_set(L, CLASSES_KEY, c, free);
 }
