@@ -1078,7 +1078,10 @@ rt_status nn_model_fit(nn_model *m, const rt_array *x, const rt_array *y, const 
     const nn_fit_hooks *hk = f.hk;
     int stop = 0;
     if (hk && hk->train_begin) st = hook_result(hk->train_begin(hk->ctx), &stop);
-    for (int e = 0; e < f.epochs && st == RT_OK && !stop; e++) st = fit_epoch(m, &f, e, &stop);
+    /* Keras checks stop_training after each step and epoch, so a stop asked
+     * in train_begin still runs one step of the first epoch */
+    for (int e = 0; e < f.epochs && st == RT_OK; e++)
+        if ((st = fit_epoch(m, &f, e, &stop)) || stop) break;
     /* the weights keep every step taken; the history the completed epochs */
     if (st == RT_OK && stop) st = fit_read_pending(m, &f);
     if (st == RT_OK && stop == 2)
