@@ -255,7 +255,7 @@ NVML_STUB := $(BUILD)/tests/stub/libnvidia-ml.so.1
 $(NVML_STUB): tests/unit/stubs/nvml_stub.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -shared -fPIC -O1 -o $@ $<
-$(BUILD)/tests/rt_gpu_stats $(BUILD)/tests/lang_device_stats: $(NVML_STUB)
+$(BUILD)/tests/rt_gpu_stats $(BUILD)/tests/lang_device_stats $(BUILD)/tests/lang_callbacks: $(NVML_STUB)
 # A CUDA backend of another interface version (the loader must refuse it).
 STALE_PLUGIN := $(BUILD)/tests/stub/libcgpucuda-stale.so
 $(STALE_PLUGIN): tests/unit/stubs/stale_plugin.c runtime/cuda_plugin.h

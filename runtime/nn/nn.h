@@ -250,6 +250,32 @@ typedef struct {
  * and history keep what was done; fit returns RT_EINTERRUPT). */
 typedef int (*nn_progress_fn)(void *ctx, const nn_progress *p);
 
+/* Callbacks' view of fit: the points where Keras calls its callbacks, in
+ * Keras's order (train_begin; per epoch: epoch_begin, per step
+ * batch_begin / batch_end, then epoch_end with the validation values;
+ * train_end). Each hook returns NN_HOOK_CONTINUE, NN_HOOK_STOP (Keras's
+ * stop_training: the epoch finishes, validation and epoch_end included,
+ * then train_end runs and fit returns RT_OK) or NN_HOOK_FAIL (fit stops at
+ * once and returns RT_EINTERRUPT; the hook's owner holds the real error).
+ * A NULL hook is not called: batch hooks cost a device read per step (the
+ * running means), so leave them NULL unless a callback needs them and the
+ * fused step runs undisturbed. Borrowed by fit. */
+typedef struct {
+    int                n;
+    const char *const *names;       /* "loss", metrics, then "val_..." at epoch end */
+    const double      *values;
+} nn_logs;
+enum { NN_HOOK_CONTINUE = 0, NN_HOOK_STOP = 1, NN_HOOK_FAIL = 2 };
+typedef struct {
+    void *ctx;
+    int (*train_begin)(void *ctx);
+    int (*epoch_begin)(void *ctx, int epoch);
+    int (*batch_begin)(void *ctx, int epoch, int64_t step);
+    int (*batch_end)(void *ctx, int epoch, int64_t step, const nn_logs *logs);
+    int (*epoch_end)(void *ctx, int epoch, const nn_logs *logs);
+    int (*train_end)(void *ctx, const nn_logs *last_epoch_logs);  /* n = 0 when no epoch ran */
+} nn_fit_hooks;
+
 typedef struct {
     int            epochs;            /* 1 */
     int64_t        batch_size;        /* 32 */
@@ -259,6 +285,7 @@ typedef struct {
     nn_progress_fn progress;          /* NULL: none */
     void          *progress_ctx;
     double         progress_interval; /* seconds between in-epoch reports; < 0: epoch ends only */
+    const nn_fit_hooks *hooks;        /* NULL: none */
 } nn_fit_options;
 void nn_fit_options_init(nn_fit_options *o);  /* Keras defaults. Can't fail. */
 

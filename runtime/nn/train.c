@@ -843,6 +843,223 @@ static rt_status eval_range(nn_model *m, step_ctx *c, int64_t first, int64_t n, 
     return st;
 }
 
+/* Everything one fit holds between its steps. Owned by nn_model_fit
+ * (fit_release frees it). */
+typedef struct {
+    const nn_fit_options *o;
+    const nn_fit_hooks   *hk;         /* NULL: no callbacks */
+    nn_data  data, vdata;
+    int64_t  batch, n_train, n_val, val_first, steps, ident, chunk, val_base;
+    int      has_val, epochs, nl, ring, hist_cap;
+    int32_t *perm;
+    double  *vals;
+    nn_history h;
+    step_ctx c, vc;
+    const char *names[2 * (1 + NN_MAX_METRICS)];
+    int      pending_from;   /* first epoch whose values are still on the device */
+    int      completed;      /* epochs fully done (validation included) */
+    int64_t  last_rows;      /* rows the last epoch trained on (a stop inside an epoch: fewer) */
+} fit_run;
+
+static rt_status fit_check(const nn_model *m, const rt_array *x, const rt_array *y, const nn_fit_options *o)
+{
+    if (!m->compiled) return rt_set_error(RT_EVALUE, "You must call `compile()` before using the model.");
+    if (!x || !y) return rt_set_error(RT_EVALUE, "fit needs both x and y");
+    if (o->epochs < 0) return rt_set_error(RT_EVALUE, "epochs must be >= 0, got %d", o->epochs);
+    if (!(o->validation_split >= 0.0 && o->validation_split < 1.0))
+        return rt_set_error(RT_EVALUE, "`validation_split` must be in [0, 1), got %g", o->validation_split);
+    return RT_OK;
+}
+
+/* The training and validation data on every replica, and the split. */
+static rt_status fit_data(nn_model *m, const rt_array *x, const rt_array *y, fit_run *f)
+{
+    const nn_fit_options *o = f->o;
+    rt_status st = data_prepare(m, x, y, &f->data);
+    if (st) return st;
+    int64_t n = f->data.n;
+    f->n_train = n;
+    if (o->val_x && o->val_y) {
+        if ((st = data_prepare(m, o->val_x, o->val_y, &f->vdata))) return st;
+        f->n_val = f->vdata.n;
+        f->has_val = 1;
+    } else if (o->validation_split > 0.0) {
+        /* Keras: the LAST fraction, taken before shuffling */
+        f->n_train = (int64_t)floor((double)n * (1.0 - o->validation_split));
+        f->n_val = n - f->n_train;
+        f->val_first = f->n_train;
+        f->has_val = f->n_val > 0;
+    }
+    if (f->n_train <= 0)
+        return rt_set_error(RT_EVALUE, "Expected input data to be non-empty (after the validation split: %lld of "
+                            "%lld samples left for training)", (long long)f->n_train, (long long)n);
+    return RT_OK;
+}
+
+/* Device buffers, the history and the step contexts. */
+static rt_status fit_setup(nn_model *m, fit_run *f)
+{
+    const nn_fit_options *o = f->o;
+    int epochs = f->epochs = o->epochs;
+    f->nl = 1 + m->nmetrics;
+    f->steps = (f->n_train + f->batch - 1) / f->batch;
+    /* anyone who reads each epoch's values gets them per epoch (a ring of 1) */
+    int per_epoch = o->progress || (f->hk && (f->hk->epoch_end || f->hk->batch_end));
+    f->ring = per_epoch ? 1 : (epochs < 1024 ? (epochs > 0 ? epochs : 1) : 1024);
+    f->val_base = (int64_t)f->ring * f->nl;
+    f->ident = f->data.n > f->n_val ? f->data.n : f->n_val;
+    /* permutations are drawn and uploaded for up to 64K rows at a time
+     * (the whole celsius fit in one upload; one epoch at a time for big data) */
+    f->chunk = o->shuffle ? (((int64_t)1 << 16) / f->n_train) : 1;
+    if (f->chunk < 1) f->chunk = 1;
+    if (f->chunk > epochs) f->chunk = epochs > 0 ? epochs : 1;
+    int64_t shard_rows = (f->batch + m->nrep - 1) / m->nrep;
+    rt_status st;
+    if ((st = nn_model_reserve(m, shard_rows))) return st;
+    if ((st = nn_model_prepare_slots(m))) return st;
+    if ((st = ensure_acc(m, 2 * f->val_base + f->nl))) return st;
+    if ((st = ensure_idx(m, f->ident + f->chunk * f->n_train))) return st;
+    if ((st = upload_identity(m, f->ident))) return st;
+    if ((st = zero_acc(m, 0, 2 * f->val_base))) return st;
+    f->hist_cap = epochs < 1024 ? (epochs > 0 ? epochs : 1) : 1024;
+    if (history_setup(&f->h, m, f->has_val, f->hist_cap)) return rt_set_error(RT_EOOM, "out of host memory");
+    for (int k = 0; k < f->h.nkeys; k++) f->names[k] = f->h.keys[k];
+    f->perm = malloc((size_t)(f->chunk * f->n_train) * sizeof *f->perm);
+    f->vals = calloc((size_t)(2 * f->val_base + 2 * f->nl), sizeof *f->vals);
+    if (!f->perm || !f->vals) return rt_set_error(RT_EOOM, "out of host memory");
+    if ((st = step_ctx_init(m, &f->c, &f->data, f->batch, 1))) return st;
+    f->c.dropout = 1;
+    if ((st = step_ctx_init(m, &f->vc, o->val_x && o->val_y ? &f->vdata : &f->data, f->batch, 0))) return st;
+    int has_dropout = 0;
+    for (int i = 0; i < m->nlayers; i++) has_dropout |= m->layers[i]->kind == NN_LAYER_DROPOUT;
+    if (has_dropout) {
+        uint32_t w[2];
+        rt_rand_host_u32(w, 2);
+        f->c.seed = ((uint64_t)w[0] << 32) | w[1];
+    }
+    if (!o->shuffle) {
+        for (int64_t i = 0; i < f->n_train; i++) f->perm[i] = (int32_t)i;
+        if ((st = upload_idx(m, f->ident, f->perm, f->n_train))) return st;
+    }
+    return RT_OK;
+}
+
+static rt_status fit_read_pending(nn_model *m, fit_run *f)
+{
+    if (f->pending_from >= f->completed) return RT_OK;
+    rt_status st = read_epochs(m, &f->h, &f->hist_cap, f->pending_from, f->completed, f->ring, f->nl, f->val_base,
+                               f->has_val, f->n_train, f->n_val);
+    /* a stop inside the last epoch: its means are over the rows it saw */
+    if (st == RT_OK && f->last_rows != f->n_train)
+        for (int k = 0; k < f->nl; k++)
+            f->h.values[k][f->completed - 1] *= (double)f->n_train / (double)f->last_rows;
+    f->pending_from = f->completed;
+    return st;
+}
+
+/* A hook's answer: stop is raised to 1 for NN_HOOK_STOP; FAIL is an error. */
+static rt_status hook_result(int r, int *stop)
+{
+    if (r == NN_HOOK_FAIL) return rt_set_error(RT_EINTERRUPT, "training stopped by an error in a callback");
+    if (r == NN_HOOK_STOP && !*stop) *stop = 1;
+    return RT_OK;
+}
+
+/* The running means of epoch e over its first `seen` rows, for the
+ * progress line and the batch hooks (one device read). */
+static rt_status running_logs(nn_model *m, fit_run *f, int slot, int64_t seen)
+{
+    rt_status st = read_acc(m, (int64_t)slot * f->nl, f->nl, f->vals);
+    for (int k = 0; st == RT_OK && k < f->nl; k++) f->vals[k] /= (double)seen;
+    return st;
+}
+
+/* The steps of epoch e. *stop: 1 stop_training (the epoch ends normally),
+ * 2 interrupted or the progress callback asked to stop (it ends here). */
+static rt_status fit_steps(nn_model *m, fit_run *f, int e, double t0, int *stop)
+{
+    const nn_fit_options *o = f->o;
+    const nn_fit_hooks *hk = f->hk;
+    int slot = e % f->ring;
+    double last = t0;
+    rt_status st = RT_OK;
+    f->last_rows = 0;
+    for (int64_t s = 0; s < f->steps; s++) {
+        if (rt_interrupted()) { *stop = 2; break; }
+        int64_t pos = s * f->batch, b = f->n_train - pos < f->batch ? f->n_train - pos : f->batch;
+        if (hk && hk->batch_begin && (st = hook_result(hk->batch_begin(hk->ctx, e, s), stop))) break;
+        if ((st = train_step(m, &f->c, pos, b, (int64_t)slot * f->nl, 1, (uint64_t)(m->t + 1)))) break;
+        f->last_rows = pos + b;
+        if (hk && hk->batch_end) {
+            if ((st = running_logs(m, f, slot, pos + b))) break;
+            nn_logs lg = {f->nl, f->names, f->vals};
+            if ((st = hook_result(hk->batch_end(hk->ctx, e, s, &lg), stop))) break;
+        }
+        if (*stop) break;
+        if (o->progress && o->progress_interval >= 0 && s + 1 < f->steps) {
+            double t = now_seconds();
+            if (t - last >= o->progress_interval) {
+                last = t;
+                if ((st = running_logs(m, f, slot, pos + b))) break;
+                nn_progress p = {e, f->epochs, s + 1, f->steps, 0, t - t0, f->nl, f->names, f->vals};
+                if (o->progress(o->progress_ctx, &p)) { *stop = 2; break; }
+            }
+        }
+    }
+    return st;
+}
+
+/* One epoch: shuffle, steps, validation, then the epoch's values to the
+ * history when someone reads them now (or the ring is full). */
+static rt_status fit_epoch(nn_model *m, fit_run *f, int e, int *stop)
+{
+    const nn_fit_options *o = f->o;
+    const nn_fit_hooks *hk = f->hk;
+    int slot = e % f->ring;
+    rt_status st;
+    if (hk && hk->epoch_begin && (st = hook_result(hk->epoch_begin(hk->ctx, e), stop))) return st;
+    if (o->shuffle && e % f->chunk == 0) {
+        int64_t ne = f->epochs - e < f->chunk ? f->epochs - e : f->chunk;
+        for (int64_t k = 0; k < ne; k++) shuffle_perm(f->perm + k * f->n_train, f->n_train);
+        if ((st = upload_idx(m, f->ident, f->perm, ne * f->n_train))) return st;
+    }
+    f->c.perm_at = f->ident + (o->shuffle ? (e % f->chunk) * f->n_train : 0);
+    double t0 = now_seconds();
+    if ((st = fit_steps(m, f, e, t0, stop))) return st;
+    if (*stop == 2) { f->last_rows = f->n_train; return RT_OK; }   /* the epoch does not count */
+    if (f->last_rows == 0) return RT_OK;   /* stopped before its first step */
+    if (f->has_val &&
+        (st = eval_range(m, &f->vc, f->val_first, f->n_val, f->batch, f->val_base + (int64_t)slot * f->nl)))
+        return st;
+    f->completed = e + 1;
+    int last_epoch = e + 1 == f->epochs || *stop;
+    int per_epoch = o->progress || (hk && hk->epoch_end);
+    if (!per_epoch && slot != f->ring - 1 && !last_epoch) return RT_OK;
+    if ((st = fit_read_pending(m, f))) return st;
+    if (!last_epoch && (st = zero_acc(m, 0, 2 * f->val_base))) return st;
+    if (!per_epoch) return RT_OK;
+    double ev[2 * (1 + NN_MAX_METRICS)];
+    for (int k = 0; k < f->h.nkeys; k++) ev[k] = f->h.values[k][e];
+    /* Keras runs the user's callbacks before its progress bar */
+    if (hk && hk->epoch_end) {
+        nn_logs lg = {f->h.nkeys, f->names, ev};
+        if ((st = hook_result(hk->epoch_end(hk->ctx, e, &lg), stop))) return st;
+    }
+    if (o->progress) {
+        nn_progress p = {e, f->epochs, f->steps, f->steps, 1, now_seconds() - t0, f->h.nkeys, f->names, ev};
+        if (o->progress(o->progress_ctx, &p) && !*stop) *stop = 2;
+    }
+    return RT_OK;
+}
+
+static void fit_release(nn_model *m, fit_run *f)
+{
+    free(f->perm);
+    free(f->vals);
+    data_free(m, &f->data);
+    data_free(m, &f->vdata);
+}
+
 rt_status nn_model_fit(nn_model *m, const rt_array *x, const rt_array *y, const nn_fit_options *opts,
                        nn_history *hist)
 {
@@ -850,151 +1067,43 @@ rt_status nn_model_fit(nn_model *m, const rt_array *x, const rt_array *y, const 
     if (!opts) { nn_fit_options_init(&defaults); opts = &defaults; }
     if (hist) memset(hist, 0, sizeof *hist);
     rt_status st = nn_model_check_scope(m);
-    if (st) return st;
-    if (!m->compiled) return rt_set_error(RT_EVALUE, "You must call `compile()` before using the model.");
-    if (!x || !y) return rt_set_error(RT_EVALUE, "fit needs both x and y");
-    if (opts->epochs < 0) return rt_set_error(RT_EVALUE, "epochs must be >= 0, got %d", opts->epochs);
-    if (!(opts->validation_split >= 0.0 && opts->validation_split < 1.0))
-        return rt_set_error(RT_EVALUE, "`validation_split` must be in [0, 1), got %g", opts->validation_split);
-    int64_t batch = opts->batch_size > 0 ? opts->batch_size : 32;
+    if (st || (st = fit_check(m, x, y, opts))) return st;
+    fit_run f;
+    memset(&f, 0, sizeof f);
+    f.o = opts;
+    f.hk = opts->hooks;
+    f.batch = opts->batch_size > 0 ? opts->batch_size : 32;
+    if ((st = fit_data(m, x, y, &f)) || (st = fit_setup(m, &f))) goto done;
 
-    nn_data data, vdata;
-    memset(&vdata, 0, sizeof vdata);
-    if ((st = data_prepare(m, x, y, &data))) return st;
-    int64_t n = data.n, n_train = n, n_val = 0, val_first = 0;
-    int has_val = 0;
-    nn_data *vd = &data;
-    if (opts->val_x && opts->val_y) {
-        if ((st = data_prepare(m, opts->val_x, opts->val_y, &vdata))) { data_free(m, &data); return st; }
-        vd = &vdata;
-        n_val = vdata.n;
-        has_val = 1;
-    } else if (opts->validation_split > 0.0) {
-        /* Keras: the LAST fraction, taken before shuffling */
-        n_train = (int64_t)floor((double)n * (1.0 - opts->validation_split));
-        n_val = n - n_train;
-        val_first = n_train;
-        has_val = n_val > 0;
-    }
-    if (n_train <= 0) {
-        data_free(m, &data);
-        data_free(m, &vdata);
-        return rt_set_error(RT_EVALUE, "Expected input data to be non-empty (after the validation split: %lld of "
-                            "%lld samples left for training)", (long long)n_train, (long long)n);
-    }
-
-    int epochs = opts->epochs;
-    int nl = 1 + m->nmetrics;
-    int64_t steps = (n_train + batch - 1) / batch;
-    int ring = opts->progress ? 1 : (epochs < 1024 ? (epochs > 0 ? epochs : 1) : 1024);
-    int64_t val_base = (int64_t)ring * nl;
-    int64_t ident = n > n_val ? n : n_val;
-    /* permutations are drawn and uploaded for up to 64K rows at a time
-     * (the whole celsius fit in one upload; one epoch at a time for big data) */
-    int64_t chunk = opts->shuffle ? (((int64_t)1 << 16) / n_train) : 1;
-    if (chunk < 1) chunk = 1;
-    if (chunk > epochs) chunk = epochs > 0 ? epochs : 1;
-    int64_t shard_rows = (batch + m->nrep - 1) / m->nrep;
-    int32_t *perm = NULL;
-    double *vals = NULL;
-    nn_history h;
-    memset(&h, 0, sizeof h);
-    step_ctx c, vc;
-
-    if ((st = nn_model_reserve(m, shard_rows))) goto done;
-    if ((st = nn_model_prepare_slots(m))) goto done;
-    if ((st = ensure_acc(m, 2 * val_base + nl))) goto done;
-    if ((st = ensure_idx(m, ident + chunk * n_train))) goto done;
-    if ((st = upload_identity(m, ident))) goto done;
-    if ((st = zero_acc(m, 0, 2 * val_base))) goto done;
-    int hist_cap = epochs < 1024 ? (epochs > 0 ? epochs : 1) : 1024;
-    if (history_setup(&h, m, has_val, hist_cap)) { st = rt_set_error(RT_EOOM, "out of host memory"); goto done; }
-    perm = malloc((size_t)(chunk * n_train) * sizeof *perm);
-    vals = calloc((size_t)(2 * val_base + 2 * nl), sizeof *vals);
-    if (!perm || !vals) { st = rt_set_error(RT_EOOM, "out of host memory"); goto done; }
-    if ((st = step_ctx_init(m, &c, &data, batch, 1))) goto done;
-    c.dropout = 1;
-    if ((st = step_ctx_init(m, &vc, vd, batch, 0))) goto done;
-    int has_dropout = 0;
-    for (int i = 0; i < m->nlayers; i++) has_dropout |= m->layers[i]->kind == NN_LAYER_DROPOUT;
-    if (has_dropout) {
-        uint32_t w[2];
-        rt_rand_host_u32(w, 2);
-        c.seed = ((uint64_t)w[0] << 32) | w[1];
-    }
-    if (!opts->shuffle) {
-        for (int64_t i = 0; i < n_train; i++) perm[i] = (int32_t)i;
-        if ((st = upload_idx(m, ident, perm, n_train))) goto done;
-    }
-
-    const char *names[2 * (1 + NN_MAX_METRICS)];
-    for (int k = 0; k < h.nkeys; k++) names[k] = h.keys[k];
-    int pending_from = 0;   /* first epoch whose values are still on the device */
-    int completed = 0;      /* epochs fully done (validation included) */
+    const nn_fit_hooks *hk = f.hk;
     int stop = 0;
-    for (int e = 0; e < epochs && st == RT_OK && !stop; e++) {
-        int slot = e % ring;
-        if (opts->shuffle && e % chunk == 0) {
-            int64_t ne = epochs - e < chunk ? epochs - e : chunk;
-            for (int64_t k = 0; k < ne; k++) shuffle_perm(perm + k * n_train, n_train);
-            if ((st = upload_idx(m, ident, perm, ne * n_train))) break;
-        }
-        c.perm_at = ident + (opts->shuffle ? (e % chunk) * n_train : 0);
-        double t0 = now_seconds(), last = t0;
-        int64_t s;
-        for (s = 0; s < steps; s++) {
-            if (rt_interrupted()) { stop = 2; break; }
-            int64_t pos = s * batch, b = n_train - pos < batch ? n_train - pos : batch;
-            if ((st = train_step(m, &c, pos, b, (int64_t)slot * nl, 1, (uint64_t)(m->t + 1)))) break;
-            if (opts->progress && opts->progress_interval >= 0 && s + 1 < steps) {
-                double t = now_seconds();
-                if (t - last >= opts->progress_interval) {
-                    last = t;
-                    if ((st = read_acc(m, (int64_t)slot * nl, nl, vals))) break;
-                    int64_t seen = pos + b;
-                    for (int k = 0; k < nl; k++) vals[k] /= (double)seen;
-                    nn_progress p = {e, epochs, s + 1, steps, 0, t - t0, nl, names, vals};
-                    if (opts->progress(opts->progress_ctx, &p)) { stop = 1; s++; break; }
-                }
-            }
-        }
-        if (st || stop) break;
-        if (has_val && (st = eval_range(m, &vc, val_first, n_val, batch, val_base + (int64_t)slot * nl))) break;
-        completed = e + 1;
-        int last_epoch = e + 1 == epochs;
-        if (opts->progress || slot == ring - 1 || last_epoch) {
-            if ((st = read_epochs(m, &h, &hist_cap, pending_from, completed, ring, nl, val_base, has_val, n_train, n_val)))
-                break;
-            pending_from = completed;
-            if (!last_epoch && (st = zero_acc(m, 0, 2 * val_base))) break;
-            if (opts->progress) {
-                double ev[2 * (1 + NN_MAX_METRICS)];
-                for (int k = 0; k < h.nkeys; k++) ev[k] = h.values[k][e];
-                nn_progress p = {e, epochs, steps, steps, 1, now_seconds() - t0, h.nkeys, names, ev};
-                if (opts->progress(opts->progress_ctx, &p)) stop = 1;
-            }
-        }
-    }
-    if (st == RT_OK && stop) {
-        /* stopped: the weights keep every step taken; the history holds
-         * the completed epochs */
-        st = read_epochs(m, &h, &hist_cap, pending_from, completed, ring, nl, val_base, has_val, n_train, n_val);
-        if (st == RT_OK)
-            st = rt_set_error(RT_EINTERRUPT, "training of model '%s' stopped after %d completed epoch(s)%s",
-                          m->name, h.epochs, stop == 2 ? " (interrupted)" : "");
+    if (hk && hk->train_begin) st = hook_result(hk->train_begin(hk->ctx), &stop);
+    /* Keras checks stop_training after each step and epoch, so a stop asked
+     * in train_begin still runs one step of the first epoch */
+    for (int e = 0; e < f.epochs && st == RT_OK; e++)
+        if ((st = fit_epoch(m, &f, e, &stop)) || stop) break;
+    /* the weights keep every step taken; the history the completed epochs */
+    if (st == RT_OK && stop) st = fit_read_pending(m, &f);
+    if (st == RT_OK && stop == 2)
+        st = rt_set_error(RT_EINTERRUPT, "training of model '%s' stopped after %d completed epoch(s) (interrupted)",
+                          m->name, f.h.epochs);
+    if (st == RT_OK && hk && hk->train_end) {
+        double ev[2 * (1 + NN_MAX_METRICS)];
+        int e = f.h.epochs - 1;
+        for (int k = 0; e >= 0 && k < f.h.nkeys; k++) ev[k] = f.h.values[k][e];
+        nn_logs lg = {e >= 0 ? f.h.nkeys : 0, f.names, ev};
+        int ignored = 0;
+        st = hook_result(hk->train_end(hk->ctx, &lg), &ignored);
     }
     if (st == RT_OK) {
         /* make sure the device is done before returning (errors surface here) */
         for (int r = 0; r < m->nrep && st == RT_OK; r++) st = m->rep[r].dev->backend->synchronize(m->rep[r].dev);
     }
 done:
-    free(perm);
-    free(vals);
-    data_free(m, &data);
-    data_free(m, &vdata);
-    if (h.keys) {
+    fit_release(m, &f);
+    if (f.h.keys) {
         nn_history_free(&m->history);
-        m->history = h;
+        m->history = f.h;
         if (hist) {
             rt_status hs = history_copy(hist, &m->history);
             if (st == RT_OK) st = hs;

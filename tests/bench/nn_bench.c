@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gpu_stats.h"
 #include "nn/nn.h"
 #include "nn/nn_internal.h"
 
@@ -145,7 +146,11 @@ static void bench_celsius(int with_strategy)
 
 /* ---- mlp -------------------------------------------------------------------------- */
 
-static void bench_mlp(rt_device *dev, int epochs)
+/* `name`: mlp (784 -> 64 relu -> 10 softmax) or fmnist (the class's
+ * Fashion-MNIST MLP: 784 -> 512 relu -> Dropout(0.2) -> 10 softmax), Adam,
+ * batch 128, one epoch over 60000 random rows; median of `epochs` epochs
+ * after a warm-up epoch. */
+static void bench_mlp(rt_device *dev, int epochs, const char *name, int64_t hidden, double dropout)
 {
     enum { N = 60000, D = 784, K = 10 };
     rt_seed(7);
@@ -157,10 +162,14 @@ static void bench_mlp(rt_device *dev, int epochs)
     rt_push_device(dev);
     nn_model *m = nn_sequential(NULL);
     int64_t in[1] = {D};
-    nn_layer *a = nn_input(in, 1), *b = nn_dense(64, NN_ACT_RELU, 1, NN_INIT_GLOROT_UNIFORM, NN_INIT_ZEROS),
-             *c = nn_dense(K, NN_ACT_SOFTMAX, 1, NN_INIT_GLOROT_UNIFORM, NN_INIT_ZEROS);
-    if (nn_model_add(m, a) || nn_model_add(m, b) || nn_model_add(m, c)) die("mlp model");
-    nn_layer_release(a); nn_layer_release(b); nn_layer_release(c);
+    nn_layer *layers[4] = {nn_input(in, 1), nn_dense(hidden, NN_ACT_RELU, 1, NN_INIT_GLOROT_UNIFORM, NN_INIT_ZEROS),
+                           dropout > 0 ? nn_dropout(dropout) : NULL,
+                           nn_dense(K, NN_ACT_SOFTMAX, 1, NN_INIT_GLOROT_UNIFORM, NN_INIT_ZEROS)};
+    for (int i = 0; i < 4; i++) {
+        if (!layers[i]) continue;
+        if (nn_model_add(m, layers[i])) die("mlp model");
+        nn_layer_release(layers[i]);
+    }
     rt_pop_device();
     nn_optimizer o;
     nn_optimizer_init(&o, NN_OPT_ADAM);
@@ -178,11 +187,39 @@ static void bench_mlp(rt_device *dev, int epochs)
         t[k] = now() - t0;
     }
     double med = median(t + 1, runs - 1);
-    printf("mlp device=%s epoch_ms=%.2f steps=469 us_per_step=%.2f loss=%.4f\n", rt_device_name(dev), med * 1e3,
+    printf("%s device=%s epoch_ms=%.2f steps=469 us_per_step=%.2f loss=%.4f\n", name, rt_device_name(dev), med * 1e3,
            med * 1e6 / 469, nn_model_history(m)->values[0][0]);
     fflush(stdout);
     nn_model_release(m);
     rt_array_release(x); rt_array_release(yr); rt_array_release(yf);
+}
+
+/* ---- monitor: what one DeviceMonitor sample costs ---------------------------------- */
+
+/* One sample is what DeviceMonitor's thread does every `interval` (0.5 s
+ * by default): /proc for the host, NVML for each GPU. Its cost over the
+ * interval bounds the share of an epoch the sampling can take. */
+static void bench_monitor(void)
+{
+    rt_cpu_mark mark = {0, 0};
+    rt_host_stats h;
+    int ngpus = rt_gpu_stats_count(NULL, 0);
+    enum { SAMPLES = 200 };
+    double t[5];
+    for (int r = 0; r < 5; r++) {
+        double t0 = now();
+        for (int k = 0; k < SAMPLES; k++) {
+            rt_host_stats_sample(&mark, &h);
+            for (int g = 0; g < ngpus; g++) {
+                rt_gpu_stats st;
+                rt_gpu_stats_sample(g, &st);
+            }
+        }
+        t[r] = (now() - t0) / SAMPLES;
+    }
+    double us = median(t, 5) * 1e6;
+    printf("monitor gpus=%d us_per_sample=%.1f share_at_0.5s_pct=%.4f\n", ngpus, us, us * 1e-6 / 0.5 * 100);
+    fflush(stdout);
 }
 
 /* ---- all-reduce --------------------------------------------------------------------- */
@@ -234,16 +271,20 @@ int main(int argc, char **argv)
         nn_strategy_release(s);
         return 0;
     }
-    const char *defaults[] = {"celsius", "strategy", "mlp", "allreduce"};
+    const char *defaults[] = {"celsius", "strategy", "mlp", "fmnist", "monitor", "allreduce"};
     const char **what = argc > 1 ? (const char **)argv + 1 : defaults;
-    int nwhat = argc > 1 ? argc - 1 : 4;
+    int nwhat = argc > 1 ? argc - 1 : 6;
     rt_device *g = rt_device_get(RT_GPU, 0);
     if (!g) printf("note: no GPU (%s): CPU measurements only\n", rt_gpu_unavailable_reason());
     for (int i = 0; i < nwhat; i++) {
         if (!strcmp(what[i], "celsius")) bench_celsius(0);
         else if (!strcmp(what[i], "strategy")) bench_celsius(1);
-        else if (!strcmp(what[i], "mlp")) { if (g) bench_mlp(g, 3); else printf("mlp skipped: no GPU\n"); }
-        else if (!strcmp(what[i], "mlp-cpu")) bench_mlp(rt_device_get(RT_CPU, 0), 1);
+        else if (!strcmp(what[i], "mlp")) { if (g) bench_mlp(g, 3, "mlp", 64, 0); else printf("mlp skipped: no GPU\n"); }
+        else if (!strcmp(what[i], "mlp-cpu")) bench_mlp(rt_device_get(RT_CPU, 0), 1, "mlp", 64, 0);
+        else if (!strcmp(what[i], "fmnist")) {
+            if (g) bench_mlp(g, 3, "fmnist", 512, 0.2); else printf("fmnist skipped: no GPU\n");
+        } else if (!strcmp(what[i], "fmnist-cpu")) bench_mlp(rt_device_get(RT_CPU, 0), 1, "fmnist", 512, 0.2);
+        else if (!strcmp(what[i], "monitor")) bench_monitor();
         else if (!strcmp(what[i], "allreduce")) {
             if (!g) { printf("allreduce skipped: no GPU\n"); continue; }
             nn_strategy *s = nn_strategy_new(NULL, 0, NN_XDEV_AUTO);

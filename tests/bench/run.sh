@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 export BUILD=${BUILD:-build} PYTHON=${PYTHON:-/usr/bin/python3}
 make --no-print-directory BUILD="$BUILD" bench-bins >/dev/null || exit 1
 rc=0
-for b in cpu_ops lang_bench kernel_bench load_bench class_bench plot_bench gpu_ops transfer_bench nn_bench datasets_bench; do
+for b in cpu_ops lang_bench kernel_bench load_bench class_bench plot_bench gpu_ops transfer_bench nn_bench fmnist_bench datasets_bench; do
   [ -f "tests/bench/$b.sh" ] || continue
   echo "=== bench: $b"
   bash "tests/bench/$b.sh" || { echo "bench $b: exit $?"; rc=1; }

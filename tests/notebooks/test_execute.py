@@ -227,3 +227,74 @@ def test_cnn_shows_the_image_grids(execute):
     assert samples.count("<image") == 10 and "Ankle boot" in samples
     assert predictions.count("<image") == 15
     assert "data:image/png;base64," in predictions
+
+
+# ---- fashion_mnist ----------------------------------------------------------------------------
+
+FMNIST = "fashion_mnist.ipynb"
+FMNIST_CSV_HEADER = ("epoch,accuracy,cpu_utilization,epoch_time,gpu_memory,gpu_power,gpu_utilization,"
+                     "host_memory,loss,val_accuracy,val_loss")
+
+
+def test_fashion_mnist_loads_keras_arrays(execute):
+    nb = execute(FMNIST)
+    assert stdout_of(cell_by_id(nb, "load")) == "(60000, 28, 28) uint8 (60000,) uint8\n(10000, 28, 28) (10000,)\n"
+
+
+def test_fashion_mnist_sample_grid(execute):
+    nb = execute(FMNIST)
+    (svg,) = svg_figures(cell_by_id(nb, "samples"))
+    assert svg.count("<image") == 18, "18 images, embedded as PNG"
+    assert "Ankle boot" in svg and "T-shirt/top" in svg, "titled with the class names"
+
+
+def test_fashion_mnist_reaches_087_in_5_epochs(execute):
+    nb = execute(FMNIST)
+    fit = stdout_of(cell_by_id(nb, "fit"))
+    assert fit.count("469/469") == 5, fit
+    (acc,) = numbers_in(stdout_of(cell_by_id(nb, "evaluate")))
+    assert acc >= 0.87, "test accuracy %.4f" % acc
+
+
+def test_fashion_mnist_csv_has_the_monitor_columns(execute):
+    nb = execute(FMNIST)
+    lines = stdout_of(cell_by_id(nb, "csv")).strip().splitlines()
+    assert lines[0] == FMNIST_CSV_HEADER
+    assert len(lines) == 6, lines
+    header = lines[0].split(",")
+    for e, line in enumerate(lines[1:]):
+        row = dict(zip(header, line.split(",")))
+        assert row["epoch"] == str(e)
+        assert float(row["epoch_time"]) > 0 and float(row["host_memory"]) > 0
+        assert 0 <= float(row["cpu_utilization"]) <= 100
+        gpu = [row["gpu_utilization"], row["gpu_memory"], row["gpu_power"]]
+        if expected_gpus() == 0:
+            assert gpu == ["nan", "nan", "nan"], "no GPU: the GPU columns hold nan"
+        else:
+            assert float(row["gpu_memory"]) > 0 and 0 <= float(row["gpu_utilization"]) <= 100, row
+
+
+def test_fashion_mnist_loss_plot_and_predictions(execute):
+    nb = execute(FMNIST)
+    (loss,) = svg_figures(cell_by_id(nb, "loss-plot"))
+    assert "val_loss" in loss
+    cell = cell_by_id(nb, "predictions")
+    (svg,) = svg_figures(cell)
+    assert svg.count("<image") == 24
+    (right, total) = numbers_in(stdout_of(cell))
+    assert total == 24 and 16 <= right <= 24
+    assert svg.count("✗ ") == 24 - right, "each wrong answer is marked"
+
+
+def test_fashion_mnist_sweep_and_time_model(execute):
+    nb = execute(FMNIST)
+    rows = stdout_of(cell_by_id(nb, "sweep")).strip().splitlines()
+    assert rows[0] == "batch_size,epochs,seconds" and len(rows) == 13, rows
+    grid = [tuple(r.split(",")[:2]) for r in rows[1:]]
+    assert grid == [(b, e) for b in ("32", "64", "128", "256") for e in ("1", "2", "3")]
+    assert all(float(r.split(",")[2]) > 0 for r in rows[1:])
+    out = stdout_of(cell_by_id(nb, "regression"))
+    assert out.startswith("R² = "), out
+    (r2,) = numbers_in(out)
+    assert r2 <= 1.0
+    assert len(svg_figures(cell_by_id(nb, "regression-plot"))) == 1

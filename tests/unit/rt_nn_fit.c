@@ -715,11 +715,98 @@ TEST(test_build_twice_keeps_weights)
     nn_model_release(m);
 }
 
+/* ---- hooks: Keras's call order, stop and fail ------------------------------------------ */
+
+typedef struct {
+    char   log[2048];
+    int    stop_at_step;   /* batch_end of this global step answers STOP (-1: never) */
+    int    fail_at_epoch;  /* epoch_end of this epoch answers FAIL (-1: never) */
+    int    steps;
+    double first_epoch_loss;
+} hook_rec;
+
+static void rec(hook_rec *r, const char *s) { strncat(r->log, s, sizeof r->log - strlen(r->log) - 1); }
+static int h_train_begin(void *c) { rec(c, "T"); return NN_HOOK_CONTINUE; }
+static int h_epoch_begin(void *c, int e) { char b[16]; snprintf(b, sizeof b, "E%d", e); rec(c, b); return NN_HOOK_CONTINUE; }
+static int h_batch_begin(void *c, int e, int64_t s) { (void)e; char b[16]; snprintf(b, sizeof b, "b%lld", (long long)s); rec(c, b); return NN_HOOK_CONTINUE; }
+static int h_batch_end(void *c, int e, int64_t s, const nn_logs *lg)
+{
+    hook_rec *r = c;
+    (void)e; (void)s;
+    rec(r, lg->n == 1 && !strcmp(lg->names[0], "loss") && lg->values[0] >= 0 ? "." : "?");
+    return r->steps++ == r->stop_at_step ? NN_HOOK_STOP : NN_HOOK_CONTINUE;
+}
+static int h_epoch_end(void *c, int e, const nn_logs *lg)
+{
+    hook_rec *r = c;
+    char b[32];
+    snprintf(b, sizeof b, "e%d:%d", e, lg->n);
+    rec(r, b);
+    if (e == 0) r->first_epoch_loss = lg->values[0];
+    return e == r->fail_at_epoch ? NN_HOOK_FAIL : NN_HOOK_CONTINUE;
+}
+static int h_train_end(void *c, const nn_logs *lg) { char b[16]; snprintf(b, sizeof b, "t%d", lg->n); rec(c, b); return NN_HOOK_CONTINUE; }
+
+TEST(test_fit_hooks_order_stop_and_fail)
+{
+    nn_model *m = celsius_model();
+    CHECK(m != NULL);
+    if (!m) return;
+    rt_array *x = arr1(celsius, 8), *y = arr1(fahrenheit, 8);
+    nn_fit_hooks hk = {NULL, h_train_begin, h_epoch_begin, h_batch_begin, h_batch_end, h_epoch_end, h_train_end};
+    nn_fit_options o;
+    nn_fit_options_init(&o);
+    o.epochs = 2;
+    o.batch_size = 4;
+    o.validation_split = 0.25;   /* 6 training rows: steps of 4 and 2; logs with val_loss */
+    o.hooks = &hk;
+    hook_rec r = {"", -1, -1, 0, 0};
+    hk.ctx = &r;
+    nn_history h;
+    CHECK(nn_model_fit(m, x, y, &o, &h) == RT_OK);
+    CHECK_STR(r.log, "TE0b0.b1.e0:2E1b0.b1.e1:2t2");
+    CHECK(h.epochs == 2 && h.nkeys == 2 && h.values[0][0] == r.first_epoch_loss);
+    nn_history_free(&h);
+
+    /* no batch hooks: none called (the fused path), epochs still reported */
+    hk.batch_begin = NULL;
+    hk.batch_end = NULL;
+    memset(&r, 0, sizeof r);
+    r.stop_at_step = r.fail_at_epoch = -1;
+    CHECK(nn_model_fit(m, x, y, &o, &h) == RT_OK);
+    CHECK_STR(r.log, "TE0e0:2E1e1:2t2");
+    nn_history_free(&h);
+
+    /* STOP after the first step of epoch 0: that epoch validates and ends, then train_end; fit succeeds */
+    hk.batch_end = h_batch_end;
+    memset(&r, 0, sizeof r);
+    r.stop_at_step = 0;
+    r.fail_at_epoch = -1;
+    o.epochs = 5;
+    CHECK(nn_model_fit(m, x, y, &o, &h) == RT_OK);
+    CHECK_STR(r.log, "TE0.e0:2t2");
+    CHECK(h.epochs == 1);
+    nn_history_free(&h);
+
+    /* FAIL in epoch 1's end: fit stops at once, no train_end, the history keeps what was read */
+    memset(&r, 0, sizeof r);
+    r.stop_at_step = -1;
+    r.fail_at_epoch = 1;
+    CHECK(nn_model_fit(m, x, y, &o, &h) == RT_EINTERRUPT);
+    CHECK_STR(r.log, "TE0..e0:2E1..e1:2");
+    CHECK(h.epochs == 2);
+    nn_history_free(&h);
+    rt_array_release(x);
+    rt_array_release(y);
+    nn_model_release(m);
+}
+
 int main(void)
 {
     /* the CPU reference, also on machines with a GPU (rt_nn_gpu covers GPUs) */
     rt_push_device(cpu());
     RUN(test_celsius_fit);
+    RUN(test_fit_hooks_order_stop_and_fail);
     RUN(test_celsius_repeatable);
     RUN(test_epoch_loss_is_pre_update_batch_loss);
     RUN(test_regression_converges);

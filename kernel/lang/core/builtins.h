@@ -297,6 +297,10 @@ int        lang_is_instance(lang_value v, lang_value cls);
  * no attribute `name` (nothing raised). */
 lang_value lang_call_method(lang_state *L, lang_value obj, const char *name, int n, const lang_value *args,
                             int nkw, const char *const *kwname, const lang_value *kw);
+/* 1 when instance obj's `name` is not the one class cls defines: set on
+ * the instance itself or overridden by a subclass (Keras's test for
+ * whether a callback implements a hook). 0 otherwise. */
+int        lang_overrides(lang_value obj, lang_value cls, const char *name);
 /* obj.name (new reference, or LV_ERR with AttributeError) and obj.name = v
  * (0, or -1 raised), for any value. */
 lang_value lang_getattr(lang_state *L, lang_value obj, const char *name);

@@ -793,6 +793,16 @@ int lang_is_instance(lang_value v, lang_value cls)
     return !LV_OBJ(cls, lv_classobj)->base; /* everything is an object */
 }
 
+int lang_overrides(lang_value obj, lang_value cls, const char *name)
+{
+    if (obj.type != LV_INSTANCE || cls.type != LV_CLASS) return 0;
+    lv_instanceobj *in = LV_OBJ(obj, lv_instanceobj);
+    if (!lv_is_missing(dict_get_name(in->dict, name))) return 1;
+    lang_value mine = in->cls ? class_lookup(in->cls, name) : lv_missing();
+    lang_value base = class_lookup(LV_OBJ(cls, lv_classobj), name);
+    return mine.type != base.type || mine.u.o != base.u.o;
+}
+
 lang_value lang_call_method(lang_state *L, lang_value obj, const char *name, int n, const lang_value *args,
                             int nkw, const char *const *kwname, const lang_value *kw)
 {

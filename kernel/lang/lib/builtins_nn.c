@@ -30,6 +30,7 @@
 #include "builtins.h"
 #include "html.h"
 #include "nn/nn.h"
+#include "fit_callbacks.h"
 #include "libraries.h"
 
 /* ---- small helpers ------------------------------------------------------------------- */
@@ -732,6 +733,7 @@ static int fit_progress(void *vctx, const nn_progress *p)
 typedef struct {
     nn_model  *m;
     lang_value history;     /* History of the last fit, or None */
+    int        stop_training;  /* set by callbacks; fit resets it */
 } model_obj;
 
 static void model_free(void *p)
@@ -833,6 +835,16 @@ static rt_array *data_arg(lang_state *L, lang_value v, const char *what)
     return lang_to_array(L, v, -1, what);
 }
 
+/* Keras's callback params: verbose, epochs, steps */
+static lang_value fit_params(int verbose, int epochs, int64_t steps)
+{
+    lang_value d = lv_dict_new();
+    if (lv_is_err(d)) return d;
+    if (lv_dict_set_str(d, "verbose", lv_int(verbose)) < 0 || lv_dict_set_str(d, "epochs", lv_int(epochs)) < 0 ||
+        lv_dict_set_str(d, "steps", lv_int(steps)) < 0) { lv_release(d); return lv_err(); }
+    return d;
+}
+
 static lang_value model_fit(lang_state *L, const lang_args *a)
 {
     lang_value v[9];
@@ -854,8 +866,6 @@ static lang_value model_fit(lang_state *L, const lang_args *a)
         o.epochs = (int)i64;
     }
     if (get_verbose(L, v[4], &verbose) < 0) return lv_err();
-    if (!lv_is_missing(v[5]) && !lv_is_none(v[5]))
-        return lang_raise(L, LANG_E_VALUE, "callbacks are not supported");
     if (!lv_is_missing(v[6]) && lang_get_float(L, v[6], "validation_split", &o.validation_split) < 0) return lv_err();
     if (!lv_is_missing(v[8]) && lang_get_bool(L, v[8], "shuffle", &o.shuffle) < 0) return lv_err();
     rt_array *x = data_arg(L, v[0], "x"), *y = x ? data_arg(L, v[1], "y") : NULL, *vx = NULL, *vy = NULL;
@@ -882,21 +892,36 @@ static lang_value model_fit(lang_state *L, const lang_args *a)
         const char *iv = getenv("CGPU_PROGRESS_INTERVAL");
         if (iv && verbose == 1) o.progress_interval = atof(iv);
     }
-    nn_history h;
-    rt_status st = nn_model_fit(mo->m, x, y, &o, &h);
-    free(pc.id);
     int64_t n_train = x->ndim ? x->shape[0] : 0;
     if (o.validation_split > 0 && !vx) n_train = (int64_t)floor((double)n_train * (1.0 - o.validation_split));
     int64_t steps = (n_train + o.batch_size - 1) / o.batch_size;
+    fit_callbacks *cbs = NULL;
+    nn_fit_hooks hooks;
+    lang_value params = fit_params(verbose, o.epochs, steps);
+    mo->stop_training = 0;
+    int cb_rc = lv_is_err(params) ? lang_fail(L, LANG_E_MEMORY, "out of memory")
+                                  : fit_callbacks_open(L, v[5], a->self, params, &cbs, &hooks);
+    lv_release(params);
+    if (cb_rc < 0) { rt_array_release(x); rt_array_release(y); rt_array_release(vx); rt_array_release(vy); return lv_err(); }
+    if (cbs) o.hooks = &hooks;
+    nn_history h;
+    rt_status st = nn_model_fit(mo->m, x, y, &o, &h);
+    free(pc.id);
     rt_array_release(x); rt_array_release(y); rt_array_release(vx); rt_array_release(vy);
     lang_value hv = lv_none();
+    int failed = fit_callbacks_failed(cbs);
     if (h.keys) {
         hv = history_value(L, &h, verbose, o.epochs, steps);
         nn_history_free(&h);
-        if (lv_is_err(hv)) return hv;
+    }
+    /* the history keeps what the callbacks added, also when one failed */
+    fit_callbacks_close(L, cbs, hv.type == LV_OBJECT ? ((history_obj *)lv_object_data(hv))->history : lv_none());
+    if (lv_is_err(hv)) return hv;
+    if (!lv_is_none(hv)) {
         lv_release(mo->history);
         mo->history = lv_retain(hv);
     }
+    if (failed) { lv_release(hv); return lv_err(); }   /* the callback's own error */
     if (st) { lv_release(hv); return lang_raise_rt(L); }
     return hv;
 }
@@ -1109,13 +1134,23 @@ static lang_value model_getattr(lang_state *L, lang_value self, const char *name
         return s ? strategy_wrap(L, nn_strategy_retain(s)) : lv_none();
     }
     if (!strcmp(name, "device")) return lv_str(rt_device_name(nn_model_device(m, 0)));
+    if (!strcmp(name, "stop_training")) return lv_bool(o->stop_training);
     return lv_missing();
+}
+
+/* model.stop_training = True (a callback asks fit to stop after this step) */
+static int model_setattr(lang_state *L, lang_value self, const char *name, lang_value v)
+{
+    model_obj *o = lv_object_data(self);
+    if (strcmp(name, "stop_training"))
+        return lang_fail(L, LANG_E_ATTRIBUTE, "attribute '%s' of 'Sequential' objects is not writable", name);
+    return lang_get_bool(L, v, "stop_training", &o->stop_training);
 }
 
 static const lang_method model_methods[] = {
     {"add", model_add, "add(layer)\nAppends a layer.\n>>> model.add(Dense(10, activation='softmax'))"},
     {"compile", model_compile, "compile(optimizer='rmsprop', loss=None, metrics=None)\nChooses the loss, the optimizer and the metrics.\n>>> model.compile(loss='mean_squared_error', optimizer=Adam(0.1))"},
-    {"fit", model_fit, "fit(x, y, batch_size=32, epochs=1, verbose=1, validation_split=0.0, validation_data=None, shuffle=True)\nTrains the model; returns a History.\n>>> history = model.fit(x, y, epochs=500, verbose=False)"},
+    {"fit", model_fit, "fit(x, y, batch_size=32, epochs=1, verbose=1, validation_split=0.0, validation_data=None, shuffle=True, callbacks=None)\nTrains the model; returns a History.\n>>> history = model.fit(x, y, epochs=500, verbose=False)"},
     {"predict", model_predict, "predict(x, batch_size=32, verbose=1)\nThe model's outputs for x, shape (n, units).\n>>> model.predict(array([100.0]))"},
     {"evaluate", model_evaluate, "evaluate(x, y, batch_size=32, verbose=1)\nThe loss (and metrics) on x, y.\n>>> model.evaluate(x_test, y_test)"},
     {"summary", model_summary, "summary()\nShows the layers, their output shapes and parameter counts.\n>>> model.summary()"},
@@ -1126,11 +1161,12 @@ static const lang_method model_methods[] = {
     {"build", model_build, "build(input_shape)\nBuilds the model for inputs of this batch shape.\n>>> model.build((None, 1))"},
     {NULL, NULL, NULL}};
 static const char *const model_attrs[] = {"name", "built", "history", "layers", "metrics_names", "output_shape",
-                                          "distribute_strategy", "device", NULL};
+                                          "distribute_strategy", "device", "stop_training", NULL};
 
 static const lang_class model_class = {
     .name = "Sequential", .doc = "A linear stack of layers (Keras's Sequential model).", .free = model_free,
-    .repr = model_repr, .methods = model_methods, .attrs = model_attrs, .getattr = model_getattr};
+    .repr = model_repr, .methods = model_methods, .attrs = model_attrs, .getattr = model_getattr,
+    .setattr = model_setattr};
 
 static lang_value bi_load_model(lang_state *L, const lang_args *a)
 {

@@ -22,6 +22,7 @@ const lang_library lang_libraries[] = {
     {"stats",  lang_init_stats,  "device_stats: GPU and host utilisation, memory, power (NVML, /proc)"},
     {"plot",   lang_init_plot,   "plt: plotting in the style of matplotlib.pyplot"},
     {"nn",     lang_init_nn,     "Keras-style training: Sequential, Dense, fit, MirroredStrategy"},
+    {"callbacks", lang_init_callbacks, "keras.callbacks: Callback, EarlyStopping, ModelCheckpoint, CSVLogger, DeviceMonitor"},
     {"files",  lang_init_files,  "open(): text files, read and written line by line, with `with`"},
     {"textio", lang_init_textio, "loadtxt and savetxt: arrays from and to text files, as numpy"},
     {"datasets", lang_init_datasets, "datasets.mnist/fashion_mnist/cifar10.load_data, to_categorical, get_file"},

@@ -30,6 +30,7 @@ void lang_init_device(lang_state *L);  /* builtins_device.c */
 void lang_init_stats(lang_state *L);   /* builtins_stats.c */
 void lang_init_plot(lang_state *L);    /* builtins_plot.c */
 void lang_init_nn(lang_state *L);      /* builtins_nn.c */
+void lang_init_callbacks(lang_state *L); /* builtins_callbacks.c */
 void lang_init_files(lang_state *L);   /* builtins_files.c */
 void lang_init_textio(lang_state *L);  /* builtins_textio.c */
 void lang_init_datasets(lang_state *L); /* builtins_datasets.c */
