@@ -1065,7 +1065,9 @@ static int unpack(lang_state *L, frame *F, node *t, lang_value v)
     lang_value *items = lv_seq_items(v, &n);
     if (items) lst = lv_retain(v);
     else {
-        if (!(v.type == LV_STR || v.type == LV_DICT || v.type == LV_RANGE || v.type == LV_ARRAY || v.type == LV_ITER))
+        if (!(v.type == LV_STR || v.type == LV_DICT || v.type == LV_RANGE || v.type == LV_ARRAY || v.type == LV_ITER ||
+              v.type == LV_INSTANCE ||
+              (v.type == LV_OBJECT && (lv_object_class(v)->next || (lv_object_class(v)->getitem && lv_object_class(v)->len)))))
             return lang_fail(L, LANG_E_TYPE, "cannot unpack non-iterable %s object", lv_type_name(v));
         lst = iter_to_list(L, v);
         if (lv_is_err(lst)) return -1;

@@ -28,6 +28,25 @@ static lv_iterobj *new_iter(lang_state *L, lv_iterkind k, lang_value src)
     return it;
 }
 
+
+/* A list of obj[0] .. obj[len-1] for an object whose class has getitem and
+ * len (new reference, or LV_ERR raised). */
+static lang_value object_items(lang_state *L, lang_value obj, const lang_class *c)
+{
+    int64_t n = c->len(L, obj);
+    if (n < 0) return lv_err();
+    lang_value l = lv_list_new((size_t)n);
+    if (lv_is_err(l)) return lang_nomem(L);
+    for (int64_t i = 0; i < n; i++) {
+        lang_value item = c->getitem(L, obj, lv_int(i));
+        if (lv_is_err(item) || lv_list_append_take(l, item) < 0) {
+            lv_release(l);
+            return lv_is_err(item) ? item : lang_nomem(L);
+        }
+    }
+    return l;
+}
+
 lang_value iter_new(lang_state *L, lang_value v)
 {
     lv_iterobj *it;
@@ -53,8 +72,18 @@ lang_value iter_new(lang_state *L, lang_value v)
         lv_release(src);
         break;
     }
-    case LV_OBJECT:
-        if (lv_object_class(v)->next) { it = new_iter(L, IT_OBJECT, v); break; }
+    case LV_OBJECT: {
+        const lang_class *c = lv_object_class(v);
+        if (c->next) { it = new_iter(L, IT_OBJECT, v); break; }
+        if (c->getitem && c->len) {
+            /* the sequence protocol: items 0 .. len-1 (plt's AxesArray gives its rows) */
+            lang_value items = object_items(L, v, c);
+            if (lv_is_err(items)) return items;
+            it = new_iter(L, IT_SEQ, items);
+            lv_release(items);
+            break;
+        }
+    }
         /* fall through */
     default:
         return lang_raise(L, LANG_E_TYPE, "'%s' object is not iterable", lv_type_name(v));
