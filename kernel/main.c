@@ -14,26 +14,6 @@
 
 #include "cli.h"
 
-/* Fallbacks so the binary links while a subcommand's source is absent; the
- * real definitions (strong symbols in the kernel/ objects) replace them. */
-#define NOT_BUILT(name, what)                                                        \
-    __attribute__((weak)) int name(int argc, char **argv) {                          \
-        (void)argc; (void)argv;                                                      \
-        fprintf(stderr, "cgpu-kernel: '%s' is not built into this binary\n", what);  \
-        return 2;                                                                    \
-    }
-NOT_BUILT(runner_run_main, "run")
-NOT_BUILT(runner_exec_main, "exec")
-
-/* lang_test_main lives in the language library (an archive): a weak
- * definition here would stop the linker from pulling it out of the
- * archive, so the fallback is only compiled when its source is missing. */
-#if defined(__has_include)
-#if !__has_include("lang/langtest.c")
-NOT_BUILT(lang_test_main, "test")
-#endif
-#endif
-
 #ifndef CGPU_HAVE_JUPYTER
 int jupyter_kernel_main(int argc, char **argv) {
     (void)argc; (void)argv;
@@ -42,6 +22,17 @@ int jupyter_kernel_main(int argc, char **argv) {
     return 2;
 }
 #endif
+
+/* The subcommands that take argv from their own name on (cli.h). Each is
+ * always built: without jansson `run` says it cannot write notebooks. */
+static const struct {
+    const char *name;
+    int (*main)(int argc, char **argv);
+} subcommands[] = {
+    {"run", runner_run_main},
+    {"exec", runner_exec_main},
+    {"test", lang_test_main},
+};
 
 static void help(FILE *to) {
     fprintf(to,
@@ -89,9 +80,8 @@ int main(int argc, char **argv) {
         );
         return 0;
     }
-    if (strcmp(cmd, "run") == 0) return runner_run_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "exec") == 0) return runner_exec_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "test") == 0) return lang_test_main(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        if (strcmp(cmd, subcommands[i].name) == 0) return subcommands[i].main(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--f") == 0 ||
             strncmp(argv[i], "-f=", 3) == 0 || strncmp(argv[i], "--f=", 4) == 0)
