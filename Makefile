@@ -106,7 +106,7 @@ OPT     ?= -O2
 WARNINGS := -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Wshadow -Wmissing-prototypes \
             -Wstrict-prototypes -Wwrite-strings -Wundef
 CFLAGS  := -std=gnu11 $(OPT) -g $(WARNINGS) \
-           -D_GNU_SOURCE -fPIC -MMD -MP -Icommon -Iruntime -Iruntime/data -Ikernel $(LANG_INCLUDES) $(SAN_FLAGS) $(EXTRA_CFLAGS)
+           -D_GNU_SOURCE -fPIC -MMD -MP -Iruntime/common -Iruntime -Iruntime/data -Ikernel $(LANG_INCLUDES) $(SAN_FLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SAN_FLAGS)
 LIBS    := -lm -lpthread -ldl
 ifeq ($(HAVE_CUDA),1)
@@ -170,13 +170,13 @@ LDFLAGS += $(shell echo 'int main(void){return 0;}' | $(CC) -x c - -Wl,--fatal-w
              -o /dev/null 2>/dev/null && echo -Wl,-z,pack-relative-relocs)
 
 # ---- sources -------------------------------------------------------------------
-# common/: what every layer may use (the string buffer fmtbuf, UTF-8, MIME
+# runtime/common/: what every layer may use (the string buffer fmtbuf, UTF-8, MIME
 # bundles in JSON); it depends on nothing of the project and goes into
 # libcgpurt.a, which every program links.
 # runtime/: plain C always, into libcgpurt.a; with nvcc, runtime/cuda/*.cu and
 # runtime/nn/*.cu into libcgpucuda.so, which runtime/cuda_loader.c loads on
 # the first device discovery (so nothing CUDA is mapped at exec).
-RT_C  := $(wildcard common/*.c runtime/*.c runtime/nn/*.c runtime/data/*.c)
+RT_C  := $(wildcard runtime/common/*.c runtime/*.c runtime/nn/*.c runtime/data/*.c)
 RT_CU := $(if $(HAVE_CUDA),$(wildcard runtime/cuda/*.cu runtime/nn/*.cu),)
 LANG_C    := $(wildcard $(addsuffix /*.c,$(LANG_DIRS)))
 JUPYTER_C := $(if $(HAVE_JUPYTER_PROTO),$(wildcard kernel/jupyter/*.c),)

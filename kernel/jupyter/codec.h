@@ -86,7 +86,7 @@ int kn_encode_raw(kn_session *s, kn_frames *out, const kn_frames *prefix, const 
 void kn_iso_now(char buf[64]);
 /* A random uuid4 (36 characters). Thread-safe. */
 void kn_uuid4(char buf[37]);
-/* Text, UTF-8 and MIME values in JSON: common/mime_json.h and common/utf8.h
+/* Text, UTF-8 and MIME values in JSON: runtime/common/mime_json.h and runtime/common/utf8.h
  * (the rules the notebook writer shares). */
 /* Monotonic seconds. */
 double kn_now(void);

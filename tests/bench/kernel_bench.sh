@@ -18,19 +18,19 @@ fi
 if ! $PYTHON -c 'import zmq' 2>/dev/null; then echo "kernel_bench: skipped: python3-zmq is missing"; exit 0; fi
 
 # The protocol core's own cost first: compiled against the build's protocol library
-# (and libcgpurt.a for common/).
+# (and libcgpurt.a for runtime/common/).
 core=""
 client=""
 lib="$BUILD/libcgpujupyter.a"
 if [ -f "$lib" ]; then
   bin=$(mktemp /tmp/kernel_dispatch_bench.XXXXXX)
   trap 'rm -f "$bin"' EXIT
-  ${CC:-gcc} -std=gnu11 -O2 -D_GNU_SOURCE -Icommon -Ikernel -Ikernel/lang -Ikernel/lang/front -Ikernel/lang/core -Ikernel/lang/lib -Ikernel/lang/display -Iruntime tests/bench/kernel_dispatch_bench.c \
+  ${CC:-gcc} -std=gnu11 -O2 -D_GNU_SOURCE -Iruntime/common -Ikernel -Ikernel/lang -Ikernel/lang/front -Ikernel/lang/core -Ikernel/lang/lib -Ikernel/lang/display -Iruntime tests/bench/kernel_dispatch_bench.c \
     "$lib" "$BUILD/libcgpurt.a" -ljansson -lzmq -lcrypto -lpthread -o "$bin"
   core=$("$bin" 20000)
   client=$(mktemp /tmp/kernel_rtt_client.XXXXXX)
   trap 'rm -f "$bin" "$client"' EXIT
-  ${CC:-gcc} -std=gnu11 -O2 -D_GNU_SOURCE -Icommon -Ikernel -Ikernel/lang -Ikernel/lang/front -Ikernel/lang/core -Ikernel/lang/lib -Ikernel/lang/display -Iruntime tests/bench/kernel_rtt_client.c \
+  ${CC:-gcc} -std=gnu11 -O2 -D_GNU_SOURCE -Iruntime/common -Ikernel -Ikernel/lang -Ikernel/lang/front -Ikernel/lang/core -Ikernel/lang/lib -Ikernel/lang/display -Iruntime tests/bench/kernel_rtt_client.c \
     "$lib" "$BUILD/libcgpurt.a" -ljansson -lzmq -lcrypto -lpthread -o "$client"
 fi
 

@@ -51,11 +51,11 @@ def mock_runner(tmp_path_factory):
     jdir = os.environ.get("JANSSON_DIR")
     jflags = ["-I%s/include" % jdir, "-L%s/lib" % jdir, "-Wl,-rpath,%s/lib" % jdir] if jdir else []
     cmd = [cc, "-std=gnu11", "-O1", "-g", "-Wall", "-Wno-unused-parameter", "-D_GNU_SOURCE",
-           "-DCGPU_HAVE_JANSSON=1", "-I%s" % (ROOT / "common"), "-I%s" % (ROOT / "kernel"),
+           "-DCGPU_HAVE_JANSSON=1", "-I%s" % (ROOT / "runtime" / "common"), "-I%s" % (ROOT / "kernel"),
            "-I%s" % (ROOT / "kernel/lang")] + jflags + [
            "-o", str(exe), str(MOCK / "mock_main.c"), str(MOCK / "mock_lang.c"),
            str(ROOT / "kernel/runner.c"), str(ROOT / "kernel/ipynb.c")] + [
-           str(p) for p in sorted((ROOT / "common").glob("*.c"))] + ["-ljansson", "-lpthread"]
+           str(p) for p in sorted((ROOT / "runtime" / "common").glob("*.c"))] + ["-ljansson", "-lpthread"]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     return exe

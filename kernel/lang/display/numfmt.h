@@ -3,7 +3,7 @@
  * Pure C (no runtime, no interpreter): repr of floats, numpy's float32
  * scalar text, Python's format-spec mini-language (f-strings and
  * str.format). The growable string every display module writes into,
- * fmtbuf, is common/fmtbuf.h (included here).
+ * fmtbuf, is runtime/common/fmtbuf.h (included here).
  *
  * Ownership: every char * returned here is malloc'd and owned by the caller
  * (free()). NULL means out of memory, or for fmt_format_spec an invalid spec
