@@ -26,6 +26,8 @@ typedef struct {
     rt_gpu_stats *gpus;
     int           show_cpu;
     char          reason[256];    /* why there are no GPU figures; "" when there are */
+    size_t        host_limit;     /* this kernel's host memory limit (memlimit.c) */
+    char          limits[320];    /* the limits in force, as a line of the table */
 } stats_obj;
 
 static void stats_free(void *p)
@@ -110,6 +112,7 @@ static html_table *stats_table(const stats_obj *s)
     if (ok && s->show_cpu)
         ok = html_table_note(t, "CPU: utilisation of all CPUs since the previous device_stats(); memory: this "
                                 "kernel's resident memory / the host's") == 0;
+    if (ok && s->limits[0]) ok = html_table_note(t, s->limits) == 0;
     if (!ok) { html_table_free(t); return NULL; }
     return t;
 }
@@ -176,6 +179,8 @@ static lang_value gpu_dict(lang_state *L, const rt_gpu_stats *g)
              dict_set_take(d, "power_limit", opt_float(g->power_limit_watts)) == 0 &&
              dict_set_take(d, "sm_clock", opt_int(g->sm_clock_mhz)) == 0 &&
              dict_set_take(d, "processes", process_list(g)) == 0;
+    size_t cap = g->memory_total_bytes > 0 ? rt_gpu_memory_limit_for((size_t)g->memory_total_bytes, NULL) : 0;
+    ok = ok && dict_set_take(d, "memory_limit", cap ? lv_int((int64_t)cap) : lv_none()) == 0;
     if (!ok) { lv_release(d); return lang_nomem(L); }
     return d;
 }
@@ -196,17 +201,38 @@ static lang_value stats_getattr(lang_state *L, lang_value self, const char *name
     if (strcmp(name, "cpu_utilization") == 0) return s->show_cpu ? lv_float(s->host.cpu_utilization) : lv_none();
     if (strcmp(name, "host_memory") == 0) return s->show_cpu ? lv_int(s->host.resident_bytes) : lv_none();
     if (strcmp(name, "reason") == 0) return s->reason[0] ? lv_str(s->reason) : lv_none();
+    if (strcmp(name, "host_memory_limit") == 0) return lv_int((int64_t)s->host_limit);
     return lv_missing();
 }
 
-static const char *const stats_attrs[] = { "gpus", "cpu_utilization", "host_memory", "reason", NULL };
+static const char *const stats_attrs[] = { "gpus", "cpu_utilization", "host_memory", "host_memory_limit", "reason", NULL };
+
+/* The line that names this kernel's memory limits (README, "A class on
+ * shared machines"): the host's, and CGPU_GPU_MEMORY_LIMIT's when set. */
+static void describe_limits(stats_obj *s)
+{
+    const char *host_source, *gpu_source;
+    s->host_limit = rt_host_memory_limit(&host_source);
+    size_t one_gpu = rt_gpu_memory_limit_for(s->ngpus ? (size_t)s->gpus[0].memory_total_bytes : 0, &gpu_source);
+    int n = snprintf(s->limits, sizeof s->limits, "Limits of this kernel: host memory %lld MiB (%s)",
+                     (long long)(s->host_limit >> 20), host_source);
+    if (n > 0 && (size_t)n < sizeof s->limits && gpu_source[0]) {
+        if (s->ngpus && one_gpu)
+            snprintf(s->limits + n, sizeof s->limits - (size_t)n, "; GPU memory %lld MiB per GPU (%s)",
+                     (long long)(one_gpu >> 20), gpu_source);
+        else
+            snprintf(s->limits + n, sizeof s->limits - (size_t)n, "; GPU memory capped by %s", gpu_source);
+    }
+}
 
 static const lang_class stats_class = {
     .name = "DeviceStats",
     .doc = "A sample of the GPUs and the host, as device_stats() returns it: attributes gpus (a list of dicts: "
            "index, name, utilization %, memory_used, memory_total (bytes), temperature (C), power, power_limit (W), "
            "sm_clock (MHz), processes [(pid, bytes)]; None where the GPU does not say), cpu_utilization (%), "
-           "host_memory (this kernel's resident bytes), reason (why there are no GPU figures, or None).",
+           "host_memory (this kernel's resident bytes), host_memory_limit (this kernel's limit, bytes), reason (why "
+           "there are no GPU figures, or None); each GPU's dict also has memory_limit (CGPU_GPU_MEMORY_LIMIT in "
+           "bytes, or None).",
     .free = stats_free, .repr = stats_repr, .attrs = stats_attrs, .getattr = stats_getattr, .display = stats_display,
 };
 
@@ -267,6 +293,7 @@ static lang_value bi_device_stats(lang_state *L, const lang_args *a)
         }
         if (rt_host_stats_sample(mark, &s->host) != RT_OK) { stats_free(s); return lang_raise_rt(L); }
     }
+    describe_limits(s);
     return lang_object_new(L, &stats_class, s);
 }
 
