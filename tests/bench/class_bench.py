@@ -91,13 +91,16 @@ def one_class(kernel_name, n, cells):
     for kc in clients:
         kc.start_channels()
 
-    def ready(kc):
+    # Each client is used by one thread only, from its first request on:
+    # jupyter_client's blocking clients bind their sockets to the event loop
+    # of the thread that first uses them.
+    def student(kc):
         kc.wait_for_ready(timeout=TIMEOUT)
-        return time.perf_counter() - t0
+        ready = time.perf_counter() - t0
+        return ready, run_cells(kc, cells)
 
     with concurrent.futures.ThreadPoolExecutor(n) as pool:
-        ready_at = list(pool.map(ready, clients))
-        ok = list(pool.map(lambda kc: run_cells(kc, cells), clients))
+        ready_at, ok = zip(*pool.map(student, clients))
     done = time.perf_counter() - t0
     rss = [rss_mb(km.provisioner.process.pid) for km in kms]
     for kc, km in zip(clients, kms):
