@@ -267,6 +267,7 @@ const module_attr lang_module_attrs[] = {
     G("numpy", "argmax", "argmax"), G("numpy", "argmin", "argmin"),
     G("numpy", "reshape", "reshape"), G("numpy", "transpose", "transpose"),
     G("numpy", "concatenate", "concatenate"), G("numpy", "stack", "stack"),
+    G("numpy", "expand_dims", "expand_dims"), G("numpy", "squeeze", "squeeze"),
     G("numpy", "matmul", "matmul"), G("numpy", "dot", "dot"),
     G("numpy", "loadtxt", "loadtxt"), G("numpy", "savetxt", "savetxt"),
     STR("numpy", "float32", "float32"), STR("numpy", "float64", "float64"),
@@ -287,8 +288,6 @@ const module_attr lang_module_attrs[] = {
     MISSING("numpy", "meshgrid", "C-GPU has no meshgrid"),
     MISSING("numpy", "vstack", "concatenate(arrays, axis=0) or stack(arrays)"),
     MISSING("numpy", "hstack", "concatenate(arrays, axis=1)"),
-    MISSING("numpy", "expand_dims", "x.reshape(...) or x[:, newaxis]"),
-    MISSING("numpy", "squeeze", "x.reshape(...)"),
     MISSING("numpy", "float16", "float32"),
     MISSING("numpy", "ndarray", "C-GPU's array type is `array`"),
 
